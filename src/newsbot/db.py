@@ -1,0 +1,124 @@
+"""Database engine, sessions and migrations.
+
+SQLite is opened in WAL mode with foreign keys on and a busy timeout, so concurrent readers and
+one writer never see "database is locked". A new database is migrated to head on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.pool import NullPool
+
+from newsbot import migrations
+from newsbot.errors import ConfigError
+
+MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
+
+
+def _sqlite_url(database_url: str) -> URL:
+    try:
+        url = make_url(database_url)
+    except Exception as exc:
+        raise ConfigError(f"Not a database URL: {database_url!r}") from exc
+    if url.get_backend_name() != "sqlite":
+        raise ConfigError(
+            f"newsbot needs SQLite (it uses FTS5), got {url.get_backend_name()!r} in "
+            f"{database_url!r}; use a URL like sqlite:////var/lib/newsbot/newsbot.db"
+        )
+    return url
+
+
+def sync_url(database_url: str) -> URL:
+    """The URL with the standard sync SQLite driver (for migrations and bulk tools)."""
+    return _sqlite_url(database_url).set(drivername="sqlite")
+
+
+def async_url(database_url: str) -> URL:
+    """The URL with the aiosqlite driver."""
+    return _sqlite_url(database_url).set(drivername="sqlite+aiosqlite")
+
+
+def _ensure_folder(url: URL) -> None:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while one writer writes; busy_timeout makes a second writer wait
+    # instead of failing with "database is locked".
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_sync_engine(database_url: str) -> Engine:
+    """A plain SQLAlchemy engine with newsbot's pragmas."""
+    url = sync_url(database_url)
+    _ensure_folder(url)
+    engine = create_engine(url, poolclass=NullPool)
+    event.listen(engine, "connect", _on_connect)
+    return engine
+
+
+def make_engine(database_url: str) -> AsyncEngine:
+    """The async engine the services use."""
+    url = async_url(database_url)
+    _ensure_folder(url)
+    engine = create_async_engine(url, pool_size=5, max_overflow=10)
+    event.listen(engine.sync_engine, "connect", _on_connect)
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after commit (no lazy loads from handlers)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(database_url: str) -> Config:
+    """Alembic's configuration, pointing at our migrations and at this database."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["database_url"] = str(sync_url(database_url).render_as_string(False))
+    return config
+
+
+def current_revision(database_url: str) -> str | None:
+    """The revision the database is at, or None for a new one."""
+    engine = make_sync_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    """The newest migration's revision."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def upgrade(database_url: str) -> bool:
+    """Migrate the database to head; returns True when anything was applied."""
+    if current_revision(database_url) == head_revision():
+        return False
+    command.upgrade(alembic_config(database_url), "head")
+    return True
+
+
+async def upgrade_async(database_url: str) -> bool:
+    """`upgrade` off the event loop."""
+    return await asyncio.to_thread(upgrade, database_url)

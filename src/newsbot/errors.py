@@ -1,0 +1,70 @@
+"""newsbot's own exceptions, one small tree.
+
+    NewsbotError
+     ├── ConfigError            a setting is missing or invalid
+     ├── IngestError            an article could not be added
+     │    ├── FetchError        the URL could not be fetched
+     │    │    ├── RefusedURL   scheme, address or redirect not allowed
+     │    │    ├── TooLarge     body over the size limit
+     │    │    ├── NotHTML      content type we cannot extract from (PDF, image, ...)
+     │    │    └── BadStatus    the server answered 4xx/5xx
+     │    ├── NoArticleText     extraction found no article text
+     │    └── DuplicateArticle  the article is already stored
+     └── NotFound               an id that does not exist
+
+Every message names the offending value, so it can be shown to the user as is.
+"""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base class of every error newsbot raises on purpose."""
+
+
+class ConfigError(NewsbotError):
+    """A setting is missing or invalid."""
+
+
+class IngestError(NewsbotError):
+    """An article could not be added."""
+
+
+class FetchError(IngestError):
+    """A URL could not be fetched."""
+
+
+class RefusedURL(FetchError):
+    """The URL's scheme, address or a redirect target is not allowed."""
+
+
+class TooLarge(FetchError):
+    """The response body is larger than the limit."""
+
+
+class NotHTML(FetchError):
+    """The response is not a page we can extract an article from."""
+
+
+class BadStatus(FetchError):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NoArticleText(IngestError):
+    """Extraction found no article text."""
+
+
+class DuplicateArticle(IngestError):
+    """The article is already stored."""
+
+    def __init__(self, message: str, article_id: int) -> None:
+        super().__init__(message)
+        self.article_id = article_id
+
+
+class NotFound(NewsbotError):
+    """An id that does not exist."""

@@ -1,0 +1,118 @@
+"""Words for search: unicode-aware tokens, a light English stemmer, stop words, highlights.
+
+The same function turns passages and questions into terms, so they always agree. Latin, Cyrillic,
+Arabic and other alphabetic scripts split on non-word characters; Chinese, Japanese and Korean,
+written without spaces, become overlapping character bigrams (the usual way to match CJK words
+without a dictionary).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[^\W_]+")
+# Combining marks to drop (accents, Arabic harakat, Hebrew points): "café" and "cafe" are one word.
+_MARKS = re.compile("[\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren as at be because been
+    before being below between both but by can cannot could couldn did didn do does doesn doing
+    don down during each either else ever few for from further had hadn has hasn have haven having
+    he her here hers herself him himself his how however i if in into is isn it its itself just
+    let ll me more most much must my myself no nor not now of off on once only or other ought our
+    ours ourselves out over own per re s same say says said shall she should shouldn so some such
+    t than that the their theirs them themselves then there these they this those through to too
+    under until up upon us ve very was wasn we were weren what when where which while who whom
+    whose why will with within without won would wouldn yet you your yours yourself yourselves
+    d m o y name named called known
+    """.split()
+)
+"""English function words, plus question words: they say nothing about which passage answers."""
+
+
+def normalize(text: str) -> str:
+    """Case-folded text without accents, for matching."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", _MARKS.sub("", decomposed)).casefold()
+
+
+def stem(word: str) -> str:
+    """A light English stemmer (plural and possessive endings only): safe for names and numbers."""
+    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and word[-3] in "sxz" and not word.endswith("ses"):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _cjk_terms(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _word_terms(word: str) -> list[str]:
+    """Terms of one normalized word (several for a CJK run)."""
+    if word.isascii() or not _CJK.search(word):
+        return [stem(word)]
+    terms: list[str] = []
+    position = 0
+    for match in _CJK.finditer(word):
+        if match.start() > position:
+            terms.append(stem(word[position : match.start()]))
+        terms.extend(_cjk_terms(match.group()))
+        position = match.end()
+    if position < len(word):
+        terms.append(stem(word[position:]))
+    return terms
+
+
+def terms(text: str) -> list[str]:
+    """Every searchable term of a text, in order, stop words included."""
+    out: list[str] = []
+    for word in _WORD.findall(normalize(text)):
+        out.extend(_word_terms(word))
+    return out
+
+
+def content_terms(text: str) -> list[str]:
+    """Terms without stop words, in order (what the index stores)."""
+    return [t for t in terms(text) if t not in STOP_WORDS]
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of the original text, where it is, and the terms it stands for."""
+
+    start: int
+    end: int
+    terms: tuple[str, ...]
+
+
+def tokens_with_offsets(text: str) -> Iterator[Token]:
+    """The words of `text` with their character offsets (for highlights and proximity)."""
+    for match in _WORD.finditer(text):
+        yield Token(match.start(), match.end(), tuple(_word_terms(normalize(match.group()))))
+
+
+def highlight_spans(text: str, matched: set[str]) -> list[tuple[int, int]]:
+    """Character spans of the words of `text` whose terms are in `matched`, merged when adjacent."""
+    spans: list[tuple[int, int]] = []
+    for token in tokens_with_offsets(text):
+        if any(t in matched for t in token.terms):
+            if spans and text[spans[-1][1] : token.start].strip() == "":
+                spans[-1] = (spans[-1][0], token.end)
+            else:
+                spans.append((token.start, token.end))
+    return spans
