@@ -28,7 +28,8 @@ class Newsbot:
         self.store = ArticleStore(self.sessions)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
-        self.retriever = Retriever(self.sessions)
+        self.retriever = Retriever(self.engine)
+        self.store.on_change(self.retriever.invalidate)
 
     @classmethod
     async def open(cls, settings: Settings) -> Newsbot:

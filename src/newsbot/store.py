@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -95,6 +95,15 @@ class ArticleStore:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every committed change to the articles (e.g. the search index)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     async def add_many(self, articles: Sequence[NewArticle]) -> list[AddOutcome]:
         """Store articles, skipping duplicates (same URL or same text), in batches.
@@ -106,6 +115,7 @@ class ArticleStore:
             batch = articles[start : start + BATCH_SIZE]
             async with self._sessions() as session, session.begin():
                 outcomes.extend(await self._add_batch(session, batch))
+        self._changed()
         return outcomes
 
     async def add(self, article: NewArticle) -> AddOutcome:
@@ -198,6 +208,7 @@ class ArticleStore:
                 raise NotFound(f"There is no article with id {article_id}.")
             info = ArticleInfo.from_row(article)
             await session.execute(delete(Article).where(Article.id == article_id))
+        self._changed()
         return info
 
     async def get(self, article_id: int) -> ArticleInfo:

@@ -209,6 +209,10 @@ class PassageIndex:
         # N counts removed passages too, like the document frequencies (see remove_article).
         return math.log(1 + (self._docs - df + 0.5) / (df + 0.5))
 
+    def max_idf(self) -> float:
+        """The IDF a word found in no passage would have."""
+        return math.log(1 + (self._docs + 0.5) / 0.5)
+
     def passage_id(self, doc: int) -> int:
         return int(self._passage_ids[doc])
 

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
 from rapidfuzz import fuzz
 from sqlalchemy import bindparam, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.models import UTCDateTime
 from newsbot.search.index import IndexedPassage, PassageIndex
@@ -20,13 +23,15 @@ from newsbot.search.text import (
     highlight_spans,
     normalize,
     terms,
-    tokens_with_offsets,
+    term_positions,
 )
 from newsbot.search.typos import TypoCorrector
 
 MAX_QUESTION_TERMS = 48
 CANDIDATES = 40
 LOAD_BATCH = 20_000
+REFRESH_SECONDS = 1.0
+"""How stale the index may be for changes made by other processes (ours refresh at once)."""
 
 
 @dataclass(frozen=True)
@@ -77,14 +82,32 @@ class QueryTerm:
 
 
 @dataclass(frozen=True)
-class _Features:
+class Features:
+    """What the reranker knows about a candidate passage, each in [0, 1]."""
+
     bm25: float
+    bm25_raw: float  # first-stage score over the question's total weight (not relative)
     coverage: float
     bigrams: float
     proximity: float
     title: float
     fuzz: float
     matched: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage from the first stage, with its article and rerank features."""
+
+    passage_id: int
+    article_id: int
+    title: str
+    url: str | None
+    site: str | None
+    published: datetime | None
+    passage: str
+    features: Features
+    query: list[QueryTerm]
 
 
 _PASSAGES_SQL = text(
@@ -99,6 +122,7 @@ _STATE_SQL = text(
 )
 _REMOVALS_SQL = text("SELECT id, article_id FROM article_removals WHERE id > :after ORDER BY id")
 _PUBLISHED = UTCDateTime()
+_DIALECT = SQLiteDialect()
 
 
 class Retriever:
@@ -106,12 +130,13 @@ class Retriever:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         *,
         weights: Weights | None = None,
         max_postings: int = 20_000,
     ) -> None:
-        self._sessions = sessions
+        # Core connections, not ORM sessions: this is the hot read path and needs no objects.
+        self._engine = engine
         self.weights = weights or Weights()
         self.index = PassageIndex(max_postings=max_postings)
         self.typos = TypoCorrector()
@@ -119,30 +144,41 @@ class Retriever:
         self._last_removal = 0
         self._lock = asyncio.Lock()
         self._ready = False
+        self._checked_at = -math.inf
 
     # -- keeping in step with the database -------------------------------------------------------
 
-    async def refresh(self) -> None:
-        """Index passages added and drop articles removed since the last look (any process)."""
-        async with self._lock:
-            async with self._sessions() as session:
-                max_passage, max_removal = (await session.execute(_STATE_SQL)).one()
-                if not self._ready:
-                    # Removals logged before the first load concern passages already gone.
-                    self._last_removal = max_removal or 0
-                    self._ready = True
-                if max_removal and max_removal > self._last_removal:
-                    rows = await session.execute(_REMOVALS_SQL, {"after": self._last_removal})
-                    for removal_id, article_id in rows:
-                        self.index.remove_article(article_id)
-                        self._last_removal = removal_id
-                if max_passage and max_passage > self.index.max_passage_id:
-                    await self._load_new(session)
+    def invalidate(self) -> None:
+        """The database changed: look again before the next question."""
+        self._checked_at = -math.inf
 
-    async def _load_new(self, session: AsyncSession) -> None:
+    async def refresh(self, *, max_age: float = 0.0) -> None:
+        """Index passages added and drop articles removed since the last look (by any process).
+
+        With `max_age`, skip the look if the last one is more recent than that many seconds:
+        questions then cost no extra query, and another process's changes show within it.
+        """
+        if time.monotonic() - self._checked_at < max_age:
+            return
+        async with self._lock, self._engine.connect() as connection:
+            self._checked_at = time.monotonic()
+            max_passage, max_removal = (await connection.execute(_STATE_SQL)).one()
+            if not self._ready:
+                # Removals logged before the first load concern passages already gone.
+                self._last_removal = max_removal or 0
+                self._ready = True
+            if max_removal and max_removal > self._last_removal:
+                rows = await connection.execute(_REMOVALS_SQL, {"after": self._last_removal})
+                for removal_id, article_id in rows:
+                    self.index.remove_article(article_id)
+                    self._last_removal = removal_id
+            if max_passage and max_passage > self.index.max_passage_id:
+                await self._load_new(connection)
+
+    async def _load_new(self, connection: AsyncConnection) -> None:
         while True:
             rows = (
-                await session.execute(
+                await connection.execute(
                     _PASSAGES_SQL, {"after": self.index.max_passage_id, "n": LOAD_BATCH}
                 )
             ).all()
@@ -162,13 +198,18 @@ class Retriever:
     # -- answering -----------------------------------------------------------------------------------
 
     def query_terms(self, question: str) -> list[QueryTerm]:
-        """The question's terms with their weights; unknown words become their nearest corpus
-        words, weighted down by how far they are."""
+        """The question's terms with their weights (IDF).
+
+        A word the corpus doesn't know becomes its nearest corpus words, weighted down by the
+        slips between them; a word with no near corpus word stays in with the weight of the
+        rarest possible word, so that a question about something never written about can't
+        look answered by its common words alone.
+        """
         out: list[QueryTerm] = []
         seen: set[str] = set()
-        words = [t for t in terms(question)]
         position = 0
-        for word in words:
+        unknown_weight = self.index.max_idf()
+        for word in terms(question):
             if word in STOP_WORDS:
                 position += 1
                 continue
@@ -178,67 +219,99 @@ class Retriever:
             if self.index.df(word) > 0:
                 out.append(QueryTerm(word, self.index.idf(word), position, exact=True))
             else:
-                for correction, edits in self.typos.corrections(word):
-                    if correction not in seen and self.index.df(correction) > 0:
-                        factor = 0.9 if edits == 1 else 0.75
-                        idf = self.index.idf(correction)
-                        out.append(QueryTerm(correction, idf * factor, position, exact=False))
+                corrections = [
+                    (c, e) for c, e in self.typos.corrections(word) if c not in seen
+                ]
+                for correction, edits in corrections:
+                    factor = 0.9 if edits == 1 else 0.75
+                    idf = self.index.idf(correction)
+                    out.append(QueryTerm(correction, idf * factor, position, exact=False))
+                if not corrections:
+                    out.append(QueryTerm(word, unknown_weight, position, exact=False))
             position += 1
             if len(seen) >= MAX_QUESTION_TERMS:
                 break
         return out
 
+    async def candidates(self, question: str, want: int = CANDIDATES) -> list[Candidate]:
+        """The first-stage candidates with their rerank features, in no particular order."""
+        query = self.query_terms(question)
+        found = self.index.search([(q.term, q.weight) for q in query], limit=want)
+        if not len(found.docs):
+            return []
+        first = {
+            self.index.passage_id(int(doc)): float(score)
+            for doc, score in zip(found.docs, found.bm25, strict=True)
+        }
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(_CANDIDATES_SQL, {"ids": list(first)})).all()
+        top_bm25 = max(first.values()) or 1.0
+        return [
+            Candidate(
+                passage_id=pid,
+                article_id=aid,
+                title=title,
+                url=url,
+                site=site,
+                published=_PUBLISHED.process_result_value(_as_datetime(published), _DIALECT),
+                passage=body,
+                features=self._features(question, query, body, title, first[pid], top_bm25),
+                query=query,
+            )
+            for pid, body, aid, title, url, site, published in rows
+        ]
+
     async def search(self, question: str, *, limit: int = 3, offset: int = 0) -> SearchResult:
         """The best `limit` passages (after skipping `offset`) and whether they answer."""
-        await self.refresh()
-        query = self.query_terms(question)
-        want = max(CANDIDATES, limit + offset)
-        candidates = self.index.search([(q.term, q.weight) for q in query], limit=want)
-        if not len(candidates.docs):
+        await self.refresh(max_age=REFRESH_SECONDS)
+        found = await self.candidates(question, max(CANDIDATES, limit + offset))
+        if not found:
             return SearchResult(question, answered=False, hits=[])
-        ids = [self.index.passage_id(int(d)) for d in candidates.docs]
-        first = {pid: float(s) for pid, s in zip(ids, candidates.bm25, strict=True)}
-        async with self._sessions() as session:
-            rows = (await session.execute(_CANDIDATES_SQL, {"ids": ids})).all()
-        top_bm25 = max(first.values()) or 1.0
-        scored: list[tuple[float, _Features, tuple[object, ...]]] = []
-        for row in rows:
-            features = self._features(question, query, row[1], row[3], first[row[0]] / top_bm25)
-            scored.append((self._score(features), features, tuple(row)))
-        scored.sort(key=lambda item: (-item[0], item[2][0]))  # type: ignore[operator]
-        best_confidence = self.answer_confidence(query, scored[0][1]) if scored else 0.0
+        ranked = sorted(
+            ((self.score(c.features), c) for c in found), key=lambda sc: (-sc[0], sc[1].passage_id)
+        )
+        confidence = self.answer_confidence(ranked[0][1])
         hits = [
             Hit(
-                passage_id=int(row[0]),  # type: ignore[call-overload]
-                article_id=int(row[2]),  # type: ignore[call-overload]
-                title=str(row[3]),
-                url=row[4],  # type: ignore[arg-type]
-                site=row[5],  # type: ignore[arg-type]
-                published=_PUBLISHED.process_result_value(_as_datetime(row[6]), None),  # type: ignore[arg-type]
-                passage=str(row[1]),
+                passage_id=c.passage_id,
+                article_id=c.article_id,
+                title=c.title,
+                url=c.url,
+                site=c.site,
+                published=c.published,
+                passage=c.passage,
                 score=round(score, 4),
-                highlights=highlight_spans(str(row[1]), set(features.matched)),
+                highlights=highlight_spans(c.passage, set(c.features.matched)),
             )
-            for score, features, row in scored[offset : offset + limit]
+            for score, c in ranked[offset : offset + limit]
         ]
         return SearchResult(
             question,
-            answered=bool(hits) and best_confidence >= self.weights.answer_threshold,
+            answered=bool(hits) and confidence >= self.weights.answer_threshold,
             hits=hits,
-            confidence=round(best_confidence, 4),
+            confidence=round(confidence, 4),
         )
 
     def _features(
-        self, question: str, query: list[QueryTerm], passage: str, title: str, bm25: float
-    ) -> _Features:
-        tokens = list(tokens_with_offsets(passage))
-        positions: dict[str, list[int]] = {}
-        for index, token in enumerate(tokens):
-            for term in token.terms:
-                positions.setdefault(term, []).append(index)
-        total = sum(q.weight for q in query) or 1.0
+        self,
+        question: str,
+        query: list[QueryTerm],
+        passage: str,
+        title: str,
+        bm25: float,
+        top_bm25: float,
+    ) -> Features:
+        positions = term_positions(passage, {q.term for q in query})
         matched = [q for q in query if q.term in positions]
-        coverage = sum(q.weight for q in matched) / total
+        # A question word counts once, with its best-matching form (typo corrections compete).
+        best_by_word: dict[int, float] = {}
+        for q in query:
+            best_by_word[q.position] = max(best_by_word.get(q.position, 0.0), q.weight)
+        total = sum(best_by_word.values()) or 1.0
+        found_by_word: dict[int, float] = {}
+        for q in matched:
+            found_by_word[q.position] = max(found_by_word.get(q.position, 0.0), q.weight)
+        coverage = sum(found_by_word.values()) / total
         # Question word pairs that stand next to each other in the passage too.
         by_position = sorted(matched, key=lambda q: q.position)
         pairs = sum(1 for a, b in zip(query, query[1:], strict=False) if b.position == a.position + 1)
@@ -251,14 +324,19 @@ class Retriever:
         bigram_share = bigrams / pairs if pairs else 0.0
         proximity = _proximity(matched, positions)
         title_terms = set(terms(title))
-        title_share = sum(q.weight for q in query if q.term in title_terms) / total
+        in_title: dict[int, float] = {}
+        for q in query:
+            if q.term in title_terms:
+                in_title[q.position] = max(in_title.get(q.position, 0.0), q.weight)
+        title_share = sum(in_title.values()) / total
         fuzz_score = (
             fuzz.token_set_ratio(normalize(question), normalize(passage)) / 100
             if self.weights.fuzz
             else 0.0
         )
-        return _Features(
-            bm25,
+        return Features(
+            bm25 / top_bm25,
+            bm25 / total,
             coverage,
             bigram_share,
             proximity,
@@ -267,7 +345,8 @@ class Retriever:
             frozenset(q.term for q in matched),
         )
 
-    def _score(self, f: _Features) -> float:
+    def score(self, f: Features) -> float:
+        """The rerank score of a candidate."""
         w = self.weights
         return (
             w.bm25 * f.bm25
@@ -278,15 +357,15 @@ class Retriever:
             + w.fuzz * f.fuzz
         )
 
-    def answer_confidence(self, query: list[QueryTerm], best: _Features) -> float:
+    def answer_confidence(self, best: Candidate) -> float:
         """How sure we are that the best passage answers: the share of the question's weight it
         holds, its rarest matched word, and whether the words stand together."""
-        if not query:
+        if not best.query:
             return 0.0
-        weights = sorted((q.weight for q in query), reverse=True)
-        strongest = weights[0] or 1.0
-        matched_best = max((q.weight for q in query if q.term in best.matched), default=0.0)
-        return 0.6 * best.coverage + 0.25 * (matched_best / strongest) + 0.15 * best.bigrams
+        strongest = max(q.weight for q in best.query) or 1.0
+        f = best.features
+        matched_best = max((q.weight for q in best.query if q.term in f.matched), default=0.0)
+        return 0.6 * f.coverage + 0.25 * (matched_best / strongest) + 0.15 * f.bigrams
 
 
 def _proximity(matched: list[QueryTerm], positions: dict[str, list[int]], window: int = 12) -> float:

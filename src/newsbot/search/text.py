@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -62,10 +63,11 @@ def _cjk_terms(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def _word_terms(word: str) -> list[str]:
-    """Terms of one normalized word (several for a CJK run)."""
+@lru_cache(maxsize=500_000)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """Terms of one normalized word (several for a CJK run); cached, words repeat a lot."""
     if word.isascii() or not _CJK.search(word):
-        return [stem(word)]
+        return (stem(word),)
     terms: list[str] = []
     position = 0
     for match in _CJK.finditer(word):
@@ -75,7 +77,7 @@ def _word_terms(word: str) -> list[str]:
         position = match.end()
     if position < len(word):
         terms.append(stem(word[position:]))
-    return terms
+    return tuple(terms)
 
 
 def terms(text: str) -> list[str]:
@@ -91,6 +93,17 @@ def content_terms(text: str) -> list[str]:
     return [t for t in terms(text) if t not in STOP_WORDS]
 
 
+def term_positions(text: str, wanted: frozenset[str] | set[str]) -> dict[str, list[int]]:
+    """Where (word positions) each of the `wanted` terms stands in a text."""
+    positions: dict[str, list[int]] = {}
+    word_terms = _word_terms
+    for index, word in enumerate(_WORD.findall(normalize(text))):
+        for term in word_terms(word):
+            if term in wanted:
+                positions.setdefault(term, []).append(index)
+    return positions
+
+
 @dataclass(frozen=True)
 class Token:
     """A word of the original text, where it is, and the terms it stands for."""
@@ -103,16 +116,21 @@ class Token:
 def tokens_with_offsets(text: str) -> Iterator[Token]:
     """The words of `text` with their character offsets (for highlights and proximity)."""
     for match in _WORD.finditer(text):
-        yield Token(match.start(), match.end(), tuple(_word_terms(normalize(match.group()))))
+        yield Token(match.start(), match.end(), _word_terms(normalize(match.group())))
 
 
 def highlight_spans(text: str, matched: set[str]) -> list[tuple[int, int]]:
     """Character spans of the words of `text` whose terms are in `matched`, merged when adjacent."""
     spans: list[tuple[int, int]] = []
-    for token in tokens_with_offsets(text):
-        if any(t in matched for t in token.terms):
-            if spans and text[spans[-1][1] : token.start].strip() == "":
-                spans[-1] = (spans[-1][0], token.end)
+    # Lower-casing ASCII keeps offsets, so the fast path normalizes once, not per word.
+    fast = text.isascii()
+    for match in _WORD.finditer(text.lower() if fast else text):
+        word = match.group()
+        found = _word_terms(word if fast else normalize(word))
+        if any(t in matched for t in found):
+            start, end = match.span()
+            if spans and text[spans[-1][1] : start].strip() == "":
+                spans[-1] = (spans[-1][0], end)
             else:
-                spans.append((token.start, token.end))
+                spans.append((start, end))
     return spans
