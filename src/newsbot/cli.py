@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,7 +22,7 @@ from newsbot.settings import Settings
 
 log = logging.getLogger("newsbot")
 
-Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 def no_good_match(known: int) -> str:
@@ -58,7 +58,9 @@ def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
     blocks = []
     for number, hit in enumerate(result.hits, 1):
         meta = ", ".join(
-            part for part in (hit.site, hit.published.date().isoformat() if hit.published else None) if part
+            part
+            for part in (hit.site, hit.published.date().isoformat() if hit.published else None)
+            if part
         )
         passage = hit.passage
         if bold:
@@ -142,7 +144,7 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         if args.jsonl:
             stream = sys.stdin if args.jsonl == "-" else None
             try:
-                handle = stream or open(args.jsonl, encoding="utf-8")  # noqa: SIM115
+                handle = stream or open(args.jsonl, encoding="utf-8")  # noqa: SIM115, ASYNC230
             except OSError as exc:
                 results.append(IngestResult.failed(args.jsonl, exc.strerror or str(exc)))
             else:
@@ -219,7 +221,8 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Every article with its passages, one JSON object per line."""
-    out: TextIO = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else sys.stdout  # noqa: SIM115
+    # A CLI run has nothing else to do while it writes: blocking file I/O is fine here.
+    out: TextIO = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else sys.stdout  # noqa: SIM115, ASYNC230
     try:
         async with await Newsbot.open(settings) as app:
             async for article in app.store.export():
@@ -341,7 +344,8 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"NEWSBOT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+            f"NEWSBOT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
         )
         raise ConfigError(f"invalid setting: {problems}") from exc
 

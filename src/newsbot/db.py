@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import NullPool
 
-from newsbot import migrations
+from newsbot import migrations  # type: ignore[attr-defined]  # mapped from ./migrations
 from newsbot.errors import ConfigError
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent

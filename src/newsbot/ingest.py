@@ -92,7 +92,9 @@ def article_from_json(record: object) -> tuple[ExtractedArticle, list[str] | Non
         try:
             published = datetime.fromisoformat(str(record["published"]).replace("Z", "+00:00"))
         except ValueError as exc:
-            raise IngestError(f'"published" is not an ISO-8601 date: {record["published"]!r}') from exc
+            raise IngestError(
+                f'"published" is not an ISO-8601 date: {record["published"]!r}'
+            ) from exc
         if published.tzinfo is None:
             published = published.replace(tzinfo=UTC)
     url = record.get("url") or None

@@ -10,7 +10,7 @@ from types import TracebackType
 
 from newsbot import db
 from newsbot.fetch import SafeFetcher
-from newsbot.ingest import IngestResult, Ingestor
+from newsbot.ingest import Ingestor, IngestResult
 from newsbot.search.retriever import Retriever, SearchResult
 from newsbot.settings import Settings
 from newsbot.store import ArticleStore, Stats

@@ -292,7 +292,10 @@ class ArticleStore:
             async with self._sessions() as session:
                 articles = list(
                     await session.scalars(
-                        select(Article).where(Article.id > last_id).order_by(Article.id).limit(batch)
+                        select(Article)
+                        .where(Article.id > last_id)
+                        .order_by(Article.id)
+                        .limit(batch)
                     )
                 )
                 if not articles:

@@ -71,7 +71,9 @@ class _Segment:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.term_ids, self.starts, self.ends, self.docs, self.impacts))
+        return sum(
+            a.nbytes for a in (self.term_ids, self.starts, self.ends, self.docs, self.impacts)
+        )
 
 
 _EMPTY_DOCS: IntArray = np.zeros(0, dtype=np.int32)

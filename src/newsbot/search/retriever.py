@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
+from itertools import islice, pairwise
 
 from rapidfuzz import fuzz
 from sqlalchemy import bindparam, text
@@ -19,17 +20,22 @@ from newsbot.models import UTCDateTime
 from newsbot.search.index import IndexedPassage, PassageIndex
 from newsbot.search.text import (
     STOP_WORDS,
-    content_terms,
     highlight_spans,
     normalize,
-    terms,
     term_positions,
+    terms,
+    word_terms,
+    words,
 )
 from newsbot.search.typos import TypoCorrector
 
 MAX_QUESTION_TERMS = 48
 CANDIDATES = 40
 LOAD_BATCH = 20_000
+# Logistic model of "the best passage answers the question", fitted on the SQuAD tune set by
+# benchmarks/tune_answered.py (weights of answer_evidence's features, then the bias).
+ANSWER_MODEL = (7.85, 0.532, 1.259, -0.313, 2.961, 1.447)
+ANSWER_BIAS = -4.73
 REFRESH_SECONDS = 1.0
 """How stale the index may be for changes made by other processes (ours refresh at once)."""
 
@@ -78,7 +84,9 @@ class QueryTerm:
     term: str
     weight: float
     position: int  # index of the question word it comes from
-    exact: bool
+    kind: str  # "exact", "typo" (a correction of an unknown word), "unknown" (in no passage)
+    word_weight: float  # the question word's own weight: its IDF, or the unknown-word IDF
+    surface: str  # the question word as written (normalized, not stemmed)
 
 
 @dataclass(frozen=True)
@@ -117,9 +125,7 @@ _CANDIDATES_SQL = text(
     "SELECT p.id, p.text, a.id, a.title, a.url, a.site, a.published FROM passages p "
     "JOIN articles a ON a.id = p.article_id WHERE p.id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
-_STATE_SQL = text(
-    "SELECT (SELECT max(id) FROM passages), (SELECT max(id) FROM article_removals)"
-)
+_STATE_SQL = text("SELECT (SELECT max(id) FROM passages), (SELECT max(id) FROM article_removals)")
 _REMOVALS_SQL = text("SELECT id, article_id FROM article_removals WHERE id > :after ORDER BY id")
 _PUBLISHED = UTCDateTime()
 _DIALECT = SQLiteDialect()
@@ -195,7 +201,7 @@ class Retriever:
             self.typos.add(term)
         self._terms_seen = total
 
-    # -- answering -----------------------------------------------------------------------------------
+    # -- answering ---------------------------------------------------------------------------
 
     def query_terms(self, question: str) -> list[QueryTerm]:
         """The question's terms with their weights (IDF).
@@ -209,25 +215,31 @@ class Retriever:
         seen: set[str] = set()
         position = 0
         unknown_weight = self.index.max_idf()
-        for word in terms(question):
-            if word in STOP_WORDS:
+        for surface in words(question):
+            if surface in STOP_WORDS:
                 position += 1
                 continue
-            if word in seen:
-                continue
-            seen.add(word)
-            if self.index.df(word) > 0:
-                out.append(QueryTerm(word, self.index.idf(word), position, exact=True))
-            else:
-                corrections = [
-                    (c, e) for c, e in self.typos.corrections(word) if c not in seen
-                ]
+            for word in word_terms(surface):
+                if word in seen:
+                    continue
+                seen.add(word)
+                if self.index.df(word) > 0:
+                    idf = self.index.idf(word)
+                    out.append(QueryTerm(word, idf, position, "exact", idf, surface))
+                    continue
+                corrections = [(c, e) for c, e in self.typos.corrections(word) if c not in seen]
                 for correction, edits in corrections:
                     factor = 0.9 if edits == 1 else 0.75
-                    idf = self.index.idf(correction)
-                    out.append(QueryTerm(correction, idf * factor, position, exact=False))
+                    idf = self.index.idf(correction) * factor
+                    out.append(
+                        QueryTerm(correction, idf, position, "typo", unknown_weight, surface)
+                    )
                 if not corrections:
-                    out.append(QueryTerm(word, unknown_weight, position, exact=False))
+                    out.append(
+                        QueryTerm(
+                            word, unknown_weight, position, "unknown", unknown_weight, surface
+                        )
+                    )
             position += 1
             if len(seen) >= MAX_QUESTION_TERMS:
                 break
@@ -270,7 +282,7 @@ class Retriever:
         ranked = sorted(
             ((self.score(c.features), c) for c in found), key=lambda sc: (-sc[0], sc[1].passage_id)
         )
-        confidence = self.answer_confidence(ranked[0][1])
+        confidence = self.answer_confidence([c for _, c in ranked])
         hits = [
             Hit(
                 passage_id=c.passage_id,
@@ -314,9 +326,9 @@ class Retriever:
         coverage = sum(found_by_word.values()) / total
         # Question word pairs that stand next to each other in the passage too.
         by_position = sorted(matched, key=lambda q: q.position)
-        pairs = sum(1 for a, b in zip(query, query[1:], strict=False) if b.position == a.position + 1)
+        pairs = sum(1 for a, b in pairwise(query) if b.position == a.position + 1)
         bigrams = 0
-        for a, b in zip(by_position, by_position[1:], strict=False):
+        for a, b in pairwise(by_position):
             if b.position == a.position + 1:
                 pa, pb = positions[a.term], set(positions[b.term])
                 if any(p + 1 in pb or p + 2 in pb for p in pa):
@@ -357,18 +369,52 @@ class Retriever:
             + w.fuzz * f.fuzz
         )
 
-    def answer_confidence(self, best: Candidate) -> float:
-        """How sure we are that the best passage answers: the share of the question's weight it
-        holds, its rarest matched word, and whether the words stand together."""
-        if not best.query:
-            return 0.0
-        strongest = max(q.weight for q in best.query) or 1.0
-        f = best.features
-        matched_best = max((q.weight for q in best.query if q.term in f.matched), default=0.0)
-        return 0.6 * f.coverage + 0.25 * (matched_best / strongest) + 0.15 * f.bigrams
+    def answer_confidence(self, ranked: Sequence[Candidate]) -> float:
+        """How sure we are that the best passage answers (0..1), from its evidence."""
+        z = sum(w * x for w, x in zip(ANSWER_MODEL, answer_evidence(ranked), strict=True))
+        return 1 / (1 + math.exp(-(z + ANSWER_BIAS)))
 
 
-def _proximity(matched: list[QueryTerm], positions: dict[str, list[int]], window: int = 12) -> float:
+def answer_evidence(ranked: Sequence[Candidate]) -> list[float]:
+    """What tells an answer from a near miss, each about 0..1, from the ranked candidates.
+
+    The share of the question's weight the best passage holds, how far ahead of the best
+    passage of any other article it is (a real answer stands out; scattered partial matches
+    don't), the rarest question word it lacks, the weight of question words that match only
+    through a typo correction or not at all, and word pairs kept together.
+    """
+    best = ranked[0]
+    f = best.features
+    if not best.query:
+        return [0.0] * len(ANSWER_MODEL)
+    weight_of: dict[int, float] = {}
+    word_weight: dict[int, float] = {}
+    for q in best.query:
+        weight_of[q.position] = max(weight_of.get(q.position, 0.0), q.weight)
+        word_weight[q.position] = q.word_weight
+    found = {q.position for q in best.query if q.term in f.matched}
+    exact = {q.position for q in best.query if q.term in f.matched and q.kind == "exact"}
+    strongest = max(weight_of.values()) or 1.0
+    missing = max((w for p, w in weight_of.items() if p not in found), default=0.0)
+    # Strict coverage: a corrected word counts as the unknown word it was, so a question about
+    # names the corpus never saw can't borrow weight from look-alike words.
+    strict = sum(word_weight[p] for p in exact) / (sum(word_weight.values()) or 1.0)
+    runner_up = max(
+        (c.features.coverage for c in ranked[1:] if c.article_id != best.article_id), default=0.0
+    )
+    return [
+        f.coverage,
+        strict,
+        f.coverage - runner_up,
+        missing / strongest,
+        f.bigrams,
+        f.proximity,
+    ]
+
+
+def _proximity(
+    matched: list[QueryTerm], positions: dict[str, list[int]], window: int = 12
+) -> float:
     """The largest share of matched question terms found together within a few words."""
     if len(matched) < 2:
         return 0.0
@@ -392,6 +438,3 @@ def _as_datetime(value: object) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
-
-
-

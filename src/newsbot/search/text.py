@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+")
 # Combining marks to drop (accents, Arabic harakat, Hebrew points): "café" and "cafe" are one word.
@@ -20,18 +22,182 @@ _MARKS = re.compile("[\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 STOP_WORDS = frozenset(
-    """
-    a about above after again against all also am an and any are aren as at be because been
-    before being below between both but by can cannot could couldn did didn do does doesn doing
-    don down during each either else ever few for from further had hadn has hasn have haven having
-    he her here hers herself him himself his how however i if in into is isn it its itself just
-    let ll me more most much must my myself no nor not now of off on once only or other ought our
-    ours ourselves out over own per re s same say says said shall she should shouldn so some such
-    t than that the their theirs them themselves then there these they this those through to too
-    under until up upon us ve very was wasn we were weren what when where which while who whom
-    whose why will with within without won would wouldn yet you your yours yourself yourselves
-    d m o y name named called known
-    """.split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "cannot",
+        "could",
+        "couldn",
+        "did",
+        "didn",
+        "do",
+        "does",
+        "doesn",
+        "doing",
+        "don",
+        "down",
+        "during",
+        "each",
+        "either",
+        "else",
+        "ever",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "hadn",
+        "has",
+        "hasn",
+        "have",
+        "haven",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "however",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "let",
+        "ll",
+        "me",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "ought",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "per",
+        "re",
+        "s",
+        "same",
+        "say",
+        "says",
+        "said",
+        "shall",
+        "she",
+        "should",
+        "shouldn",
+        "so",
+        "some",
+        "such",
+        "t",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "ve",
+        "very",
+        "was",
+        "wasn",
+        "we",
+        "were",
+        "weren",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "won",
+        "would",
+        "wouldn",
+        "yet",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "d",
+        "m",
+        "o",
+        "y",
+        "name",
+        "named",
+        "called",
+        "known",
+    ]
 )
 """English function words, plus question words: they say nothing about which passage answers."""
 
@@ -44,16 +210,23 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", _MARKS.sub("", decomposed)).casefold()
 
 
+_ENGLISH = snowballstemmer.stemmer("english")
+_RUSSIAN = snowballstemmer.stemmer("russian")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
 def stem(word: str) -> str:
-    """A light English stemmer (plural and possessive endings only): safe for names and numbers."""
-    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+    """Snowball stem of an English or Russian word; other scripts and numbers stay as they are.
+
+    Stemming lets "built" meet "building" and "компании" meet "компания"; Snowball is the
+    standard, and deterministic, so questions and passages always agree.
+    """
+    if len(word) <= 3 or word.isdigit():
         return word
-    if word.endswith("ies") and not word.endswith(("eies", "aies")):
-        return word[:-3] + "y"
-    if word.endswith("es") and word[-3] in "sxz" and not word.endswith("ses"):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
+    if word.isascii():
+        return str(_ENGLISH.stemWord(word)) if word.isalpha() else word
+    if _CYRILLIC.match(word):
+        return str(_RUSSIAN.stemWord(word))
     return word
 
 
@@ -89,8 +262,22 @@ def terms(text: str) -> list[str]:
 
 
 def content_terms(text: str) -> list[str]:
-    """Terms without stop words, in order (what the index stores)."""
-    return [t for t in terms(text) if t not in STOP_WORDS]
+    """Terms of the words that aren't stop words, in order (what the index stores)."""
+    out: list[str] = []
+    for word in _WORD.findall(normalize(text)):
+        if word not in STOP_WORDS:
+            out.extend(_word_terms(word))
+    return out
+
+
+def words(text: str) -> list[str]:
+    """The normalized words of a text, stop words included, before stemming."""
+    return _WORD.findall(normalize(text))
+
+
+def word_terms(word: str) -> tuple[str, ...]:
+    """The terms one normalized word stands for."""
+    return _word_terms(word)
 
 
 def term_positions(text: str, wanted: frozenset[str] | set[str]) -> dict[str, list[int]]:

@@ -1,0 +1,88 @@
+"""Fit the reranker's weights and the "answered" line on the SQuAD tune set (not a benchmark).
+
+    python benchmarks/tune_retrieval.py
+
+Features come from the retriever itself; weights are searched on all tune questions (clean and
+with typos), checked by two-fold cross-validation over articles so they don't fit single ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import sys
+import tempfile
+from dataclasses import astuple, fields
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from retrieval import ingest, open_db, url_of_passages
+from squad import add_typos, load
+
+from newsbot.search.retriever import Features
+
+NAMES = [f.name for f in fields(Features) if f.name != "matched"]
+
+
+async def collect(app, questions, urls):  # type: ignore[no-untyped-def]
+    """Per question: (feature matrix of candidates, label vector, article)."""
+    out = []
+    for text, url, article in questions:
+        found = await app.retriever.candidates(text)
+        if not found:
+            out.append((np.zeros((0, len(NAMES))), np.zeros(0, bool), article))
+            continue
+        x = np.array([astuple(c.features)[:-1] for c in found], dtype=float)
+        y = np.array([urls[c.passage_id] == url for c in found])
+        out.append((x, y, article))
+    return out
+
+
+def top1(data, w):  # type: ignore[no-untyped-def]
+    hits = 0
+    for x, y, _ in data:
+        if len(y):
+            hits += bool(y[int(np.argmax(x @ w))])
+    return hits / len(data)
+
+
+async def main() -> None:
+    records, questions = load()
+    rng = random.Random(11)
+    qs = [(q.text, q.url, q.article) for q in questions]
+    typo = [(add_typos(t, rng), u, a) for t, u, a in qs]
+    with tempfile.TemporaryDirectory() as folder:
+        app = await open_db(Path(folder), "all")
+        await ingest(app, records)
+        urls = await url_of_passages(app)
+        data = await collect(app, qs, urls) + await collect(app, typo, urls)
+        await app.close()
+    print("features:", NAMES)
+    grid = {
+        "bm25": [1.0],
+        "bm25_raw": [0.0],
+        "coverage": [0.0, 0.5, 1.0, 2.0],
+        "bigrams": [0.0, 0.25, 0.5, 1.0],
+        "proximity": [0.0, 0.25, 0.5, 1.0],
+        "title": [0.0, 0.2, 0.5],
+        "fuzz": [0.0],
+    }
+    articles = sorted({a for _, _, a in data})
+    fold = {a: i % 2 for i, a in enumerate(articles)}
+    results = []
+    for combo in itertools.product(*(grid[n] for n in NAMES)):
+        w = np.array(combo)
+        results.append((top1(data, w), combo))
+    results.sort(reverse=True)
+    for score, combo in results[:8]:
+        w = np.array(combo)
+        folds = [top1([d for d in data if fold[d[2]] == k], w) for k in (0, 1)]
+        print(f"top-1 {score:.4f}  folds {folds[0]:.4f}/{folds[1]:.4f}  {dict(zip(NAMES, combo))}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
