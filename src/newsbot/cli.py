@@ -154,7 +154,6 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                         results.append(result)
                         progress.step(result.source)
         progress.close()
-        await app.retriever.refresh()
     return print_summary(results)
 
 

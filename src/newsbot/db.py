@@ -65,11 +65,11 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_sync_engine(database_url: str) -> Engine:
-    """A plain SQLAlchemy engine with newsbot's pragmas."""
+def make_sync_engine(database_url: str, *, pooled: bool = False) -> Engine:
+    """A plain SQLAlchemy engine with newsbot's pragmas (pooled for repeated quick reads)."""
     url = sync_url(database_url)
     _ensure_folder(url)
-    engine = create_engine(url, poolclass=NullPool)
+    engine = create_engine(url) if pooled else create_engine(url, poolclass=NullPool)
     event.listen(engine, "connect", _on_connect)
     return engine
 

@@ -62,7 +62,7 @@ def prepare(article: ExtractedArticle, passages: Sequence[str] | None = None) ->
         title=article.title.strip() or body.split("\n", 1)[0][:200],
         text=body,
         passages=chunks,
-        fingerprint=content_fingerprint(body),
+        fingerprint=content_fingerprint(body, normalized=True),
         url=article.url,
         site=article.site,
         author=article.author,
@@ -247,10 +247,15 @@ class Ingestor:
         return await self.add_extracted(article.url or "pasted text", article)
 
     async def add_records(
-        self, records: Iterable[tuple[str, object]], batch_size: int = 500
+        self, records: Iterable[tuple[str, object]], batch_size: int = 1000
     ) -> AsyncIterator[IngestResult]:
-        """Bulk-store JSON articles, a batch per transaction; yields a result per record."""
+        """Bulk-store JSON articles, a batch per transaction; yields a result per record.
+
+        While SQLite writes one batch (in aiosqlite's thread, without the GIL), the next one is
+        prepared here: the two cores work at once.
+        """
         batch: list[tuple[str, NewArticle]] = []
+        writing: asyncio.Task[list[IngestResult]] | None = None
         for label, record in records:
             try:
                 if isinstance(record, IngestError):
@@ -261,9 +266,15 @@ class Ingestor:
                 yield IngestResult.failed(label, str(exc))
                 continue
             if len(batch) >= batch_size:
-                for result in await self._store_batch(batch):
-                    yield result
+                if writing is not None:
+                    for result in await writing:
+                        yield result
+                writing = asyncio.create_task(self._store_batch(batch))
                 batch = []
+                await asyncio.sleep(0)  # let the write start before preparing more
+        if writing is not None:
+            for result in await writing:
+                yield result
         if batch:
             for result in await self._store_batch(batch):
                 yield result

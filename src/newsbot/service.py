@@ -28,7 +28,8 @@ class Newsbot:
         self.store = ArticleStore(self.sessions)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
-        self.retriever = Retriever(self.engine)
+        self.reader = db.make_sync_engine(settings.database_url, pooled=True)
+        self.retriever = Retriever(self.engine, self.reader)
         self.store.on_change(self.retriever.invalidate)
 
     @classmethod
@@ -41,6 +42,7 @@ class Newsbot:
         """Release the HTTP client and the database connections."""
         await self.fetcher.aclose()
         await self.engine.dispose()
+        self.reader.dispose()
 
     async def __aenter__(self) -> Newsbot:
         return self

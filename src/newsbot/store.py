@@ -13,7 +13,7 @@ from newsbot.errors import NotFound
 from newsbot.models import Article, Passage, QuestionLog, utcnow
 
 # SQLite allows 32,766 bound variables per statement; stay well below with batches.
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -167,8 +167,10 @@ class ArticleStore:
         ids: list[int] = []
         if fresh:
             now = utcnow()
-            result = await session.execute(
-                insert(Article).returning(Article.id, sort_by_parameter_order=True),
+            # executemany, then ids by fingerprint (unique): SQLite can't promise RETURNING's
+            # order for a multi-row insert, and one statement per row is ten times slower.
+            await session.execute(
+                insert(Article),
                 [
                     {
                         "url": a.url,
@@ -184,7 +186,13 @@ class ArticleStore:
                     for a in fresh
                 ],
             )
-            ids = list(result.scalars().all())
+            rows = await session.execute(
+                select(Article.fingerprint, Article.id).where(
+                    Article.fingerprint.in_([a.fingerprint for a in fresh])
+                )
+            )
+            id_of = {fingerprint: article_id for fingerprint, article_id in rows}
+            ids = [id_of[a.fingerprint] for a in fresh]
             await session.execute(
                 insert(Passage),
                 [

@@ -1,0 +1,47 @@
+# newsbot: the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint format bench clean
+
+# The virtualenv, with newsbot installed in editable mode and the dev tools; redone when
+# pyproject.toml changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Prepare the database (migrations, the sample article on first use), then start the bot when
+# NEWSBOT_BOT_TOKEN is set, or the local playground when it is not.
+run: install
+	@$(BIN)/newsbot db upgrade >&2
+	@$(BIN)/newsbot db sample >&2
+	@$(BIN)/newsbot start
+
+test: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+# Every benchmark, one after the other; figures go to docs/benchmarks.md by hand.
+bench: install
+	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/retrieval.py
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
