@@ -14,23 +14,16 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from newsbot import __version__, db
+from newsbot.bot.cli import add_bot_commands, cmd_chat, cmd_run
 from newsbot.errors import ConfigError, NewsbotError
 from newsbot.ingest import IngestResult, expand_paths, iter_jsonl
 from newsbot.search.retriever import SearchResult
-from newsbot.service import Newsbot
+from newsbot.service import Newsbot, no_good_match
 from newsbot.settings import Settings
 
 log = logging.getLogger("newsbot")
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
-
-
-def no_good_match(known: int) -> str:
-    """The plain answer when nothing matches well enough."""
-    return (
-        f"I couldn't find that in the {known} article{'s' if known != 1 else ''} I know. "
-        "Try other words, or see the latest articles."
-    )
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
@@ -327,7 +320,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prompt", help="answer stdin lines in a loop (no bot)")
     p.set_defaults(func=cmd_prompt)
+
+    add_bot_commands(sub)
+    p = sub.add_parser("start", help="the bot when a token is set, else the playground")
+    p.set_defaults(func=cmd_start)
     return parser
+
+
+async def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
+    """What `make run` starts: the bot with a token, the playground without one."""
+    if settings.token:
+        args.webhook_url = args.listen = args.port = None
+        return await cmd_run(args, settings)
+    return await cmd_chat(args, settings)
 
 
 def _positive(value: str) -> int:

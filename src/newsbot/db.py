@@ -74,13 +74,34 @@ def make_sync_engine(database_url: str, *, pooled: bool = False) -> Engine:
     return engine
 
 
-def make_engine(database_url: str) -> AsyncEngine:
-    """The async engine the services use."""
+def make_engine(database_url: str, *, writer: bool = False) -> AsyncEngine:
+    """The async engine the services use; `writer=True` for the one that writes.
+
+    The writer's transactions start with BEGIN IMMEDIATE, taking SQLite's write lock before
+    their first read: a transaction that reads (say, to find duplicates) and then writes can
+    otherwise fail at once with "database is locked" when another connection wrote in between,
+    and busy_timeout doesn't help there. One connection, so in-process writers queue here.
+    """
     url = async_url(database_url)
     _ensure_folder(url)
-    engine = create_async_engine(url, pool_size=5, max_overflow=10)
-    event.listen(engine.sync_engine, "connect", _on_connect)
+    if not writer:
+        engine = create_async_engine(url, pool_size=5, max_overflow=10)
+        event.listen(engine.sync_engine, "connect", _on_connect)
+        return engine
+    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
+    event.listen(engine.sync_engine, "connect", _on_connect_writer)
+    event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
+
+
+def _on_connect_writer(dbapi_connection: Any, record: Any) -> None:
+    _on_connect(dbapi_connection, record)
+    # Let SQLAlchemy, not the driver, say when a transaction begins (SQLAlchemy's recipe).
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -5,17 +5,28 @@ Nothing here knows about Telegram.
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 from newsbot import db
 from newsbot.fetch import SafeFetcher
 from newsbot.ingest import Ingestor, IngestResult
+from newsbot.models import utcnow
 from newsbot.search.retriever import Retriever, SearchResult
 from newsbot.settings import Settings
 from newsbot.store import ArticleStore, Stats
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
+
+
+def no_good_match(known: int) -> str:
+    """The plain answer when nothing matches well enough."""
+    return (
+        f"I couldn't find that in the {known} article{'s' if known != 1 else ''} I know. "
+        "Try other words, or see the latest articles."
+    )
 
 
 class Newsbot:
@@ -25,12 +36,18 @@ class Newsbot:
         self.settings = settings
         self.engine = db.make_engine(settings.database_url)
         self.sessions = db.make_sessionmaker(self.engine)
-        self.store = ArticleStore(self.sessions)
+        self.write_engine = db.make_engine(settings.database_url, writer=True)
+        self.write_sessions = db.make_sessionmaker(self.write_engine)
+        self.store = ArticleStore(self.sessions, self.write_sessions)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
         self.retriever = Retriever(self.engine, self.reader)
         self.store.on_change(self.retriever.invalidate)
+        # Questions are counted in memory and written in batches: a write per question would
+        # queue every answer behind SQLite's single writer.
+        self._asked: list[tuple[datetime, bool, str]] = []
+        self._asked_flushed = time.monotonic()
 
     @classmethod
     async def open(cls, settings: Settings) -> Newsbot:
@@ -40,8 +57,10 @@ class Newsbot:
 
     async def close(self) -> None:
         """Release the HTTP client and the database connections."""
+        await self.flush_questions()
         await self.fetcher.aclose()
         await self.engine.dispose()
+        await self.write_engine.dispose()
         self.reader.dispose()
 
     async def __aenter__(self) -> Newsbot:
@@ -63,11 +82,20 @@ class Newsbot:
             question, limit=limit or self.settings.max_results, offset=offset
         )
         if offset == 0:
-            await self.store.log_question(answered=result.answered, source=source)
+            self._asked.append((utcnow(), result.answered, source))
+            if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
+                await self.flush_questions()
         return result
+
+    async def flush_questions(self) -> None:
+        """Write the questions counted since the last flush."""
+        asked, self._asked = self._asked, []
+        self._asked_flushed = time.monotonic()
+        await self.store.log_questions(asked)
 
     async def stats(self) -> Stats:
         """Counts for `/stats` and `newsbot stats`."""
+        await self.flush_questions()
         return await self.store.stats()
 
     async def add_sample_if_empty(self) -> list[IngestResult]:

@@ -93,8 +93,14 @@ class Stats:
 class ArticleStore:
     """Reads and writes articles; every write is one transaction."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writes: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
         self._sessions = sessions
+        # Sessions on the writer engine (db.make_engine(writer=True)): BEGIN IMMEDIATE.
+        self._writes = writes or sessions
         self._listeners: list[Callable[[], None]] = []
 
     def on_change(self, listener: Callable[[], None]) -> None:
@@ -113,7 +119,7 @@ class ArticleStore:
         outcomes: list[AddOutcome] = []
         for start in range(0, len(articles), BATCH_SIZE):
             batch = articles[start : start + BATCH_SIZE]
-            async with self._sessions() as session, session.begin():
+            async with self._writes() as session, session.begin():
                 outcomes.extend(await self._add_batch(session, batch))
         self._changed()
         return outcomes
@@ -186,12 +192,12 @@ class ArticleStore:
                     for a in fresh
                 ],
             )
-            rows = await session.execute(
+            stored = await session.execute(
                 select(Article.fingerprint, Article.id).where(
                     Article.fingerprint.in_([a.fingerprint for a in fresh])
                 )
             )
-            id_of = {fingerprint: article_id for fingerprint, article_id in rows}
+            id_of = {fingerprint: article_id for fingerprint, article_id in stored}
             ids = [id_of[a.fingerprint] for a in fresh]
             await session.execute(
                 insert(Passage),
@@ -210,7 +216,7 @@ class ArticleStore:
 
     async def remove(self, article_id: int) -> ArticleInfo:
         """Delete an article and its passages; raises NotFound."""
-        async with self._sessions() as session, session.begin():
+        async with self._writes() as session, session.begin():
             article = await session.get(Article, article_id)
             if article is None:
                 raise NotFound(f"There is no article with id {article_id}.")
@@ -277,10 +283,15 @@ class ArticleStore:
         async with self._sessions() as session:
             return (await session.scalar(select(func.count()).select_from(Article))) or 0
 
-    async def log_question(self, *, answered: bool, source: str) -> None:
-        """Count a question for `/stats` (its text is not kept)."""
-        async with self._sessions() as session, session.begin():
-            session.add(QuestionLog(answered=answered, source=source))
+    async def log_questions(self, questions: Sequence[tuple[datetime, bool, str]]) -> None:
+        """Count questions for `/stats`: (asked at, answered, source); their text isn't kept."""
+        if not questions:
+            return
+        async with self._writes() as session, session.begin():
+            await session.execute(
+                insert(QuestionLog),
+                [{"asked_at": t, "answered": a, "source": s} for t, a, s in questions],
+            )
 
     async def stats(self) -> Stats:
         """Counts for `/stats` and `newsbot stats`."""

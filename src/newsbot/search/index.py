@@ -27,7 +27,7 @@ from newsbot.search.text import content_terms
 
 K1 = 1.2
 B = 0.75
-SEGMENT_SIZE = 100_000
+SEGMENT_SIZE = 50_000
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]

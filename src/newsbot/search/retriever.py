@@ -157,12 +157,14 @@ class Retriever:
         self._lock = asyncio.Lock()
         self._ready = False
         self._checked_at = -math.inf
+        self._changes = 0
 
     # -- keeping in step with the database -------------------------------------------------------
 
     def invalidate(self) -> None:
         """The database changed: look again before the next question."""
         self._checked_at = -math.inf
+        self._changes += 1
 
     async def refresh(self, *, max_age: float = 0.0) -> None:
         """Index passages added and drop articles removed since the last look (by any process).
@@ -172,8 +174,19 @@ class Retriever:
         """
         if time.monotonic() - self._checked_at < max_age:
             return
-        async with self._lock, self._engine.connect() as connection:
-            self._checked_at = time.monotonic()
+        async with self._lock:
+            # Questions that queued behind a load find it done: look again inside the lock.
+            if time.monotonic() - self._checked_at < max_age:
+                return
+            started, changes = time.monotonic(), self._changes
+            await self._catch_up()
+            # Only now: until the load is done, other questions must wait for it, not search
+            # a half-built index. A change announced meanwhile keeps the next look due.
+            if changes == self._changes:
+                self._checked_at = started
+
+    async def _catch_up(self) -> None:
+        async with self._engine.connect() as connection:
             max_passage, max_removal = (await connection.execute(_STATE_SQL)).one()
             if not self._ready:
                 # Removals logged before the first load concern passages already gone.

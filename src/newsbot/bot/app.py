@@ -1,0 +1,210 @@
+"""The composition root: build the Application over the service layer, and run it.
+
+`build_application` wires settings, service and handlers into a PTB Application; `running`
+starts it (long polling or a webhook) and stops it in the same order PTB's own `run_polling`
+does, but inside an event loop we already have (the CLI's, a test's, the playground's).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from newsbot.bot import admin, handlers
+from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
+from newsbot.bot.context import BotData, NewsApplication
+from newsbot.bot.failures import on_error
+from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
+from newsbot.errors import ConfigError
+from newsbot.service import Newsbot
+from newsbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Only what the bot handles, so Telegram doesn't send (and we don't parse) the rest.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Updates handled at once: questions are independent, and SQLite in WAL mode lets readers run
+# beside the one writer (busy_timeout makes writers queue instead of failing).
+CONCURRENT_UPDATES = 256
+CAPTION_ADD = filters.CaptionRegex(r"^/add(@\w+)?(\s|$)")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Webhook mode: Telegram POSTs updates to `url`; we listen on `listen:port`."""
+
+    url: str
+    listen: str
+    port: int
+    secret_token: str
+
+
+def file_url(api_base_url: str) -> str:
+    """PTB's base_file_url for a Bot API base URL (`…/bot` -> `…/file/bot`)."""
+    base = api_base_url.rstrip("/")
+    if not base.endswith("/bot"):
+        raise ConfigError(f"NEWSBOT_API_BASE_URL should end with /bot, got {api_base_url!r}")
+    return base.removesuffix("/bot") + "/file/bot"
+
+
+def default_rate_limiter() -> AIORateLimiter:
+    """Telegram's flood limits (30 messages/s overall, 20/min per group); a 429 is waited out
+    and retried, up to 3 times, instead of failing the handler."""
+    return AIORateLimiter(max_retries=3)
+
+
+def build_application(
+    settings: Settings,
+    service: Newsbot,
+    *,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    update_processor: BaseUpdateProcessor | None = None,
+) -> NewsApplication:
+    """The bot: handlers over `service`; the Application closes the service when it shuts down.
+
+    `rate_limiter` defaults to `default_rate_limiter()`; `update_processor` to
+    `CONCURRENT_UPDATES` at once (the playground passes one that tells it when a reply is done).
+    """
+    if not settings.token:
+        raise ConfigError("NEWSBOT_BOT_TOKEN is not set")
+
+    async def post_init(application: NewsApplication) -> None:
+        data = application.bot_data
+        data.attach(service, settings)
+        data.help_text = help_text(admin_view=False)
+        data.admin_help_text = help_text(admin_view=True)
+        # Load the search index now: with concurrent updates, a burst of first questions would
+        # otherwise search while the first of them is still loading it, and find nothing.
+        await service.retriever.refresh()
+        await application.bot.set_my_commands(bot_commands(admin_view=False))
+        for admin_id in sorted(settings.admin_ids):
+            try:
+                await application.bot.set_my_commands(
+                    bot_commands(admin_view=True), scope=BotCommandScopeChat(admin_id)
+                )
+            except TelegramError as exc:  # the admin hasn't started a chat with the bot yet
+                log.warning("could not set the admin command menu for %s: %s", admin_id, exc)
+
+    async def post_shutdown(application: NewsApplication) -> None:
+        await service.close()
+
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        # A question deleted before its answer arrives still gets the answer.
+        allow_sending_without_reply=True,
+    )
+    application: NewsApplication = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(file_url(settings.api_base_url))
+        .context_types(ContextTypes(bot_data=BotData))
+        .defaults(defaults)
+        .concurrent_updates(update_processor or CONCURRENT_UPDATES)
+        .rate_limiter(rate_limiter or default_rate_limiter())
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register_handlers(application, settings)
+    return application
+
+
+def register_handlers(application: NewsApplication, settings: Settings) -> None:
+    """Every handler, in the order PTB tries them (the first match in a group wins)."""
+    admins = filters.User(user_id=settings.admin_ids)
+    new_messages = filters.UpdateType.MESSAGE
+    add = application.add_handler
+
+    # 1. The command table. Admin commands answer admins only (decided here, once)...
+    for command in COMMANDS:
+        gate = new_messages & admins if command.audience == "admins" else new_messages
+        add(CommandHandler(command.name, command.callback, filters=gate))
+    # ...and everyone else who tries them gets "This command is for admins." and nothing else.
+    add(CommandHandler([c.name for c in commands_for("admins")], admin.admins_only))
+
+    # 2. /add as the caption of an uploaded file (captions aren't commands to PTB).
+    add(MessageHandler(filters.Document.ALL & CAPTION_ADD & admins, admin.add_document))
+    add(MessageHandler(filters.Document.ALL & CAPTION_ADD, admin.admins_only))
+
+    # 3. Buttons: "More" under answers, Newer/Older under lists, and stale ones.
+    add(CallbackQueryHandler(handlers.more, pattern=MORE_PATTERN))
+    add(CallbackQueryHandler(handlers.latest_page, pattern=LATEST_PATTERN))
+    add(CallbackQueryHandler(admin.articles_page, pattern=ARTICLES_PATTERN))
+    add(CallbackQueryHandler(handlers.stale_button))
+
+    # 4. Questions: any text in a private chat; in groups only replies to the bot (and /ask).
+    text = filters.TEXT & ~filters.COMMAND & new_messages
+    add(MessageHandler(text & filters.ChatType.PRIVATE, handlers.question))
+    add(MessageHandler(text & filters.ChatType.GROUPS & handlers.RepliesToBot(), handlers.question))
+
+    # 5. Leftovers in private chats: unknown commands, files without /add. Group chatter
+    #    matches nothing and is ignored.
+    private = filters.ChatType.PRIVATE & new_messages
+    add(MessageHandler(filters.COMMAND & private, handlers.unknown_command))
+    add(MessageHandler(filters.Document.ALL & private, handlers.document_hint))
+
+    # 6. Whatever a handler didn't expect: log, tell the user, report to admins.
+    application.add_error_handler(on_error)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    application: NewsApplication, *, webhook: Webhook | None = None, poll_timeout: float = 10.0
+) -> AsyncIterator[NewsApplication]:
+    """Run the bot for the duration of the block, the way `run_polling` does: initialize,
+    post_init, updater, start; then stop, post_stop, shutdown, post_shutdown."""
+    updater = application.updater
+    if updater is None:
+        raise ConfigError("the Application was built without an updater")
+    try:
+        await application.initialize()
+        if application.post_init:
+            await application.post_init(application)
+        if webhook is None:
+            await updater.start_polling(
+                timeout=dt.timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            await updater.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=urlsplit(webhook.url).path.lstrip("/"),
+                webhook_url=webhook.url,
+                secret_token=webhook.secret_token,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        await application.start()
+        yield application
+    finally:
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
