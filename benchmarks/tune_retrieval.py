@@ -25,7 +25,7 @@ from squad import add_typos, load
 
 from newsbot.search.retriever import Features
 
-NAMES = [f.name for f in fields(Features) if f.name != "matched"]
+NAMES = [f.name for f in fields(Features) if f.name != "matched"] + ["article_coverage"]
 
 
 async def collect(app, questions, urls):  # type: ignore[no-untyped-def]
@@ -36,7 +36,13 @@ async def collect(app, questions, urls):  # type: ignore[no-untyped-def]
         if not found:
             out.append((np.zeros((0, len(NAMES))), np.zeros(0, bool), article))
             continue
-        x = np.array([astuple(c.features)[:-1] for c in found], dtype=float)
+        union: dict[int, set[str]] = {}
+        for c in found:
+            union.setdefault(c.article_id, set()).update(c.features.matched)
+        q = found[0].query
+        total = sum(t.weight for t in q) or 1.0
+        art = {a: sum(t.weight for t in q if t.term in m) / total for a, m in union.items()}
+        x = np.array([astuple(c.features)[:-1] + (art[c.article_id],) for c in found], dtype=float)
         y = np.array([urls[c.passage_id] == url for c in found])
         out.append((x, y, article))
     return out
@@ -65,11 +71,12 @@ async def main() -> None:
     grid = {
         "bm25": [1.0],
         "bm25_raw": [0.0],
-        "coverage": [0.0, 0.5, 1.0, 2.0],
-        "bigrams": [0.0, 0.25, 0.5, 1.0],
-        "proximity": [0.0, 0.25, 0.5, 1.0],
-        "title": [0.0, 0.2, 0.5],
+        "coverage": [1.0, 2.0, 3.0],
+        "bigrams": [0.25, 0.5, 1.0],
+        "proximity": [0.0, 0.3, 0.6],
+        "title": [0.0, 0.2],
         "fuzz": [0.0],
+        "article_coverage": [0.0, 1.0, 2.0, 3.0, 4.0],
     }
     articles = sorted({a for _, _, a in data})
     fold = {a: i % 2 for i, a in enumerate(articles)}
@@ -77,6 +84,8 @@ async def main() -> None:
     for combo in itertools.product(*(grid[n] for n in NAMES)):
         w = np.array(combo)
         results.append((top1(data, w), combo))
+    current = np.array([1.0, 0.0, 1.0, 0.5, 0.3, 0.2, 0.0, 0.0])
+    print(f"current weights: top-1 {top1(data, current):.4f}")
     results.sort(reverse=True)
     for score, combo in results[:8]:
         w = np.array(combo)

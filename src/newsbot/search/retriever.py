@@ -7,7 +7,7 @@ import asyncio
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice, pairwise
 
@@ -31,12 +31,12 @@ from newsbot.search.text import (
 from newsbot.search.typos import TypoCorrector
 
 MAX_QUESTION_TERMS = 48
-CANDIDATES = 40
+CANDIDATES = 20
 LOAD_BATCH = 20_000
 # Logistic model of "the best passage answers the question", fitted on the SQuAD tune set by
 # benchmarks/tune_answered.py (weights of answer_evidence's features, then the bias).
-ANSWER_MODEL = (7.85, 0.532, 1.259, -0.313, 2.961, 1.447)
-ANSWER_BIAS = -4.73
+ANSWER_MODEL = (7.826, 0.602, 1.362, -0.186, 3.086, 1.455)
+ANSWER_BIAS = -4.871
 REFRESH_SECONDS = 1.0
 """How stale the index may be for changes made by other processes (ours refresh at once)."""
 
@@ -46,11 +46,12 @@ class Weights:
     """How the reranker combines its features (tuned on the SQuAD tune set, see benchmarks)."""
 
     bm25: float = 1.0
-    coverage: float = 1.0
+    coverage: float = 2.0
     bigrams: float = 0.5
-    proximity: float = 0.3
+    proximity: float = 0.6
     title: float = 0.2
     fuzz: float = 0.0
+    article_coverage: float = 2.0
     # "answered" when the best passage's evidence passes this line (see `answer_confidence`)
     answer_threshold: float = 0.5
 
@@ -102,6 +103,7 @@ class Features:
     title: float
     fuzz: float
     matched: frozenset[str]
+    article_coverage: float = 0.0  # the share of the question its article's candidates hold
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,16 @@ class Retriever:
         with self._reader.connect() as connection:
             rows = connection.execute(_CANDIDATES_SQL, {"ids": list(first)}).all()
         top_bm25 = max(first.values()) or 1.0
+        features = {
+            pid: self._features(question, query, body, title, first[pid], top_bm25)
+            for pid, body, _, title, *_ in rows
+        }
+        # What the question's words find across each article's candidates: a passage of an
+        # article that holds more of the question as a whole is the likelier answer.
+        by_article: dict[int, set[str]] = {}
+        for pid, _, aid, *_ in rows:
+            by_article.setdefault(aid, set()).update(features[pid].matched)
+        article_share = {aid: weighted_share(query, terms) for aid, terms in by_article.items()}
         return [
             Candidate(
                 passage_id=pid,
@@ -286,7 +298,7 @@ class Retriever:
                 site=site,
                 published=_PUBLISHED.process_result_value(_as_datetime(published), _DIALECT),
                 passage=body,
-                features=self._features(question, query, body, title, first[pid], top_bm25),
+                features=replace(features[pid], article_coverage=article_share[aid]),
                 query=query,
             )
             for pid, body, aid, title, url, site, published in rows
@@ -334,15 +346,8 @@ class Retriever:
     ) -> Features:
         positions = term_positions(passage, {q.term for q in query})
         matched = [q for q in query if q.term in positions]
-        # A question word counts once, with its best-matching form (typo corrections compete).
-        best_by_word: dict[int, float] = {}
-        for q in query:
-            best_by_word[q.position] = max(best_by_word.get(q.position, 0.0), q.weight)
-        total = sum(best_by_word.values()) or 1.0
-        found_by_word: dict[int, float] = {}
-        for q in matched:
-            found_by_word[q.position] = max(found_by_word.get(q.position, 0.0), q.weight)
-        coverage = sum(found_by_word.values()) / total
+        coverage = weighted_share(query, set(positions))
+        total = sum({q.position: q.weight for q in query}.values()) or 1.0
         # Question word pairs that stand next to each other in the passage too.
         by_position = sorted(matched, key=lambda q: q.position)
         pairs = sum(1 for a, b in pairwise(query) if b.position == a.position + 1)
@@ -354,12 +359,7 @@ class Retriever:
                     bigrams += 1
         bigram_share = bigrams / pairs if pairs else 0.0
         proximity = _proximity(matched, positions)
-        title_terms = set(terms(title))
-        in_title: dict[int, float] = {}
-        for q in query:
-            if q.term in title_terms:
-                in_title[q.position] = max(in_title.get(q.position, 0.0), q.weight)
-        title_share = sum(in_title.values()) / total
+        title_share = weighted_share(query, set(terms(title)))
         fuzz_score = (
             fuzz.token_set_ratio(normalize(question), normalize(passage)) / 100
             if self.weights.fuzz
@@ -386,12 +386,25 @@ class Retriever:
             + w.proximity * f.proximity
             + w.title * f.title
             + w.fuzz * f.fuzz
+            + w.article_coverage * f.article_coverage
         )
 
     def answer_confidence(self, ranked: Sequence[Candidate]) -> float:
         """How sure we are that the best passage answers (0..1), from its evidence."""
         z = sum(w * x for w, x in zip(ANSWER_MODEL, answer_evidence(ranked), strict=True))
         return 1 / (1 + math.exp(-(z + ANSWER_BIAS)))
+
+
+def weighted_share(query: Sequence[QueryTerm], found: set[str]) -> float:
+    """The share of the question's weight whose words are in `found`; a word counts once,
+    with its best form (a typo's corrections compete for it)."""
+    weight: dict[int, float] = {}
+    got: dict[int, float] = {}
+    for q in query:
+        weight[q.position] = max(weight.get(q.position, 0.0), q.weight)
+        if q.term in found:
+            got[q.position] = max(got.get(q.position, 0.0), q.weight)
+    return sum(got.values()) / (sum(weight.values()) or 1.0)
 
 
 def answer_evidence(ranked: Sequence[Candidate]) -> list[float]:
