@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
         sa.UniqueConstraint("fingerprint", name=op.f("uq_articles_fingerprint")),
         sa.UniqueConstraint("url", name=op.f("uq_articles_url")),
+        sqlite_autoincrement=True,
     )
     op.create_index(op.f("ix_articles_added_at"), "articles", ["added_at"], unique=False)
     op.create_table(
@@ -73,6 +74,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_passages")),
         sa.UniqueConstraint("article_id", "position", name=op.f("uq_passages_article_id")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "article_removals",

@@ -117,13 +117,15 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if not args.sources and not args.jsonl:
         print("newsbot ingest: give files, folders, URLs or --jsonl FILE", file=sys.stderr)
         return 2
-    if args.url and (len(args.sources) != 1 or args.sources[0].startswith(("http:", "https:"))):
-        print("newsbot ingest: --url gives the source link of exactly one file", file=sys.stderr)
-        return 2
     results: list[IngestResult] = []
     async with await Newsbot.open(settings) as app:
         urls = [s for s in args.sources if s.startswith(("http://", "https://"))]
         files = list(expand_paths(Path(s) for s in args.sources if s not in urls))
+        if args.url and (urls or len(files) != 1 or len(args.sources) != 1):
+            print(
+                "newsbot ingest: --url gives the source link of exactly one file", file=sys.stderr
+            )
+            return 2
         progress = Progress(len(urls) + len(files) or None)
         for url in urls:
             results.append(await app.ingestor.add_url(url))

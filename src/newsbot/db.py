@@ -7,6 +7,8 @@ one writer never see "database is locked". A new database is migrated to head on
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,11 @@ from sqlalchemy.pool import NullPool
 from newsbot import migrations  # type: ignore[attr-defined]  # mapped from ./migrations
 from newsbot.errors import ConfigError
 
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, run migrations from one process at a time
+    fcntl = None  # type: ignore[assignment]
+
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 
 
@@ -35,6 +42,12 @@ def _sqlite_url(database_url: str) -> URL:
         raise ConfigError(
             f"newsbot needs SQLite (it uses FTS5), got {url.get_backend_name()!r} in "
             f"{database_url!r}; use a URL like sqlite:////var/lib/newsbot/newsbot.db"
+        )
+    if not url.database or url.database == ":memory:" or "mode=memory" in str(url):
+        # Every engine would get a database of its own, and nothing would be kept.
+        raise ConfigError(
+            f"newsbot needs a database file, not an in-memory database ({database_url!r}); "
+            "use a URL like sqlite:////var/lib/newsbot/newsbot.db"
         )
     return url
 
@@ -109,11 +122,12 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str | None = None) -> Config:
     """Alembic's configuration, pointing at our migrations and at this database."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["database_url"] = str(sync_url(database_url).render_as_string(False))
+    if database_url is not None:
+        config.attributes["database_url"] = sync_url(database_url).render_as_string(False)
     return config
 
 
@@ -129,15 +143,37 @@ def current_revision(database_url: str) -> str | None:
 
 def head_revision() -> str | None:
     """The newest migration's revision."""
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def upgrade(database_url: str) -> bool:
-    """Migrate the database to head; returns True when anything was applied."""
+    """Migrate the database to head; returns True when anything was applied.
+
+    Two processes starting on a new database at once (the bot and a CLI command) would both
+    create the tables, and SQLite DDL under the Python driver isn't transactional: a lock file
+    beside the database makes the second wait, then find it already done.
+    """
     if current_revision(database_url) == head_revision():
         return False
-    command.upgrade(alembic_config(database_url), "head")
+    with _migration_lock(sync_url(database_url)):
+        if current_revision(database_url) == head_revision():
+            return False
+        command.upgrade(alembic_config(database_url), "head")
     return True
+
+
+@contextmanager
+def _migration_lock(url: URL) -> Iterator[None]:
+    if fcntl is None or not url.database:
+        yield
+        return
+    lock_path = Path(url.database).expanduser().with_name(Path(url.database).name + ".lock")
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 async def upgrade_async(database_url: str) -> bool:

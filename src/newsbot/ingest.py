@@ -177,7 +177,7 @@ def iter_jsonl(lines: Iterable[str], source: str) -> Iterator[tuple[str, object]
             continue
         label = f"{source}:{number}"
         try:
-            yield label, json.loads(line)
+            yield label, json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             yield label, IngestError(f"not valid JSON ({exc.msg} at column {exc.colno})")
 

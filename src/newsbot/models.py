@@ -57,6 +57,9 @@ class Article(Base):
     """One news article; its text lives in `passages`."""
 
     __tablename__ = "articles"
+    # AUTOINCREMENT: ids are never reused, so an id seen once (by a search index, a "More"
+    # button, a removal log) always means the same article.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str | None] = mapped_column(String(2048), unique=True)
@@ -81,7 +84,11 @@ class Passage(Base):
     """A few sentences of an article: the unit that answers a question."""
 
     __tablename__ = "passages"
-    __table_args__ = (UniqueConstraint("article_id", "position"),)
+    # AUTOINCREMENT: the search index follows new passages by id (see search/index.py).
+    __table_args__ = (
+        UniqueConstraint("article_id", "position"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))

@@ -15,7 +15,7 @@ from collections import defaultdict
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-MIN_LENGTH = 4
+MIN_LENGTH = 5
 """Shorter words are left alone: 'cat' is one slip from too many other words to guess."""
 
 
