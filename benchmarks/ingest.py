@@ -5,8 +5,8 @@
 - JSONL: N articles of 4 real SQuAD sentences through `Ingestor.add_records` (the code path of
   `newsbot ingest --jsonl`), against the ceiling of a bare sqlite3 executemany of the same texts
   into a table with the same FTS5 trigger (no cleaning, splitting, de-duplication).
-- HTML: the extraction-tune pages through `Ingestor.add_file` (trafilatura, cleaning, passages,
-  storage), against `trafilatura.extract` alone on the same pages.
+- HTML: the extraction-tune pages through `Ingestor.add_files` (trafilatura in a process per core,
+  cleaning, passages, storage), against `trafilatura.extract` alone on the same pages.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ async def html(folder: Path) -> None:
     alone = time.perf_counter() - start
     app = await open_db(folder, "html")
     start = time.perf_counter()
-    statuses = [(await app.ingestor.add_file(path)).status for path in files]
+    statuses = [result.status async for result in app.ingestor.add_files(files)]
     ours = time.perf_counter() - start
     await app.close()
     print(f"HTML, {len(files)} real news pages ({statuses.count('added')} added, "

@@ -133,9 +133,10 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         for path in files:
             if not path.exists():
                 results.append(IngestResult.failed(str(path), "no such file or folder"))
-            else:
-                results.append(await app.ingestor.add_file(path, args.url))
-            progress.step(str(path))
+                progress.step(str(path))
+        async for result in app.ingestor.add_files([p for p in files if p.exists()], args.url):
+            results.append(result)
+            progress.step(result.source)
         if args.jsonl:
             stream = sys.stdin if args.jsonl == "-" else None
             try:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
+import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -228,13 +231,41 @@ class Ingestor:
 
     async def add_file(self, path: Path, url: str | None = None) -> IngestResult:
         """Extract and store one file."""
-        try:
-            article = await asyncio.to_thread(read_file, path, url)
-        except NewsbotError as exc:
-            return IngestResult.failed(str(path), str(exc))
-        except OSError as exc:
-            return IngestResult.failed(str(path), exc.strerror or str(exc))
-        return await self.add_extracted(str(path), article)
+        return (await self._add_files([path], url, None))[0]
+
+    async def add_files(
+        self, paths: Sequence[Path], url: str | None = None, *, window: int = 8
+    ) -> AsyncIterator[IngestResult]:
+        """Extract and store files in order; extraction (trafilatura, CPU-bound) runs in a
+        process per core, so a folder of pages goes through as fast as the machine allows."""
+        if len(paths) < 4:
+            for path in paths:
+                yield await self.add_file(path, url)
+            return
+        # forkserver, not fork: this process has threads (aiosqlite's), and forking those can
+        # deadlock.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context) as pool:
+            for start in range(0, len(paths), window):
+                for result in await self._add_files(paths[start : start + window], url, pool):
+                    yield result
+
+    async def _add_files(
+        self, paths: Sequence[Path], url: str | None, pool: Executor | None
+    ) -> list[IngestResult]:
+        loop = asyncio.get_running_loop()
+        jobs = [loop.run_in_executor(pool, read_file, path, url) for path in paths]
+        results: list[IngestResult] = []
+        for path, job in zip(paths, jobs, strict=True):
+            try:
+                article = await job
+            except NewsbotError as exc:
+                results.append(IngestResult.failed(str(path), str(exc)))
+            except OSError as exc:
+                results.append(IngestResult.failed(str(path), exc.strerror or str(exc)))
+            else:
+                results.append(await self.add_extracted(str(path), article))
+        return results
 
     async def add_text(self, body: str, url: str | None = None) -> IngestResult:
         """Store pasted text (first line = title; a URL in it becomes the source link)."""
