@@ -40,7 +40,13 @@ from squad import load
 from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from newsbot.bot.app import CONCURRENT_UPDATES, build_application, default_rate_limiter, running
+from newsbot.bot.app import (
+    CONCURRENT_UPDATES,
+    CONNECTIONS,
+    build_application,
+    default_rate_limiter,
+    running,
+)
 from newsbot.emulator import BotAPIEmulator
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -160,6 +166,8 @@ async def serve(args: argparse.Namespace) -> int:
             .token(args.token)
             .base_url(args.base_url)
             .concurrent_updates(CONCURRENT_UPDATES)
+            .connection_pool_size(CONNECTIONS)
+            .pool_timeout(60.0)
             .rate_limiter(no_throttle())
             .build()
         )

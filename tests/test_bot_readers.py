@@ -40,7 +40,16 @@ async def test_start_help_and_command_menus(bot: RunningBot) -> None:
     menus = {
         key.split("|")[0]: [c["command"] for c in value] for key, value in bot.emu.commands.items()
     }
-    assert menus['{"type": "default"}'] == ["start", "help", "ask", "latest"]
+    assert menus['{"type": "default"}'] == [
+        "start",
+        "help",
+        "ask",
+        "latest",
+        "subscribe",
+        "unsubscribe",
+        "digest",
+        "settings",
+    ]
     assert menus['{"chat_id": 11, "type": "chat"}'][-4:] == ["add", "remove", "articles", "stats"]
 
 

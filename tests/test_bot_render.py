@@ -100,8 +100,17 @@ def test_help_and_menu_come_from_the_table() -> None:
         if command.in_help:
             assert (f"/{command.name}" in public) == (command.audience == "everyone")
             assert f"/{command.name}" in admins
-    assert "/subscribe" not in admins  # not built yet, so not advertised
-    assert [c.command for c in bot_commands(admin_view=False)] == ["start", "help", "ask", "latest"]
+    assert "/subscribe [HH:MM] [Area/City]" in public
+    assert [c.command for c in bot_commands(admin_view=False)] == [
+        "start",
+        "help",
+        "ask",
+        "latest",
+        "subscribe",
+        "unsubscribe",
+        "digest",
+        "settings",
+    ]
     assert len(bot_commands(admin_view=True)) == len(COMMANDS)
 
 

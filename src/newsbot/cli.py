@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from newsbot import __version__, db
 from newsbot.bot.cli import add_bot_commands, cmd_chat, cmd_run
+from newsbot.digest_cli import add_digest_command
 from newsbot.errors import ConfigError, NewsbotError
 from newsbot.ingest import IngestResult, expand_paths, iter_jsonl
 from newsbot.search.retriever import SearchResult
@@ -325,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_prompt)
 
     add_bot_commands(sub)
+    add_digest_command(sub)
     p = sub.add_parser("start", help="the bot when a token is set, else the playground")
     p.set_defaults(func=cmd_start)
     return parser

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
     MetaData,
     String,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -121,3 +125,26 @@ class QuestionLog(Base):
 
 # Tables that live in the database but not in this metadata: Alembic must leave them alone.
 FTS_TABLE_PREFIX = "passages_fts"
+
+
+class Subscription(Base):
+    """A chat's daily digest: when (local time and IANA zone), and what was last delivered.
+
+    `claimed_day`/`claim_state` make each day's digest exactly-once (see `newsbot.digest`);
+    `last_sent_at` is where the next digest's articles start.
+    """
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_type: Mapped[str] = mapped_column(String(20))
+    local_time: Mapped[time] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the current time and zone were set: digests due before it aren't owed.
+    subscribed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_day: Mapped[date | None] = mapped_column(Date)
+    claim_state: Mapped[str | None] = mapped_column(String(10))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,11 +6,13 @@ Nothing here knows about Telegram.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 from newsbot import db
+from newsbot.digest import SubscriptionStore
 from newsbot.fetch import SafeFetcher
 from newsbot.ingest import Ingestor, IngestResult
 from newsbot.models import utcnow
@@ -96,7 +98,8 @@ class Newsbot:
     async def stats(self) -> Stats:
         """Counts for `/stats` and `newsbot stats`."""
         await self.flush_questions()
-        return await self.store.stats()
+        stats = await self.store.stats()
+        return replace(stats, subscribers=await SubscriptionStore(self.sessions).count_active())
 
     async def add_sample_if_empty(self) -> list[IngestResult]:
         """Give a new database the sample article(s), so there is something to ask about."""

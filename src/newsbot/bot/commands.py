@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from telegram import BotCommand, Update
 
-from newsbot.bot import admin, handlers
+from newsbot.bot import admin, digest_jobs, handlers
 from newsbot.bot.context import Context
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -34,8 +34,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "every command", handlers.help_command),
     Command("ask", "answer a question (in groups)", handlers.ask, usage="<question>"),
     Command("latest", "the newest articles", handlers.latest),
-    # -- digest subscribers: /subscribe [HH:MM] [Area/City], /unsubscribe, /digest and
-    #    /settings go here, with audience "everyone", when the digest is built.
+    # -- digest subscribers --------------------------------------------------------------
+    Command(
+        "subscribe",
+        "a daily digest at your time",
+        digest_jobs.subscribe,
+        usage="[HH:MM] [Area/City]",
+    ),
+    Command("unsubscribe", "stop the daily digest", digest_jobs.unsubscribe),
+    Command("digest", "the digest now: what's new since your last one", digest_jobs.digest_now),
+    Command("settings", "your digest time and zone", digest_jobs.settings_cmd),
     # -- admins -----------------------------------------------------------------------------
     Command(
         "add",

@@ -31,7 +31,7 @@ from newsbot.search.text import (
 from newsbot.search.typos import TypoCorrector
 
 MAX_QUESTION_TERMS = 48
-CANDIDATES = 20
+CANDIDATES = 12
 LOAD_BATCH = 20_000
 # Logistic model of "the best passage answers the question", fitted on the SQuAD tune set by
 # benchmarks/tune_answered.py (weights of answer_evidence's features, then the bias).
