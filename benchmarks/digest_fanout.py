@@ -42,8 +42,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from newsbot.bot.app import build_application, running
-from newsbot.bot.context import NewsApplication
-from newsbot.bot.digest_jobs import Digests, digests_of, start_digests, stop_digests
+from newsbot.bot.digest_jobs import Digests, digests_of
 from newsbot.bot.digest_sender import WORKERS, DigestSender
 from newsbot.digest import DigestService, SubscriptionStore, today_slot
 from newsbot.emulator import BotAPIEmulator
@@ -106,21 +105,9 @@ async def prepare(settings: Settings, chats: list[tuple[int, str]], due: datetim
 
 @contextlib.asynccontextmanager
 async def bot_run(settings: Settings) -> AsyncIterator[Digests]:
-    """One lifetime of the bot, wired as app.py will be: digests start in post_init."""
+    """One lifetime of the bot, as app.py wires it: digests start in post_init."""
     service = await Newsbot.open(settings)
     app = build_application(settings, service)
-    bot_post_init = app.post_init
-
-    async def post_init(application: NewsApplication) -> None:
-        if bot_post_init is not None:
-            await bot_post_init(application)
-        await start_digests(application)
-
-    async def post_stop(application: NewsApplication) -> None:
-        await stop_digests(application)
-
-    app.post_init = post_init
-    app.post_stop = post_stop
     async with running(app, poll_timeout=1.0):
         yield digests_of(app)
 
