@@ -143,7 +143,7 @@ class Retriever:
         reader: Engine,
         *,
         weights: Weights | None = None,
-        max_postings: int = 20_000,
+        max_postings: int = 10_000,
     ) -> None:
         # Core connections, not ORM sessions: this is the hot read path and needs no objects.
         # Catching up with the database may read many rows: async. Fetching a question's 40
