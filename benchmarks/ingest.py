@@ -70,9 +70,15 @@ async def jsonl(n: int, folder: Path) -> None:
     await app.close()
     bare = bare_sqlite(records, folder)
     print(f"JSONL, {n} articles ({passages} passages):")
-    print(f"  newsbot ingest --jsonl path  {n / ours:8.0f} articles/s  {passages / ours:8.0f} passages/s")
-    print(f"  bare sqlite3 + FTS5 trigger  {n / bare:8.0f} articles/s  (ceiling: no cleaning or splitting)")
-    print(f"  search index build           {passages / index:8.0f} passages/s (in the answering process)")
+    print(
+        f"  newsbot ingest --jsonl path  {n / ours:8.0f} articles/s  {passages / ours:8.0f} passages/s"
+    )
+    print(
+        f"  bare sqlite3 + FTS5 trigger  {n / bare:8.0f} articles/s  (ceiling: no cleaning or splitting)"
+    )
+    print(
+        f"  search index build           {passages / index:8.0f} passages/s (in the answering process)"
+    )
 
 
 async def html(folder: Path) -> None:
@@ -89,14 +95,18 @@ async def html(folder: Path) -> None:
     statuses = [result.status async for result in app.ingestor.add_files(files)]
     ours = time.perf_counter() - start
     await app.close()
-    print(f"HTML, {len(files)} real news pages ({statuses.count('added')} added, "
-          f"{statuses.count('duplicate')} duplicates, {statuses.count('failed')} failed):")
+    print(
+        f"HTML, {len(files)} real news pages ({statuses.count('added')} added, "
+        f"{statuses.count('duplicate')} duplicates, {statuses.count('failed')} failed):"
+    )
     print(f"  newsbot ingest FILES         {len(files) / ours:8.1f} pages/s")
     print(f"  trafilatura.extract alone    {len(files) / alone:8.1f} pages/s")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=20_000)
     args = parser.parse_args()
     print(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores")

@@ -170,8 +170,13 @@ def main() -> None:
     )
     parser.add_argument("--questions", type=int, default=100_000, help="sample size (default: all)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--brute-force", type=int, default=500, metavar="N",
-                        help="questions for the slow rapidfuzz baseline (0: skip)")
+    parser.add_argument(
+        "--brute-force",
+        type=int,
+        default=500,
+        metavar="N",
+        help="questions for the slow rapidfuzz baseline (0: skip)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(quality(args, Path(folder)))

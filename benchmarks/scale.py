@@ -61,7 +61,7 @@ async def build(path: Path, size: int) -> dict[str, float]:
 
 
 async def answer(path: Path, n_questions: int, fts_questions: int) -> dict[str, float]:
-    records, questions = load()
+    _, questions = load()
     chosen = sample(questions, n_questions, seed=7)
     app = await open_db(path.parent, path.stem)
     start = time.perf_counter()
@@ -97,7 +97,9 @@ async def answer(path: Path, n_questions: int, fts_questions: int) -> dict[str, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--fts-questions", type=int, default=100)
@@ -107,23 +109,40 @@ def main() -> None:
         result = asyncio.run(answer(args.answer, args.questions, args.fts_questions))
         print(json.dumps(result))
         return
-    print(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {args.questions} questions "
-          f"(FTS5: {args.fts_questions})")
-    print(f"{'passages':>9} {'ingest/s':>9} {'index s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'FTS5 p50':>9} {'FTS5 p99':>9} {'RSS MB':>7} {'peak MB':>8} {'top-1':>6}")
+    print(
+        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {args.questions} questions "
+        f"(FTS5: {args.fts_questions})"
+    )
+    print(
+        f"{'passages':>9} {'ingest/s':>9} {'index s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'FTS5 p50':>9} {'FTS5 p99':>9} {'RSS MB':>7} {'peak MB':>8} {'top-1':>6}"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "scale.db"
             built = asyncio.run(build(path, size))
             child = subprocess.run(
-                [sys.executable, __file__, "--answer", str(path), "--questions", str(args.questions),
-                 "--fts-questions", str(args.fts_questions)],
-                check=True, capture_output=True, text=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--answer",
+                    str(path),
+                    "--questions",
+                    str(args.questions),
+                    "--fts-questions",
+                    str(args.fts_questions),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
             )
             r = json.loads(child.stdout.strip().splitlines()[-1])
-            print(f"{built['passages']:>9.0f} {built['ingest_per_s']:>9.0f} {r['index_s']:>8.1f} "
-                  f"{r['p50']:>7.2f} {r['p99']:>7.2f} {r['fts_p50']:>9.2f} {r['fts_p99']:>9.2f} "
-                  f"{r['rss_mb']:>7.0f} {r['peak_mb']:>8.0f} {r['top1']:>6.1%}", flush=True)
+            print(
+                f"{built['passages']:>9.0f} {built['ingest_per_s']:>9.0f} {r['index_s']:>8.1f} "
+                f"{r['p50']:>7.2f} {r['p99']:>7.2f} {r['fts_p50']:>9.2f} {r['fts_p99']:>9.2f} "
+                f"{r['rss_mb']:>7.0f} {r['peak_mb']:>8.0f} {r['top1']:>6.1%}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

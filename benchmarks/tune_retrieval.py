@@ -42,7 +42,7 @@ async def collect(app, questions, urls):  # type: ignore[no-untyped-def]
         q = found[0].query
         total = sum(t.weight for t in q) or 1.0
         art = {a: sum(t.weight for t in q if t.term in m) / total for a, m in union.items()}
-        x = np.array([astuple(c.features)[:-1] + (art[c.article_id],) for c in found], dtype=float)
+        x = np.array([(*astuple(c.features)[:-1], art[c.article_id]) for c in found], dtype=float)
         y = np.array([urls[c.passage_id] == url for c in found])
         out.append((x, y, article))
     return out
@@ -90,7 +90,9 @@ async def main() -> None:
     for score, combo in results[:8]:
         w = np.array(combo)
         folds = [top1([d for d in data if fold[d[2]] == k], w) for k in (0, 1)]
-        print(f"top-1 {score:.4f}  folds {folds[0]:.4f}/{folds[1]:.4f}  {dict(zip(NAMES, combo))}")
+        print(
+            f"top-1 {score:.4f}  folds {folds[0]:.4f}/{folds[1]:.4f}  {dict(zip(NAMES, combo, strict=True))}"
+        )
 
 
 if __name__ == "__main__":

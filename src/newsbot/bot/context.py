@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from typing import Any
@@ -14,11 +13,6 @@ from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
-# Questions searched at once. Search is CPU work and every question writes a row for /stats:
-# a few at a time keep the connection pool and SQLite's single writer uncontended, while the
-# other updates (a slow /add fetching a page) still run alongside. Measured with
-# benchmarks/bot_load.py: 4 at a time beat 256 by ~30% in throughput, p99 1.9 s -> 0.7 s.
-QUESTIONS_AT_ONCE = 4
 REPORT_EVERY = 10.0  # seconds: a burst of failures makes one admin report, not hundreds
 
 
@@ -58,7 +52,6 @@ class BotData:
         self.admin_help_text = ""
         self.pages = AnswerPages()
         self.error_reports = ErrorReports()
-        self.question_slots = asyncio.Semaphore(QUESTIONS_AT_ONCE)
 
     def attach(self, service: Newsbot, settings: Settings) -> None:
         """Give the handlers the service layer and the settings."""
