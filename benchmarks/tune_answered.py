@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval import ingest, open_db
 from squad import add_typos, load
 
-from newsbot.search.retriever import answer_evidence
+from newsbot.search.evidence import answer_evidence
 
 
 async def rows_for(inside: set[str], records, questions, folder: Path, name: str):  # type: ignore[no-untyped-def]

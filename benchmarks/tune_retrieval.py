@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval import ingest, open_db, url_of_passages
 from squad import add_typos, load
 
-from newsbot.search.retriever import Features
+from newsbot.search.evidence import Features
 
 NAMES = [f.name for f in fields(Features) if f.name != "matched"] + ["article_coverage"]
 

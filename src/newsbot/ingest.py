@@ -23,11 +23,11 @@ from newsbot.extract import (
     content_fingerprint,
     extract_html,
     normalize_text,
-    parse_text_article,
 )
 from newsbot.fetch import SafeFetcher
 from newsbot.passages import split_into_passages
 from newsbot.store import AddOutcome, ArticleStore, NewArticle
+from newsbot.text_article import parse_text_article
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
