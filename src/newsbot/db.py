@@ -78,6 +78,12 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def index_snapshot_path(database_url: str) -> Path:
+    """Where the search index is saved between runs: beside the database file."""
+    database = Path(str(sync_url(database_url).database)).expanduser()
+    return database.with_name(database.name + ".search-index.npz")
+
+
 def make_sync_engine(database_url: str, *, pooled: bool = False) -> Engine:
     """A plain SQLAlchemy engine with newsbot's pragmas (pooled for repeated quick reads)."""
     url = sync_url(database_url)

@@ -44,7 +44,9 @@ class Newsbot:
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
-        self.retriever = Retriever(self.engine, self.reader)
+        self.retriever = Retriever(
+            self.engine, self.reader, snapshot_path=db.index_snapshot_path(settings.database_url)
+        )
         self.store.on_change(self.retriever.invalidate)
         # Questions are counted in memory and written in batches: a write per question would
         # queue every answer behind SQLite's single writer.
@@ -60,6 +62,7 @@ class Newsbot:
     async def close(self) -> None:
         """Release the HTTP client and the database connections."""
         await self.flush_questions()
+        await self.retriever.save_snapshot()
         await self.fetcher.aclose()
         await self.engine.dispose()
         await self.write_engine.dispose()

@@ -100,6 +100,7 @@ def build_application(
         # Load the search index now: with concurrent updates, a burst of first questions would
         # otherwise search while the first of them is still loading it, and find nothing.
         await service.retriever.refresh()
+        await service.retriever.save_snapshot()  # a big index built now needn't be rebuilt
         # Everything built so far (the index, caches, PTB, SQLAlchemy) lives as long as the
         # bot: keep it out of the garbage collector's full passes, which otherwise pause every
         # answer in flight for tens of milliseconds as the heap grows.

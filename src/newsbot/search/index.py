@@ -19,6 +19,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +46,7 @@ class IndexedPassage:
     text: str
 
 
-class _Segment:
+class Segment:
     """Immutable postings of a batch of documents: per term, doc numbers by impact, best first."""
 
     __slots__ = ("docs", "ends", "impacts", "starts", "term_ids")
@@ -103,7 +104,7 @@ class PassageIndex:
         self._article_ids = np.zeros(1024, dtype=np.int64)
         self._alive = np.zeros(1024, dtype=bool)
         self._docs = 0  # doc numbers handed out
-        self._segments: list[_Segment] = []
+        self._segments: list[Segment] = []
         self._pending: list[tuple[int, IntArray, npt.NDArray[np.int32]]] = []
         self._total_len = 0
         self.size = 0  # live documents
@@ -178,7 +179,7 @@ class PassageIndex:
             unique, starts = np.unique(terms, return_index=True)
             ends = np.append(starts[1:], len(terms))
         self._segments.append(
-            _Segment(
+            Segment(
                 unique.astype(np.int32),
                 starts.astype(np.int64),
                 ends.astype(np.int64),
@@ -274,6 +275,48 @@ class PassageIndex:
             )
         order = np.argsort(-first_stage, kind="stable")
         return Candidates(unique[order].astype(np.int32), bm25[order], coverage[order])
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The postings segments (for snapshots)."""
+        self._flush()
+        return self._segments
+
+    def export_arrays(self) -> dict[str, npt.NDArray[Any]]:
+        """Everything but the segments, as arrays (for snapshots)."""
+        self._flush()
+        n = self._docs
+        return {
+            "terms": np.array(list(self.term_ids), dtype=str),
+            "df": self._df[: len(self.term_ids)],
+            "passage_ids": self._passage_ids[:n],
+            "article_ids": self._article_ids[:n],
+            "alive": self._alive[:n],
+            "scalars": np.array([n, self.size, self.max_passage_id, self._total_len], np.int64),
+        }
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: dict[str, npt.NDArray[Any]], segments: list[Segment], *, max_postings: int
+    ) -> PassageIndex:
+        """An index from `export_arrays` and `segments` (a snapshot)."""
+        index = cls(max_postings=max_postings)
+        index.term_ids = {str(term): i for i, term in enumerate(arrays["terms"])}
+        index._df = np.array(arrays["df"], dtype=np.int32)
+        if len(index._df) == 0:
+            index._df = np.zeros(1024, dtype=np.int32)
+        docs, size, max_passage_id, total_len = (int(v) for v in arrays["scalars"])
+        index._passage_ids = np.array(arrays["passage_ids"], dtype=np.int64)
+        index._article_ids = np.array(arrays["article_ids"], dtype=np.int64)
+        index._alive = np.array(arrays["alive"], dtype=bool)
+        if docs == 0:
+            index._passage_ids = np.zeros(1024, dtype=np.int64)
+            index._article_ids = np.zeros(1024, dtype=np.int64)
+            index._alive = np.zeros(1024, dtype=bool)
+        index._docs, index.size, index.max_passage_id = docs, size, max_passage_id
+        index._total_len = total_len
+        index._segments = segments
+        return index
 
     def vocabulary(self) -> dict[str, int]:
         """Term -> live document frequency, for typo correction."""

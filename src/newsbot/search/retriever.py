@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice, pairwise
+from pathlib import Path
 
 from rapidfuzz import fuzz
 from sqlalchemy import bindparam, text
@@ -18,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.models import UTCDateTime
+from newsbot.search import snapshot
 from newsbot.search.evidence import (
     Candidate,
     Features,
@@ -38,9 +41,13 @@ from newsbot.search.text import (
 )
 from newsbot.search.typos import TypoCorrector
 
+log = logging.getLogger(__name__)
+
 MAX_QUESTION_TERMS = 48
 CANDIDATES = 12
 LOAD_BATCH = 20_000
+SNAPSHOT_MIN_PASSAGES = 20_000
+"""Below this, rebuilding at start takes under two seconds: no snapshot file."""
 REFRESH_SECONDS = 1.0
 """How stale the index may be for changes made by other processes (ours refresh at once)."""
 
@@ -93,6 +100,8 @@ _CANDIDATES_SQL = text(
     "JOIN articles a ON a.id = p.article_id WHERE p.id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
 _STATE_SQL = text("SELECT (SELECT max(id) FROM passages), (SELECT max(id) FROM article_removals)")
+_TEXT_SQL = text("SELECT text FROM passages WHERE id = :id")
+_CHECK_SQL = text("SELECT id, text FROM passages WHERE id <= :max ORDER BY id DESC LIMIT 1")
 _REMOVALS_SQL = text("SELECT id, article_id FROM article_removals WHERE id > :after ORDER BY id")
 _PUBLISHED = UTCDateTime()
 _DIALECT = SQLiteDialect()
@@ -108,6 +117,7 @@ class Retriever:
         *,
         weights: Weights | None = None,
         max_postings: int = 10_000,
+        snapshot_path: Path | None = None,
     ) -> None:
         # Core connections, not ORM sessions: this is the hot read path and needs no objects.
         # Catching up with the database may read many rows: async. Fetching a question's 40
@@ -116,7 +126,11 @@ class Retriever:
         self._engine = engine
         self._reader = reader
         self.weights = weights or Weights()
+        self.max_postings = max_postings
         self.index = PassageIndex(max_postings=max_postings)
+        # Where the index is saved between runs (None: always rebuild from the database).
+        self.snapshot_path = snapshot_path
+        self._saved: tuple[int, int] | None = None  # (max passage id, last removal) on disk
         self.typos = TypoCorrector()
         self._terms_seen = 0
         self._last_removal = 0
@@ -155,9 +169,10 @@ class Retriever:
         async with self._engine.connect() as connection:
             max_passage, max_removal = (await connection.execute(_STATE_SQL)).one()
             if not self._ready:
-                # Removals logged before the first load concern passages already gone.
-                self._last_removal = max_removal or 0
                 self._ready = True
+                if not await self._load_snapshot(connection):
+                    # Removals logged before the first load concern passages already gone.
+                    self._last_removal = max_removal or 0
             if max_removal and max_removal > self._last_removal:
                 rows = await connection.execute(_REMOVALS_SQL, {"after": self._last_removal})
                 for removal_id, article_id in rows:
@@ -179,6 +194,43 @@ class Retriever:
             self._learn_new_terms()
             if len(rows) < LOAD_BATCH:
                 break
+
+    async def _load_snapshot(self, connection: AsyncConnection) -> bool:
+        """Start from the saved index if it still fits this database."""
+        if self.snapshot_path is None:
+            return False
+        loaded = await asyncio.to_thread(
+            snapshot.load, self.snapshot_path, max_postings=self.max_postings
+        )
+        if loaded is None:
+            return False
+        index, info = loaded
+        body = (await connection.execute(_TEXT_SQL, {"id": info.check_id})).scalar()
+        if body is None or snapshot.passage_digest(body) != info.check_digest:
+            log.info("search index snapshot doesn't match this database: rebuilding")
+            return False
+        self.index, self._last_removal = index, info.last_removal
+        self.typos, self._terms_seen = TypoCorrector(), 0
+        self._learn_new_terms()
+        self._saved = (info.max_passage_id, info.last_removal)
+        log.info("search index loaded from %s (%d passages)", self.snapshot_path, index.size)
+        return True
+
+    async def save_snapshot(self, *, min_passages: int = SNAPSHOT_MIN_PASSAGES) -> bool:
+        """Save the index for the next start, if it is big enough to be worth it and changed."""
+        state = (self.index.max_passage_id, self._last_removal)
+        if self.snapshot_path is None or self.index.size < min_passages or self._saved == state:
+            return False
+        async with self._lock, self._engine.connect() as connection:
+            row = (await connection.execute(_CHECK_SQL, {"max": self.index.max_passage_id})).first()
+            if row is None:
+                return False
+            info = snapshot.SnapshotInfo(
+                state[0], state[1], int(row[0]), snapshot.passage_digest(str(row[1]))
+            )
+            await asyncio.to_thread(snapshot.save, self.snapshot_path, self.index, info)
+        self._saved = state
+        return True
 
     def _learn_new_terms(self) -> None:
         total = len(self.index.term_ids)

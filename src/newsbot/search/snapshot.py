@@ -1,0 +1,114 @@
+"""The search index saved beside the database, so a restart loads it instead of rebuilding.
+
+Rebuilding means reading and tokenizing every passage: about a minute and a half at a million
+passages. Loading the saved arrays takes a second or two. The database stays the truth: a
+snapshot only says "the index as of passage id N and removal-log id M"; the retriever then
+catches up from the database as usual (newer passages, later removals).
+
+A snapshot is trusted only if the database still holds its newest passage with the same text
+(ids are AUTOINCREMENT, never reused, so that identifies the database's lineage) and it was
+written by this version of the text processing; otherwise it is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from newsbot.search import text as search_text
+from newsbot.search.index import PassageIndex, Segment
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+
+
+def text_processing_version() -> str:
+    """Changes whenever tokens or stems could come out differently."""
+    recipe = f"{FORMAT}|{sorted(search_text.STOP_WORDS)}|{search_text.stem('universities')}"
+    return hashlib.sha256(recipe.encode()).hexdigest()[:16]
+
+
+def passage_digest(body: str) -> str:
+    """A short fingerprint of a passage's text."""
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """What a snapshot covers and how to check it still fits the database."""
+
+    max_passage_id: int
+    last_removal: int
+    check_id: int  # a passage the snapshot holds, and the digest of its text
+    check_digest: str
+
+
+def save(path: Path, index: PassageIndex, info: SnapshotInfo) -> None:
+    """Write the index atomically (a temporary file, then a rename)."""
+    arrays = index.export_arrays()
+    segments = index.segments
+    arrays |= {
+        "seg_counts": np.array([len(s.term_ids) for s in segments], dtype=np.int64),
+        "seg_sizes": np.array([len(s.docs) for s in segments], dtype=np.int64),
+        "seg_terms": _concat([s.term_ids for s in segments], np.int32),
+        "seg_starts": _concat([s.starts for s in segments], np.int64),
+        "seg_ends": _concat([s.ends for s in segments], np.int64),
+        "seg_docs": _concat([s.docs for s in segments], np.int32),
+        "seg_impacts": _concat([s.impacts for s in segments], np.uint8),
+        "info": np.array(
+            [
+                text_processing_version(),
+                str(info.max_passage_id),
+                str(info.last_removal),
+                str(info.check_id),
+                info.check_digest,
+            ]
+        ),
+    }
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        np.savez(handle, **arrays)  # type: ignore[arg-type]
+    os.replace(temporary, path)
+
+
+def load(path: Path, *, max_postings: int) -> tuple[PassageIndex, SnapshotInfo] | None:
+    """The saved index and what it covers, or None if there is none or it can't be used."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            version, max_passage, last_removal, check_id, digest = (str(v) for v in data["info"])
+            if version != text_processing_version():
+                log.info("search index snapshot %s is from other text processing", path)
+                return None
+            segments = []
+            term_at, post_at = 0, 0
+            for count, size in zip(data["seg_counts"], data["seg_sizes"], strict=True):
+                count, size = int(count), int(size)
+                segments.append(
+                    Segment(
+                        data["seg_terms"][term_at : term_at + count],
+                        data["seg_starts"][term_at : term_at + count],
+                        data["seg_ends"][term_at : term_at + count],
+                        data["seg_docs"][post_at : post_at + size],
+                        data["seg_impacts"][post_at : post_at + size],
+                    )
+                )
+                term_at, post_at = term_at + count, post_at + size
+            index = PassageIndex.from_arrays(
+                {key: data[key] for key in data.files}, segments, max_postings=max_postings
+            )
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("ignoring unreadable search index snapshot %s: %s", path, exc)
+        return None
+    return index, SnapshotInfo(int(max_passage), int(last_removal), int(check_id), digest)
+
+
+def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
