@@ -23,7 +23,6 @@ from newsbot.ingest import (
     article_from_json,
     expand_paths,
     iter_jsonl,
-    json_record,
     prepare,
     read_file,
 )
@@ -165,22 +164,6 @@ def test_article_from_json_errors_name_the_field(record: object, message: str) -
     with pytest.raises(IngestError) as caught:
         article_from_json(record)
     assert str(caught.value) == message
-
-
-def test_json_record_keeps_only_the_product_fields() -> None:
-    record = json_record({"id": 3, "title": "T", "text": "B", "passages": [], "extra": 1})
-    assert record == {
-        "url": None,
-        "title": "T",
-        "text": "B",
-        "published": None,
-        "site": None,
-        "author": None,
-        "language": None,
-    }
-
-
-# -- files and folders --------------------------------------------------------------------------
 
 
 def test_read_file_html(tmp_path: Path) -> None:

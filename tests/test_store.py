@@ -290,13 +290,9 @@ async def test_newest_and_added_since_order(service: Newsbot) -> None:
     assert await service.store.added_since(future, limit=10) == []
 
 
-async def test_get_many_first_passages_and_count(service: Newsbot) -> None:
+async def test_first_passages_and_count(service: Newsbot) -> None:
     await service.store.add_many([article("One"), article("Two", passages=3)])
     assert await service.store.count() == 2
-    found = await service.store.get_many([2, 1, 77])
-    assert sorted(found) == [1, 2]
-    assert found[2].title == "Two title"
-    assert await service.store.get_many([]) == {}
     assert await service.store.first_passages([1, 2, 77]) == {
         1: "One sentence number 0.",
         2: "Two sentence number 0.",

@@ -15,7 +15,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from newsbot.errors import IngestError, NewsbotError, NoArticleText
 from newsbot.extract import (
@@ -32,7 +32,6 @@ from newsbot.text_article import parse_text_article
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 FILE_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES
-JSON_FIELDS = ("url", "title", "text", "published", "site", "author", "language")
 
 Status = Literal["added", "duplicate", "failed"]
 
@@ -316,8 +315,3 @@ class Ingestor:
             self._result(label, prepared, outcome)
             for (label, prepared), outcome in zip(batch, outcomes, strict=True)
         ]
-
-
-def json_record(values: dict[str, Any]) -> dict[str, Any]:
-    """Keep only PRODUCT.md's JSON article fields (helper for exports and tests)."""
-    return {key: values.get(key) for key in JSON_FIELDS}

@@ -236,14 +236,6 @@ class ArticleStore:
             )
             return ArticleInfo.from_row(article, count or 0)
 
-    async def get_many(self, article_ids: Sequence[int]) -> dict[int, ArticleInfo]:
-        """Metadata of several articles, by id (missing ids are left out)."""
-        if not article_ids:
-            return {}
-        async with self._sessions() as session:
-            rows = await session.scalars(select(Article).where(Article.id.in_(set(article_ids))))
-            return {a.id: ArticleInfo.from_row(a) for a in rows}
-
     async def newest(self, limit: int, offset: int = 0) -> list[ArticleInfo]:
         """Articles, most recently added first."""
         async with self._sessions() as session:

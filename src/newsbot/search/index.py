@@ -317,13 +317,3 @@ class PassageIndex:
         index._total_len = total_len
         index._segments = segments
         return index
-
-    def vocabulary(self) -> dict[str, int]:
-        """Term -> live document frequency, for typo correction."""
-        return {t: int(self._df[i]) for t, i in self.term_ids.items() if self._df[i] > 0}
-
-    @property
-    def memory_bytes(self) -> int:
-        """Rough size of the numpy parts (the Python dicts come on top)."""
-        arrays = (self._df, self._passage_ids, self._article_ids, self._alive)
-        return sum(s.nbytes for s in self._segments) + sum(a.nbytes for a in arrays)
