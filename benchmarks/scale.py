@@ -5,7 +5,9 @@
 The SQuAD tune paragraphs among distractor passages of 4 random sentences of other paragraphs,
 ingested through `Ingestor.add_records` (the `ingest --jsonl` path; bulk passages/s reported).
 Questions are then answered by a fresh process, as the bot would after a restart: it builds the
-index from the database (time reported), answers, and reports its resident and peak memory.
+index from the database (time reported), answers, reports its resident and peak memory, and saves
+the index beside the database at exit; a third process then starts on the same database and
+reports how long loading the saved index took ("restart s").
 """
 
 from __future__ import annotations
@@ -96,6 +98,18 @@ async def answer(path: Path, n_questions: int, fts_questions: int) -> dict[str, 
     }
 
 
+async def restart(path: Path) -> dict[str, float]:
+    """A second start on the same database: the saved index is loaded, not rebuilt."""
+    app = await open_db(path.parent, path.stem)
+    start = time.perf_counter()
+    await app.retriever.refresh()
+    seconds = time.perf_counter() - start
+    rss, _ = memory_mb()
+    app.retriever.snapshot_path = None
+    await app.close()
+    return {"restart_s": seconds, "restart_rss_mb": rss}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -104,10 +118,14 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--fts-questions", type=int, default=100)
     parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)  # the child process
+    parser.add_argument("--restart", type=Path, help=argparse.SUPPRESS)  # the second child
     args = parser.parse_args()
     if args.answer:
         result = asyncio.run(answer(args.answer, args.questions, args.fts_questions))
         print(json.dumps(result))
+        return
+    if args.restart:
+        print(json.dumps(asyncio.run(restart(args.restart))))
         return
     print(
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {args.questions} questions "
@@ -115,7 +133,8 @@ def main() -> None:
     )
     print(
         f"{'passages':>9} {'ingest/s':>9} {'index s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'FTS5 p50':>9} {'FTS5 p99':>9} {'RSS MB':>7} {'peak MB':>8} {'top-1':>6}"
+        f"{'FTS5 p50':>9} {'FTS5 p99':>9} {'RSS MB':>7} {'peak MB':>8} {'top-1':>6} "
+        f"{'restart s':>9}"
     )
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as folder:
@@ -137,10 +156,18 @@ def main() -> None:
                 text=True,
             )
             r = json.loads(child.stdout.strip().splitlines()[-1])
+            again = subprocess.run(
+                [sys.executable, __file__, "--restart", str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            r |= json.loads(again.stdout.strip().splitlines()[-1])
             print(
                 f"{built['passages']:>9.0f} {built['ingest_per_s']:>9.0f} {r['index_s']:>8.1f} "
                 f"{r['p50']:>7.2f} {r['p99']:>7.2f} {r['fts_p50']:>9.2f} {r['fts_p99']:>9.2f} "
-                f"{r['rss_mb']:>7.0f} {r['peak_mb']:>8.0f} {r['top1']:>6.1%}",
+                f"{r['rss_mb']:>7.0f} {r['peak_mb']:>8.0f} {r['top1']:>6.1%} "
+                f"{r['restart_s']:>9.1f}",
                 flush=True,
             )
 
