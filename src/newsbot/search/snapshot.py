@@ -26,6 +26,7 @@ from newsbot.search.index import PassageIndex, Segment
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+_INDEX_ARRAYS = ("terms", "df", "passage_ids", "article_ids", "alive", "scalars")
 
 
 def text_processing_version() -> str:
@@ -87,22 +88,27 @@ def load(path: Path, *, max_postings: int) -> tuple[PassageIndex, SnapshotInfo] 
             if version != text_processing_version():
                 log.info("search index snapshot %s is from other text processing", path)
                 return None
+            # Each access to an NpzFile member reads it again from the file: read each once.
+            terms, starts, ends, docs, impacts = (
+                data[key]
+                for key in ("seg_terms", "seg_starts", "seg_ends", "seg_docs", "seg_impacts")
+            )
             segments = []
             term_at, post_at = 0, 0
             for count, size in zip(data["seg_counts"], data["seg_sizes"], strict=True):
                 count, size = int(count), int(size)
                 segments.append(
                     Segment(
-                        data["seg_terms"][term_at : term_at + count],
-                        data["seg_starts"][term_at : term_at + count],
-                        data["seg_ends"][term_at : term_at + count],
-                        data["seg_docs"][post_at : post_at + size],
-                        data["seg_impacts"][post_at : post_at + size],
+                        terms[term_at : term_at + count],
+                        starts[term_at : term_at + count],
+                        ends[term_at : term_at + count],
+                        docs[post_at : post_at + size],
+                        impacts[post_at : post_at + size],
                     )
                 )
                 term_at, post_at = term_at + count, post_at + size
             index = PassageIndex.from_arrays(
-                {key: data[key] for key in data.files}, segments, max_postings=max_postings
+                {key: data[key] for key in _INDEX_ARRAYS}, segments, max_postings=max_postings
             )
     except (OSError, ValueError, KeyError) as exc:
         log.warning("ignoring unreadable search index snapshot %s: %s", path, exc)
