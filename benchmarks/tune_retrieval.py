@@ -13,7 +13,7 @@ import itertools
 import random
 import sys
 import tempfile
-from dataclasses import astuple, fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval import ingest, open_db, url_of_passages
 from squad import add_typos, load
 
-from newsbot.search.evidence import Features
+from newsbot.search.retriever import Weights
 
-NAMES = [f.name for f in fields(Features) if f.name != "matched"] + ["article_coverage"]
+# The reranker's features, by the names of their weights.
+NAMES = [f.name for f in fields(Weights) if f.name != "answer_threshold"]
 
 
 async def collect(app, questions, urls):  # type: ignore[no-untyped-def]
@@ -36,13 +37,7 @@ async def collect(app, questions, urls):  # type: ignore[no-untyped-def]
         if not found:
             out.append((np.zeros((0, len(NAMES))), np.zeros(0, bool), article))
             continue
-        union: dict[int, set[str]] = {}
-        for c in found:
-            union.setdefault(c.article_id, set()).update(c.features.matched)
-        q = found[0].query
-        total = sum(t.weight for t in q) or 1.0
-        art = {a: sum(t.weight for t in q if t.term in m) / total for a, m in union.items()}
-        x = np.array([(*astuple(c.features)[:-1], art[c.article_id]) for c in found], dtype=float)
+        x = np.array([[getattr(c.features, n) for n in NAMES] for c in found], dtype=float)
         y = np.array([urls[c.passage_id] == url for c in found])
         out.append((x, y, article))
     return out
@@ -65,17 +60,18 @@ async def main() -> None:
         app = await open_db(Path(folder), "all")
         await ingest(app, records)
         urls = await url_of_passages(app)
+        # The rapidfuzz feature is only computed when it has a weight: give it a token one.
+        app.retriever.weights = replace(app.retriever.weights, fuzz=1e-9)
         data = await collect(app, qs, urls) + await collect(app, typo, urls)
         await app.close()
     print("features:", NAMES)
     grid = {
         "bm25": [1.0],
-        "bm25_raw": [0.0],
         "coverage": [1.0, 2.0, 3.0],
         "bigrams": [0.25, 0.5, 1.0],
         "proximity": [0.0, 0.3, 0.6],
         "title": [0.0, 0.2],
-        "fuzz": [0.0],
+        "fuzz": [0.0, 0.5, 1.0],
         "article_coverage": [0.0, 1.0, 2.0, 3.0, 4.0],
     }
     articles = sorted({a for _, _, a in data})
@@ -84,7 +80,7 @@ async def main() -> None:
     for combo in itertools.product(*(grid[n] for n in NAMES)):
         w = np.array(combo)
         results.append((top1(data, w), combo))
-    current = np.array([1.0, 0.0, 1.0, 0.5, 0.3, 0.2, 0.0, 0.0])
+    current = np.array([getattr(Weights(), n) for n in NAMES])
     print(f"current weights: top-1 {top1(data, current):.4f}")
     results.sort(reverse=True)
     for score, combo in results[:8]:

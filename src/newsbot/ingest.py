@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -155,8 +155,6 @@ def _decode(data: bytes) -> str:
 
 
 def _with_url(article: ExtractedArticle, url: str) -> ExtractedArticle:
-    from dataclasses import replace
-
     return replace(article, url=url)
 
 

@@ -33,7 +33,6 @@ class Features:
     """What the reranker knows about a candidate passage, each in [0, 1]."""
 
     bm25: float
-    bm25_raw: float  # first-stage score over the question's total weight (not relative)
     coverage: float
     bigrams: float
     proximity: float

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice, pairwise
@@ -329,7 +328,7 @@ class Retriever:
         ranked = sorted(
             ((self.score(c.features), c) for c in found), key=lambda sc: (-sc[0], sc[1].passage_id)
         )
-        confidence = self.answer_confidence([c for _, c in ranked])
+        confidence = answer_confidence([c for _, c in ranked])
         hits = [
             Hit(
                 passage_id=c.passage_id,
@@ -363,7 +362,6 @@ class Retriever:
         positions = term_positions(passage, {q.term for q in query})
         matched = [q for q in query if q.term in positions]
         coverage = weighted_share(query, set(positions))
-        total = sum({q.position: q.weight for q in query}.values()) or 1.0
         # Question word pairs that stand next to each other in the passage too.
         by_position = sorted(matched, key=lambda q: q.position)
         pairs = sum(1 for a, b in pairwise(query) if b.position == a.position + 1)
@@ -383,7 +381,6 @@ class Retriever:
         )
         return Features(
             bm25 / top_bm25,
-            bm25 / total,
             coverage,
             bigram_share,
             closeness,
@@ -404,10 +401,6 @@ class Retriever:
             + w.fuzz * f.fuzz
             + w.article_coverage * f.article_coverage
         )
-
-    def answer_confidence(self, ranked: Sequence[Candidate]) -> float:
-        """How sure we are that the best passage answers (0..1), from its evidence."""
-        return answer_confidence(ranked)
 
 
 def _as_datetime(value: object) -> datetime | None:
