@@ -173,13 +173,39 @@ def test_without_the_env_filter_autogenerate_would_drop_the_fts_tables(engine: E
 @pytest.mark.parametrize(
     "factory", [db.make_engine, db.make_sync_engine, db.upgrade, db.current_revision]
 )
-def test_non_sqlite_url_is_a_config_error_naming_it(factory: Any) -> None:
+def test_other_databases_are_a_config_error_naming_them(factory: Any) -> None:
     with pytest.raises(ConfigError) as caught:
-        factory("postgresql://newsbot@db.internal/news")
+        factory("mysql://newsbot@db.internal/news")
     message = str(caught.value)
-    assert "'postgresql'" in message
-    assert "postgresql://newsbot@db.internal/news" in message
-    assert "sqlite:///" in message  # says what to use instead
+    assert "'mysql'" in message
+    assert "mysql://newsbot@db.internal/news" in message
+    assert "sqlite:///" in message and "postgresql://" in message  # says what to use instead
+
+
+def test_a_postgres_url_without_a_database_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="names no database"):
+        db.make_engine("postgresql://newsbot@db.internal")
+
+
+@pytest.mark.parametrize(
+    ("url", "sync", "async_"),
+    [
+        ("postgresql://u:pw@h:5433/news", "postgresql+psycopg", "postgresql+asyncpg"),
+        ("postgresql+asyncpg://u@h/news", "postgresql+psycopg", "postgresql+asyncpg"),
+        ("sqlite:////srv/news.db", "sqlite", "sqlite+aiosqlite"),
+    ],
+)
+def test_urls_get_newsbots_drivers(url: str, sync: str, async_: str) -> None:
+    assert db.sync_url(url).drivername == sync
+    assert db.async_url(url).drivername == async_
+    assert db.async_url(url).database == db.sync_url(url).database
+
+
+def test_index_snapshots_of_postgres_databases_are_kept_apart() -> None:
+    one = db.index_snapshot_path("postgresql://u@h/news")
+    assert one == db.index_snapshot_path("postgresql+asyncpg://other-user:pw@h/news")
+    assert one != db.index_snapshot_path("postgresql://u@h/other")
+    assert one.name.endswith(".search-index.npz")
 
 
 def test_unparsable_url_is_a_config_error_naming_it() -> None:

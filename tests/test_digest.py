@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import update
 
+from conftest import BOTH
 from newsbot import db
 from newsbot.bot.digest_sender import DigestSender, FloodGate, delivery_bot
 from newsbot.digest import (
@@ -43,13 +44,16 @@ BERLIN = "Europe/Berlin"
 NOW = datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
 
 
-def settings_for(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'news.db'}")
+BACKENDS = BOTH
+
+
+def settings_for(database_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=database_url)
 
 
 @pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[Newsbot]:
-    async with await Newsbot.open(settings_for(tmp_path)) as newsbot:
+async def service(database_url: str) -> AsyncIterator[Newsbot]:
+    async with await Newsbot.open(settings_for(database_url)) as newsbot:
         yield newsbot
 
 
@@ -136,12 +140,14 @@ async def test_subscribe_is_an_upsert_and_unsubscribe_resumes(service: Newsbot) 
     assert again.active and await store.count_active() == 2
 
 
-async def test_claims_are_exactly_once_even_when_racing(service: Newsbot, tmp_path: Path) -> None:
+async def test_claims_are_exactly_once_even_when_racing(
+    service: Newsbot, database_url: str
+) -> None:
     store = subs_of(service)
     await store.subscribe(7, "private", time(8, 0), "UTC")
     day = date(2024, 5, 2)
     # Ten concurrent claims in this process and one from another engine ("process").
-    other = await Newsbot.open(settings_for(tmp_path))
+    other = await Newsbot.open(settings_for(database_url))
     try:
         results = await asyncio.gather(
             *(store.claim(7, day) for _ in range(10)), subs_of(other).claim(7, day)

@@ -1,4 +1,4 @@
-"""`newsbot digest [--now [--chat ID]]` against the emulator, on a real SQLite file."""
+"""`newsbot digest [--now [--chat ID]]` against the emulator, on real SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import BOTH
 from newsbot.digest import BLOCKED, FAILED, SENT, SubscriptionStore
 from newsbot.digest_cli import add_digest_command, cmd_digest
 from newsbot.emulator import BotAPIEmulator
@@ -19,6 +20,7 @@ from newsbot.settings import Settings
 from test_bot_support import ADMIN, make_settings
 from test_digest import add_article
 
+BACKENDS = BOTH
 DUE, LATER, BLOCKED_CHAT, BROKEN = 301, 302, 303, 304
 
 
@@ -46,8 +48,8 @@ async def emu(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotAPIEmulator]:
 
 
 @pytest.fixture
-async def settings(emu: BotAPIEmulator, tmp_path: Path) -> Settings:
-    settings = make_settings(tmp_path, emu)
+async def settings(emu: BotAPIEmulator, tmp_path: Path, database_url: str) -> Settings:
+    settings = make_settings(tmp_path, emu, database_url=database_url)
     now = datetime.now(UTC)
     zone = midday_zone(now)
     async with await Newsbot.open(settings) as service:

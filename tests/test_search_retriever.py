@@ -1,6 +1,6 @@
 """Tests for newsbot.search.retriever (and the FTS5 baseline in newsbot.search.fts) on the
 sample article: answers, "no good match", typos, other scripts, other processes' changes, and
-hostile questions that must never raise."""
+hostile questions that must never raise; on SQLite and PostgreSQL (FTS5: SQLite only)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from conftest import BOTH
 from newsbot.cli import result_json
 from newsbot.extract import ExtractedArticle
 from newsbot.search.fts import fts_bm25, fts_or_query, quote_fts_word
@@ -20,6 +21,7 @@ from newsbot.search.retriever import Retriever, SearchResult
 from newsbot.service import SAMPLE_DATA, Newsbot
 from newsbot.settings import Settings
 
+BACKENDS = BOTH
 HOSTILE: dict[str, str] = json.loads(
     (Path(__file__).parent / "data" / "hostile_questions.json").read_text(encoding="utf-8")
 )
@@ -258,6 +260,7 @@ async def test_syntax_around_words_is_just_text(seeded: Newsbot, name: str) -> N
     assert result.hits[0].passage_id == SILICON_VALLEY_PASSAGE
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("question", list(HOSTILE.values()), ids=list(HOSTILE))
 async def test_hostile_questions_never_break_fts5(seeded: Newsbot, question: str) -> None:
     async with seeded.sessions() as session:
@@ -266,6 +269,7 @@ async def test_hostile_questions_never_break_fts5(seeded: Newsbot, question: str
     assert [score for _, score in found] == sorted((score for _, score in found), reverse=True)
 
 
+@pytest.mark.sqlite_only
 async def test_fts_bm25_ranks_and_quotes(seeded: Newsbot) -> None:
     async with seeded.sessions() as session:
         zhongguancun = await fts_bm25(session, "Zhongguancun", limit=5)
@@ -299,6 +303,7 @@ FTS_SOUP = st.lists(
 ).map(" ".join)
 
 
+@pytest.mark.sqlite_only
 def test_any_text_gets_a_json_answer_and_never_breaks_fts(
     tmp_path: Path, settings: Settings
 ) -> None:

@@ -1,23 +1,27 @@
-"""Tests for newsbot.store.ArticleStore on a real SQLite file: adding (atomic, de-duplicated),
-removing, listing, stats and export, with the exact rows asserted."""
+"""Tests for newsbot.store.ArticleStore on a real SQLite file and a real PostgreSQL database:
+adding (atomic, de-duplicated), removing, listing, stats and export, with the exact rows
+asserted."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from conftest import BOTH
+from newsbot import db
 from newsbot.errors import NotFound
 from newsbot.extract import content_fingerprint
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 from newsbot.store import BATCH_SIZE, AddOutcome, ArticleStore, NewArticle, Stats, StoredArticle
 
+BACKENDS = BOTH
 FAIL_MARKER = "this passage makes the test trigger refuse the insert"
 
 
@@ -39,16 +43,21 @@ def article(
     )
 
 
-def database_file(settings: Settings) -> Path:
-    return Path(settings.database_url.removeprefix("sqlite:///"))
+def execute(settings: Settings, *statements: str) -> list[tuple[object, ...]]:
+    """Run SQL on a connection of its own (another client of the database); the last
+    statement's rows."""
+    engine = db.make_sync_engine(settings.database_url)
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                result = connection.execute(text(statement))
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 def rows(settings: Settings, sql: str) -> list[tuple[object, ...]]:
-    connection = sqlite3.connect(database_file(settings))
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+    return execute(settings, sql)
 
 
 def article_rows(settings: Settings) -> list[tuple[object, ...]]:
@@ -59,8 +68,17 @@ def passage_rows(settings: Settings) -> list[tuple[object, ...]]:
     return rows(settings, "SELECT id, article_id, position, text FROM passages ORDER BY id")
 
 
-def fts_count(settings: Settings) -> int:
+def fts_count(settings: Settings) -> int | None:
+    """Rows in SQLite's FTS5 index (PostgreSQL has none: None)."""
+    if db.is_postgres(settings.database_url):
+        return None
     return int(rows(settings, "SELECT count(*) FROM passages_fts_docsize")[0][0])
+
+
+def assert_fts_holds(settings: Settings, passages: int) -> None:
+    """On SQLite the FTS5 index holds exactly the passages (the triggers kept it in step)."""
+    assert fts_count(settings) in (passages, None)
+    assert (fts_count(settings) is None) == db.is_postgres(settings.database_url)
 
 
 # -- adding --------------------------------------------------------------------------------
@@ -76,7 +94,7 @@ async def test_add_stores_the_article_and_its_passages(
         (1, 1, 0, "Baikal sentence number 0."),
         (2, 1, 1, "Baikal sentence number 1."),
     ]
-    assert fts_count(settings) == 2
+    assert_fts_holds(settings, 2)
 
     info = await service.store.get(1)
     assert (info.id, info.title, info.url, info.site, info.author, info.language) == (
@@ -177,16 +195,23 @@ async def test_listeners_hear_about_every_committed_change(service: Newsbot) -> 
 
 def install_failing_trigger(settings: Settings) -> None:
     """A trigger in this test's database that refuses one passage, like a disk error half-way."""
-    connection = sqlite3.connect(database_file(settings))
-    try:
-        connection.execute(
+    if db.is_postgres(settings.database_url):
+        execute(
+            settings,
+            "CREATE FUNCTION refuse_marked_passage() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF NEW.text = '{FAIL_MARKER}' THEN RAISE EXCEPTION "
+            "'refused by the test trigger' USING ERRCODE = 'check_violation'; END IF; "
+            "RETURN NEW; END $$",
             "CREATE TRIGGER refuse_marked_passage BEFORE INSERT ON passages "
-            f"WHEN new.text = '{FAIL_MARKER}' "
-            "BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END"
+            "FOR EACH ROW EXECUTE FUNCTION refuse_marked_passage()",
         )
-        connection.commit()
-    finally:
-        connection.close()
+        return
+    execute(
+        settings,
+        "CREATE TRIGGER refuse_marked_passage BEFORE INSERT ON passages "
+        f"WHEN new.text = '{FAIL_MARKER}' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END",
+    )
 
 
 async def test_a_failure_half_way_leaves_nothing_of_the_article(
@@ -206,11 +231,13 @@ async def test_a_failure_half_way_leaves_nothing_of_the_article(
 
     assert article_rows(settings) == [(1, "https://news.example/kept", "Kept title")]
     assert [r[1] for r in passage_rows(settings)] == [1, 1]
-    assert fts_count(settings) == 2
+    assert_fts_holds(settings, 2)
     # Nothing half-stored blocks a later, good copy of the same article.
     fixed = replace(broken, passages=["First passage.", "Third passage."])
-    assert await service.store.add(fixed) == AddOutcome(2, duplicate=False)
-    assert [r[1] for r in passage_rows(settings)] == [1, 1, 2, 2]
+    # A PostgreSQL sequence never goes back: the rolled-back insert used id 2 for good.
+    new_id = 3 if db.is_postgres(settings.database_url) else 2
+    assert await service.store.add(fixed) == AddOutcome(new_id, duplicate=False)
+    assert [r[1] for r in passage_rows(settings)] == [1, 1, new_id, new_id]
 
 
 async def test_a_failing_batch_is_rolled_back_whole(service: Newsbot, settings: Settings) -> None:
@@ -221,7 +248,7 @@ async def test_a_failing_batch_is_rolled_back_whole(service: Newsbot, settings: 
         await service.store.add_many([good, bad])
     assert article_rows(settings) == []
     assert passage_rows(settings) == []
-    assert fts_count(settings) == 0
+    assert_fts_holds(settings, 0)
 
 
 async def test_concurrent_adds_of_the_same_article_report_duplicates(service: Newsbot) -> None:
@@ -259,7 +286,7 @@ async def test_remove_deletes_the_article_and_its_passages(
     assert (info.id, info.title) == (1, "One title")
     assert article_rows(settings) == [(2, None, "Two title")]
     assert [r[1] for r in passage_rows(settings)] == [2, 2]
-    assert fts_count(settings) == 2
+    assert_fts_holds(settings, 2)
     assert rows(settings, "SELECT article_id FROM article_removals") == [(1,)]
     with pytest.raises(NotFound, match=r"^There is no article with id 1\.$"):
         await service.store.get(1)

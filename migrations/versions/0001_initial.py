@@ -1,5 +1,8 @@
 """Articles, passages, the FTS5 index over passages, and the question log.
 
+The FTS5 index is SQLite's (the retriever's baseline); on PostgreSQL only the removal log's
+trigger is made, in plpgsql.
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-27
@@ -38,6 +41,17 @@ FTS_SQL = [
     """CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
         INSERT INTO article_removals(article_id) VALUES (old.id);
     END""",
+]
+
+# The same removal log on PostgreSQL.
+POSTGRES_SQL = [
+    """CREATE FUNCTION log_article_removal() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO article_removals(article_id) VALUES (OLD.id);
+        RETURN OLD;
+    END $$""",
+    """CREATE TRIGGER articles_ad AFTER DELETE ON articles
+        FOR EACH ROW EXECUTE FUNCTION log_article_removal()""",
 ]
 
 
@@ -90,15 +104,23 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in POSTGRES_SQL:
+            op.execute(statement)
+        return
     for statement in FTS_SQL:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS articles_ad")
-    for name in ("passages_au", "passages_ad", "passages_ai"):
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.execute("DROP TABLE IF EXISTS passages_fts")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS articles_ad ON articles")
+        op.execute("DROP FUNCTION IF EXISTS log_article_removal()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS articles_ad")
+        for name in ("passages_au", "passages_ad", "passages_ai"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute("DROP TABLE IF EXISTS passages_fts")
     op.drop_table("questions")
     op.drop_table("article_removals")
     op.drop_table("passages")

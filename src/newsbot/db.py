@@ -1,22 +1,27 @@
 """Database engine, sessions and migrations.
 
-SQLite is opened in WAL mode with foreign keys on and a busy timeout, so concurrent readers and
-one writer never see "database is locked". A new database is migrated to head on first use.
+SQLite (the default) is opened in WAL mode with foreign keys on and a busy timeout, so concurrent
+readers and one writer never see "database is locked". PostgreSQL (for several replicas) goes
+through asyncpg, and psycopg 3 where a sync connection is needed. A new database is migrated to
+head on first use.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
@@ -33,15 +38,34 @@ except ImportError:  # Windows: no lock, run migrations from one process at a ti
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 
 
-def _sqlite_url(database_url: str) -> URL:
+POSTGRES_SYNC_DRIVER = "postgresql+psycopg"
+# asyncpg for the services: 2.6x psycopg's bulk inserts, 1.5x its point reads (see the note in
+# docs/benchmarks.md); psycopg 3 for what must be synchronous (migrations, the index reader).
+POSTGRES_ASYNC_DRIVER = "postgresql+asyncpg"
+URL_HINT = (
+    "use a URL like sqlite:////var/lib/newsbot/newsbot.db or "
+    "postgresql://newsbot@db.internal/newsbot"
+)
+# Every writer transaction on PostgreSQL takes this transaction-level advisory lock first: what
+# BEGIN IMMEDIATE is on SQLite. Writers across replicas then commit passages and removals in id
+# order, so an index that follows the database by id never skips a row that commits late.
+WRITER_LOCK_KEY = 0x6E657773  # "news"
+MIGRATION_LOCK_KEY = WRITER_LOCK_KEY + 1
+
+
+def _parse(database_url: str) -> URL:
     try:
         url = make_url(database_url)
     except Exception as exc:
         raise ConfigError(f"Not a database URL: {database_url!r}") from exc
-    if url.get_backend_name() != "sqlite":
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        if not url.database:
+            raise ConfigError(f"the PostgreSQL URL {database_url!r} names no database; {URL_HINT}")
+        return url
+    if backend != "sqlite":
         raise ConfigError(
-            f"newsbot needs SQLite (it uses FTS5), got {url.get_backend_name()!r} in "
-            f"{database_url!r}; use a URL like sqlite:////var/lib/newsbot/newsbot.db"
+            f"newsbot needs SQLite or PostgreSQL, got {backend!r} in {database_url!r}; {URL_HINT}"
         )
     if not url.database or url.database == ":memory:" or "mode=memory" in str(url):
         # Every engine would get a database of its own, and nothing would be kept.
@@ -52,17 +76,30 @@ def _sqlite_url(database_url: str) -> URL:
     return url
 
 
+def is_postgres(database_url: str) -> bool:
+    """Whether the URL is a PostgreSQL one (several replicas may share it)."""
+    return _parse(database_url).get_backend_name() == "postgresql"
+
+
 def sync_url(database_url: str) -> URL:
-    """The URL with the standard sync SQLite driver (for migrations and bulk tools)."""
-    return _sqlite_url(database_url).set(drivername="sqlite")
+    """The URL with a sync driver (for migrations and the index's reader)."""
+    url = _parse(database_url)
+    if url.get_backend_name() == "postgresql":
+        return url.set(drivername=POSTGRES_SYNC_DRIVER)
+    return url.set(drivername="sqlite")
 
 
 def async_url(database_url: str) -> URL:
-    """The URL with the aiosqlite driver."""
-    return _sqlite_url(database_url).set(drivername="sqlite+aiosqlite")
+    """The URL with the async driver (aiosqlite, asyncpg)."""
+    url = _parse(database_url)
+    if url.get_backend_name() == "postgresql":
+        return url.set(drivername=POSTGRES_ASYNC_DRIVER)
+    return url.set(drivername="sqlite+aiosqlite")
 
 
 def _ensure_folder(url: URL) -> None:
+    if url.get_backend_name() != "sqlite":
+        return
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
@@ -79,8 +116,15 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def index_snapshot_path(database_url: str) -> Path:
-    """Where the search index is saved between runs: beside the database file."""
-    database = Path(str(sync_url(database_url).database)).expanduser()
+    """Where the search index is saved between runs: beside a SQLite file; for PostgreSQL in
+    the user's cache folder, one file per server and database (the snapshot checks that it
+    still fits the database before it is used)."""
+    url = sync_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        where = f"{url.host}:{url.port}/{url.database}".encode()
+        name = f"postgresql-{hashlib.sha256(where).hexdigest()[:16]}.search-index.npz"
+        return Path(platformdirs.user_cache_dir("newsbot", appauthor=False)) / name
+    database = Path(str(url.database)).expanduser()
     return database.with_name(database.name + ".search-index.npz")
 
 
@@ -89,7 +133,8 @@ def make_sync_engine(database_url: str, *, pooled: bool = False) -> Engine:
     url = sync_url(database_url)
     _ensure_folder(url)
     engine = create_engine(url) if pooled else create_engine(url, poolclass=NullPool)
-    event.listen(engine, "connect", _on_connect)
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _on_connect)
     return engine
 
 
@@ -100,14 +145,23 @@ def make_engine(database_url: str, *, writer: bool = False) -> AsyncEngine:
     their first read: a transaction that reads (say, to find duplicates) and then writes can
     otherwise fail at once with "database is locked" when another connection wrote in between,
     and busy_timeout doesn't help there. One connection, so in-process writers queue here.
+    On PostgreSQL the writer's transactions take an advisory lock instead (`WRITER_LOCK_KEY`),
+    which queues the writers of every replica the same way.
     """
     url = async_url(database_url)
     _ensure_folder(url)
+    postgres = url.get_backend_name() == "postgresql"
     if not writer:
-        engine = create_async_engine(url, pool_size=5, max_overflow=10)
-        event.listen(engine.sync_engine, "connect", _on_connect)
+        engine = create_async_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=postgres)
+        if not postgres:
+            event.listen(engine.sync_engine, "connect", _on_connect)
         return engine
-    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
+    engine = create_async_engine(
+        url, pool_size=1, max_overflow=0, pool_timeout=120, pool_pre_ping=postgres
+    )
+    if postgres:
+        event.listen(engine.sync_engine, "begin", _take_writer_lock)
+        return engine
     event.listen(engine.sync_engine, "connect", _on_connect_writer)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
@@ -121,6 +175,17 @@ def _on_connect_writer(dbapi_connection: Any, record: Any) -> None:
 
 def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _take_writer_lock(connection: Any) -> None:
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+
+
+def insert_for(dialect_name: str, table: Any) -> sqlite.Insert | postgresql.Insert:
+    """INSERT with the dialect's ON CONFLICT clauses (an upsert, or DO NOTHING)."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -155,9 +220,10 @@ def head_revision() -> str | None:
 def upgrade(database_url: str) -> bool:
     """Migrate the database to head; returns True when anything was applied.
 
-    Two processes starting on a new database at once (the bot and a CLI command) would both
-    create the tables, and SQLite DDL under the Python driver isn't transactional: a lock file
-    beside the database makes the second wait, then find it already done.
+    Two processes starting on a new database at once (the bot and a CLI command, two
+    replicas) would both create the tables: a lock makes the second wait, then find it
+    already done. SQLite: a lock file beside the database (its DDL under the Python driver
+    isn't transactional); PostgreSQL: a session advisory lock.
     """
     if current_revision(database_url) == head_revision():
         return False
@@ -170,6 +236,20 @@ def upgrade(database_url: str) -> bool:
 
 @contextmanager
 def _migration_lock(url: URL) -> Iterator[None]:
+    if url.get_backend_name() == "postgresql":
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+                connection.commit()
+                try:
+                    yield
+                finally:
+                    connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+                    connection.commit()
+        finally:
+            engine.dispose()
+        return
     if fcntl is None or not url.database:
         yield
         return

@@ -41,9 +41,9 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, and_, func, or_, select, update
-from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from newsbot.db import insert_for
 from newsbot.errors import NewsbotError
 from newsbot.models import Subscription, utcnow
 from newsbot.passages import split_sentences
@@ -136,13 +136,13 @@ class SubscriptionStore:
             "active": True,
             "subscribed_at": now or utcnow(),
         }
-        statement = (
-            insert(Subscription)
-            .values(chat_id=chat_id, **values)
-            .on_conflict_do_update(index_elements=[Subscription.chat_id], set_=values)
-            .returning(Subscription)
-        )
         async with self._sessions() as session, session.begin():
+            statement = (
+                insert_for(session.get_bind().dialect.name, Subscription)
+                .values(chat_id=chat_id, **values)
+                .on_conflict_do_update(index_elements=[Subscription.chat_id], set_=values)
+                .returning(Subscription)
+            )
             row = (await session.scalars(statement)).one()
             return SubscriptionInfo.from_row(row)
 
