@@ -119,6 +119,11 @@ class SubscriptionStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The database the subscriptions live in (leases live there too)."""
+        return self._sessions
+
     async def subscribe(
         self,
         chat_id: int,
@@ -171,6 +176,18 @@ class SubscriptionStore:
                 select(func.count()).select_from(Subscription).where(Subscription.active)
             )
             return count or 0
+
+    async def unclaimed(self, now: datetime) -> list[SubscriptionInfo]:
+        """Active subscriptions that may still owe today's digest (a superset; `due_today`
+        decides): those claimed on the latest zone's today (UTC+14) have had it."""
+        latest_today = (now + timedelta(hours=14)).date()
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Subscription)
+                .where(Subscription.active, _claimable_on(latest_today))
+                .order_by(Subscription.id)
+            )
+            return [SubscriptionInfo.from_row(row) for row in rows]
 
     async def in_doubt(self) -> list[SubscriptionInfo]:
         """Claims left SENDING by a process that died mid-request (see the module docstring)."""

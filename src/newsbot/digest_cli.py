@@ -1,7 +1,8 @@
 """`newsbot digest`: list the subscriptions; `--now` sends the due digests through the Bot API.
 
 It runs the same sender as the bot (flood limits, exactly once), so it is safe beside a
-running bot: whichever claims a chat's day first sends it, the other skips it.
+running bot: whichever claims a chat's day first sends it, the other skips it, and the sender
+lease makes them take turns, so that together they stay inside Telegram's limits.
 
 Only argparse and the settings are imported at module level: the main CLI imports this
 module for every command, and `newsbot ask` shouldn't pay for importing telegram.
@@ -92,6 +93,7 @@ async def _send(
 
     from newsbot.bot.context import ErrorReports
     from newsbot.bot.digest_sender import DigestSender, FloodGate, delivery_bot
+    from newsbot.leases import SENDER, Leader, LeaseStore
 
     bot = delivery_bot(settings.token or "", settings.api_base_url)
     reports = ErrorReports()
@@ -110,7 +112,10 @@ async def _send(
                 print(f"newsbot digest: could not alert admin {admin_id}: {exc}", file=sys.stderr)
 
     async with bot:
-        sender = DigestSender(bot, service, gate=FloodGate(), alert=alert)
+        # The sender lease: beside a running bot (or another replica) that is sending, wait
+        # for it to finish, so that together they stay inside Telegram's 30 messages/s.
+        leader = Leader(LeaseStore(service.subscriptions.sessions), SENDER)
+        sender = DigestSender(bot, service, gate=FloodGate(), alert=alert, leader=leader)
         sender.start()
         try:
             for chat_id, day in due:

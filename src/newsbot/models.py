@@ -148,3 +148,23 @@ class Subscription(Base):
     claimed_day: Mapped[date | None] = mapped_column(Date)
     claim_state: Mapped[str | None] = mapped_column(String(10))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Lease(Base):
+    """A named role that one process at a time holds until `expires_at` (renewed while held):
+    the digest sender that spends Telegram's 30 messages/s, the long-polling replica."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already taken by a replica, so a redelivered update runs once."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

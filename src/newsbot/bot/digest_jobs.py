@@ -56,6 +56,7 @@ from newsbot.digest import (
     parse_subscribe_args,
 )
 from newsbot.errors import ConfigError
+from newsbot.leases import SENDER, TTL, Leader, LeaseStore
 from newsbot.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 # when ten thousand fall due at once). Running late, or twice, is harmless: the claim decides.
 JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
 STOP_GRACE = 10.0  # seconds a stopping bot waits for digests in flight
+SWEEP_SECONDS = 30.0  # how often each replica looks for due digests nobody has claimed
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -76,9 +78,12 @@ class DigestScheduler:
     the spring-forward day, and `next_due` doesn't.
     """
 
-    def __init__(self, job_queue: JobQueue[Any], sender: DigestSender) -> None:
+    def __init__(
+        self, job_queue: JobQueue[Any], sender: DigestSender, subscriptions: SubscriptionStore
+    ) -> None:
         self._job_queue = job_queue
         self._sender = sender
+        self._subscriptions = subscriptions
         self._jobs: dict[int, Job[Any]] = {}
 
     def start(self, subscriptions: Iterable[SubscriptionInfo], now: datetime) -> int:
@@ -116,6 +121,16 @@ class DigestScheduler:
         with contextlib.suppress(KeyError):
             if job is not None:
                 job.schedule_removal()
+
+    async def sweep(self, context: Context) -> None:
+        """Queue every digest that is due and that nobody has claimed, whoever scheduled it:
+        subscriptions made through another replica, or a replica's fan-out cut short by its
+        death. The claim keeps this from sending anything twice."""
+        now = utcnow()
+        for sub in await self._subscriptions.unclaimed(now):
+            slot = due_today(sub, now)
+            if slot is not None:
+                self._sender.enqueue(sub.chat_id, slot.day)
 
     def forget_all(self) -> None:
         """Stop scheduling (the JobQueue has stopped; a job that still fires does nothing)."""
@@ -186,10 +201,20 @@ def _admin_alert(application: NewsApplication) -> Alert:
 
 
 async def start_digests(
-    application: NewsApplication, *, limits: Limits | None = None, workers: int = WORKERS
+    application: NewsApplication,
+    *,
+    limits: Limits | None = None,
+    workers: int = WORKERS,
+    lease_ttl: float = TTL,
+    sweep_seconds: float = SWEEP_SECONDS,
 ) -> Digests:
     """Schedule every active subscription and start the sender (in post_init, after the
-    service is attached to bot_data); today's digests missed while down go out now."""
+    service is attached to bot_data); today's digests missed while down go out now.
+
+    Several replicas each schedule every subscription; the sender lease lets one of them send
+    at a time and the claim gives each digest to one sender. A sweep every `sweep_seconds`
+    queues what is due and unclaimed, so a dead replica's subscribers are served by the rest.
+    """
     if application.job_queue is None:
         raise ConfigError("digests need PTB's job queue: install python-telegram-bot[job-queue]")
     started = time.perf_counter()
@@ -198,8 +223,11 @@ async def start_digests(
     bot = delivery_bot(application.bot.token, data.settings.api_base_url, connections=workers)
     await bot.initialize()
     gate = FloodGate(limits)
-    sender = DigestSender(bot, service, gate=gate, alert=_admin_alert(application), workers=workers)
-    scheduler = DigestScheduler(application.job_queue, sender)
+    leader = Leader(LeaseStore(data.service.sessions), SENDER, ttl=lease_ttl, margin=lease_ttl / 5)
+    sender = DigestSender(
+        bot, service, gate=gate, alert=_admin_alert(application), workers=workers, leader=leader
+    )
+    scheduler = DigestScheduler(application.job_queue, sender, service.subscriptions)
     sender.on_blocked = scheduler.cancel
     for sub in await service.subscriptions.in_doubt():
         log.warning(
@@ -210,6 +238,9 @@ async def start_digests(
         )
     caught_up = scheduler.start(await service.subscriptions.active(), utcnow())
     sender.start()
+    application.job_queue.run_repeating(
+        scheduler.sweep, sweep_seconds, first=sweep_seconds, name="digest-sweep"
+    )
     digests = Digests(
         service, sender, scheduler, bot, time.perf_counter() - started, caught_up=caught_up
     )

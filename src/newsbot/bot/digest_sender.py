@@ -46,6 +46,7 @@ from telegram.request import HTTPXRequest
 
 from newsbot.bot.digest_render import digest_messages
 from newsbot.digest import BLOCKED, EMPTY, FAILED, SENT, Digest, DigestService, SubscriptionInfo
+from newsbot.leases import Leader
 from newsbot.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,7 @@ class DigestSender:
         workers: int = WORKERS,
         render: Render = digest_messages,
         clock: Callable[[], datetime] = utcnow,
+        leader: Leader | None = None,
     ) -> None:
         self.counts = DeliveryCounts()
         self.on_blocked: Callable[[int], None] | None = None  # e.g. drop the chat's job
@@ -220,6 +222,9 @@ class DigestSender:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
         self._recent_429: deque[float] = deque()
+        # Replicas (and `newsbot digest --now`) take turns: the sender lease is held while
+        # there is work and handed over when the queue runs dry.
+        self._leader, self._led, self._busy = leader, 0, 0
 
     def start(self) -> None:
         """Start the workers."""
@@ -256,20 +261,34 @@ class DigestSender:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
         self._tasks = []
+        if self._leader is not None:
+            with contextlib.suppress(Exception):  # it expires by itself
+                await self._leader.release()
 
     async def _work(self) -> None:
         while (key := await self._queue.get()) is not None:
+            self._busy += 1
             try:
-                if not self._stopping.is_set():
+                if await self._lead():
                     await self._deliver(*key)
             except Exception as exc:  # the database, or a bug: tell the admins, carry on
                 log.exception("the digest for chat %s failed", key[0])
                 self.counts.failed += 1
                 await self._tell_admins(f"The digest for chat {key[0]} failed: {exc!r}")
             finally:
+                self._busy -= 1
                 self._pending.discard(key)
+                await self._hand_over_if_idle()
                 self._queue.task_done()
         self._queue.task_done()
+
+    async def _hand_over_if_idle(self) -> None:
+        if self._leader is None or self._busy or not self._queue.empty():
+            return
+        try:
+            await self._leader.release()
+        except Exception:  # it expires by itself
+            log.exception("could not hand the sender lease over")
 
     async def _deliver(self, chat_id: int, day: date) -> None:
         plan = await self._digests.plan(chat_id, day, self._clock())
@@ -345,9 +364,29 @@ class DigestSender:
             self.counts.messages += sent
 
     async def _admit(self, chat_id: int, is_group: bool) -> Ticket | None:
-        if self._gate is not None:
-            return await self._gate.acquire(chat_id, is_group=is_group)
-        return None if self._stopping.is_set() else Ticket(())
+        while await self._lead():
+            if self._gate is None:
+                return Ticket(())
+            ticket = await self._gate.acquire(chat_id, is_group=is_group)
+            if ticket is None or self._leader is None or self._leader.valid:
+                return ticket
+            self._done(ticket, sent=False)  # the lease lapsed while we waited: take it again
+        return None
+
+    async def _lead(self) -> bool:
+        """Hold the sender lease (one sender across replicas spends the 30 messages/s); False
+        once stopping. Each time it is taken, the gate waits a period out: the previous
+        holder may have spent this second's budget."""
+        if self._stopping.is_set():
+            return False
+        if self._leader is None or self._leader.valid:
+            return True
+        if not await self._leader.acquire(self._stopping):
+            return False
+        if self._leader.acquired != self._led and self._gate is not None:
+            self._gate.pause(self._gate.limits.overall_period)
+        self._led = self._leader.acquired
+        return True
 
     def _done(self, ticket: Ticket, *, sent: bool = True) -> None:
         if self._gate is not None:
