@@ -79,6 +79,12 @@ class BotAPIEmulator(ScriptedUsers):
         self._webhook_task: asyncio.Task[None] | None = None
         self._inflight = 0  # API requests not answered yet
 
+    async def wait_for_inflight(self, count: int = 1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Until at least ``count`` requests are being handled; TimeoutError after ``timeout``."""
+        if await self._wait_until(lambda: True if self._inflight >= count else None, timeout):
+            return
+        raise TimeoutError(f"fewer than {count} requests in flight within {timeout} s")
+
     @property
     def base_url(self) -> str:
         """PTB's ``base_url``: it appends the token and ``/<method>``."""
@@ -258,6 +264,7 @@ class _ApiHandler(tornado.web.RequestHandler):
 
     async def get(self, token: str, name: str) -> None:
         self.emu._inflight += 1
+        self.emu._notify()
         try:
             status, body = await self.emu.dispatch(token, name, self.request, self.ctx)
             self.set_status(status)

@@ -502,7 +502,7 @@ async def test_delay_and_stop_with_a_pending_long_poll() -> None:
     assert (await call(emu, "getMe"))[0] == 200
     assert time.monotonic() - started >= 0.3
     poll = asyncio.create_task(call(emu, "getUpdates", timeout=30))
-    await asyncio.sleep(0.1)
+    await emu.wait_for_inflight()  # the poll is held by the emulator, not still in transit
     started = time.monotonic()
     await emu.stop()
     assert await poll == (200, {"ok": True, "result": []})  # released, not hung
