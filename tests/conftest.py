@@ -6,34 +6,30 @@ holding the sample article.
 it (through `settings`, `service`...) on SQLite and on PostgreSQL. PostgreSQL tests need
 NEWSBOT_TEST_POSTGRES_URL (`.ci/run` sets it); without it they are skipped, saying so.
 
-Bot tests build their own fixtures (see test_bot_support.py); these stay small on purpose.
+Bot tests build their own fixtures (see tests/helpers/bot.py); these stay small on purpose.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from newsbot import db
 from newsbot.service import SAMPLE_DATA, Newsbot
 from newsbot.settings import Settings
+from tests.helpers.databases import (
+    NO_POSTGRES,
+    POSTGRES_URL,
+    POSTGRESQL,
+    SQLITE,
+    fresh_postgres_database,
+)
 
 SEED = SAMPLE_DATA / "000_7eff7d7cd2e338f5.txt"
-# Read once, before `clean_env` removes every NEWSBOT_* variable from the tests' environment.
-POSTGRES_URL = os.environ.get("NEWSBOT_TEST_POSTGRES_URL", "").strip() or None
-NO_POSTGRES = (
-    "PostgreSQL tests need a server: set NEWSBOT_TEST_POSTGRES_URL, e.g. "
-    "postgresql://postgres@127.0.0.1:5432/test (.ci/run does)"
-)
-SQLITE, POSTGRESQL = "sqlite", "postgresql"
-BOTH = (SQLITE, POSTGRESQL)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,27 +44,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if metafunc.definition.get_closest_marker("sqlite_only"):
             backends = (SQLITE,)
         metafunc.parametrize("database_url", backends, indirect=True)
-
-
-@contextmanager
-def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
-    """A new database on the test server (dropped afterwards), so runs never collide: empty,
-    or a copy of `template` (a database already migrated to head: much quicker than
-    migrating each one)."""
-    if POSTGRES_URL is None:
-        pytest.skip(NO_POSTGRES)
-    admin = create_engine(db.sync_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    name = f"newsbot_test_{uuid.uuid4().hex[:16]}"
-    copy = f' TEMPLATE "{template}"' if template else ""
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
-        url = make_url(POSTGRES_URL).set(database=name)
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

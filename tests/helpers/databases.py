@@ -1,0 +1,45 @@
+"""Test databases: SQLite files, and new PostgreSQL databases on the server that
+NEWSBOT_TEST_POSTGRES_URL names (`.ci/run` sets it; without it those tests are skipped)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from newsbot import db
+
+# Read once, before `clean_env` removes every NEWSBOT_* variable from the tests' environment.
+POSTGRES_URL = os.environ.get("NEWSBOT_TEST_POSTGRES_URL", "").strip() or None
+NO_POSTGRES = (
+    "PostgreSQL tests need a server: set NEWSBOT_TEST_POSTGRES_URL, e.g. "
+    "postgresql://postgres@127.0.0.1:5432/test (.ci/run does)"
+)
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+BOTH = (SQLITE, POSTGRESQL)
+
+
+@contextmanager
+def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new database on the test server (dropped afterwards), so runs never collide: empty,
+    or a copy of `template` (a database already migrated to head: much quicker than
+    migrating each one)."""
+    if POSTGRES_URL is None:
+        pytest.skip(NO_POSTGRES)
+    admin = create_engine(db.sync_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    name = f"newsbot_test_{uuid.uuid4().hex[:16]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
+        url = make_url(POSTGRES_URL).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
