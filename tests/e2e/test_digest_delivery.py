@@ -233,3 +233,31 @@ def test_digest_html_is_escaped_linked_and_split_past_4096() -> None:
     assert joined.count("Site & Co · 2024-05-01") == 10 and "Lead <i>sentence</i>" in joined
     # Each article starts whole in a message: splits fall between articles.
     assert all(re.match(r"Title <\d>", t.split("\n")[0]) for t in texts[1:])
+
+
+async def test_two_replicas_share_the_budget_and_one_stopping_mid_way_loses_none(
+    emu: BotAPIEmulator, tmp_path: Path, database_url: str
+) -> None:
+    """Two bots on one database (replicas), both scheduling every reader: the sender lease
+    lets one send at a time, the claim gives each digest to one of them; the one sending
+    stops half-way and the other takes over the rest."""
+    settings = make_settings(tmp_path, emu, database_url=database_url)
+    readers = list(range(7000, 7150))
+    for chat in readers:
+        emu.private_chat(chat)
+    due = datetime.now(UTC) + timedelta(seconds=3) + setup_time(settings, len(readers))
+    await prepare(settings, readers, due)
+    assert datetime.now(UTC) < due, "setting up took longer than planned: the test is void"
+    async with digest_bot(settings) as second:
+        async with digest_bot(settings) as first:
+            for _ in range(40):
+                await emu.wait_for_call("sendMessage", timeout=20)
+        # `first` or `second` sent those 40; whichever it was, the rest goes out once.
+        await wait_for_digests(emu, readers, within=30)
+        await second.sender.join()
+    counts = digests_in(emu, readers)
+    assert {counts[chat] for chat in readers} == {1}
+    assert first.sender.counts.sent + second.sender.counts.sent == len(readers)
+    assert first.sender.counts.sent > 0 and second.sender.counts.sent > 0
+    assert emu.flood_violations == 0
+    assert busiest_second([r for r in emu.sent if r.chat_id in readers]) <= 30

@@ -8,7 +8,6 @@ does, but inside an event loop we already have (the CLI's, a test's, the playgro
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -38,6 +37,8 @@ from newsbot.bot.context import BotData, NewsApplication
 from newsbot.bot.digests.jobs import start_digests, stop_digests
 from newsbot.bot.failures import on_error
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
+from newsbot.bot.polling import Poller
+from newsbot.db.leases import POLLER, Leader, LeaseStore
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -199,14 +200,21 @@ async def running(
     updater = application.updater
     if updater is None:
         raise ConfigError("the Application was built without an updater")
+    poller: Poller | None = None
     try:
         await application.initialize()
         if application.post_init:
             await application.post_init(application)
         if webhook is None:
-            await updater.start_polling(
-                timeout=dt.timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES
+            # Replicas: only the holder of the poller lease polls (see bot/polling.py).
+            sessions = application.bot_data.service.sessions
+            poller = Poller(
+                updater,
+                Leader(LeaseStore(sessions), POLLER),
+                timeout=poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
             )
+            await poller.start()
         else:
             await updater.start_webhook(
                 listen=webhook.listen,
@@ -219,6 +227,8 @@ async def running(
         await application.start()
         yield application
     finally:
+        if poller is not None:
+            await poller.stop()
         if updater.running:
             await updater.stop()
         if application.running:
