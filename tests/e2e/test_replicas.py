@@ -1,0 +1,113 @@
+"""Two `newsbot run` processes on one PostgreSQL database against the Bot API emulator: the
+replica that is sending digests is SIGKILLed half-way, and the other one finishes the fan-out
+once the dead one's sender lease has expired."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from botapi_emulator import BotAPIEmulator
+from newsbot.db.leases import SENDER, TTL
+from newsbot.db.models import Lease
+from newsbot.digest.subscriptions import SENDING, SENT, SubscriptionStore
+from newsbot.service import Newsbot
+from tests.e2e.test_digest_delivery import busiest_second, digests_in, prepare
+from tests.helpers.bot import make_settings
+from tests.helpers.databases import POSTGRESQL
+
+BACKENDS = (POSTGRESQL,)
+READERS = list(range(8000, 8300))
+
+
+@contextlib.asynccontextmanager
+async def replica(env: dict[str, str], log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`newsbot run` in a process of its own, its log in `log`."""
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "newsbot.cli", "run", env=env, stdout=out, stderr=out
+        )
+        try:
+            yield process
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(process.wait(), 20)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+async def wait_for_line(log: Path, text: str, within: float) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while text not in (content := await asyncio.to_thread(log.read_text, errors="replace")):
+        assert asyncio.get_running_loop().time() < deadline, content
+        await asyncio.sleep(0.1)
+
+
+async def sender_pid(service: Newsbot) -> int | None:
+    async with service.sessions() as session:
+        holder = await session.scalar(select(Lease.holder).where(Lease.name == SENDER))
+    return int(holder.split(":")[1]) if holder else None
+
+
+async def test_killing_the_sending_replica_loses_no_digest_and_doubles_none(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    async with BotAPIEmulator(enforce_flood_limits=True) as emu:
+        for chat in READERS:
+            emu.private_chat(chat)
+        settings = make_settings(tmp_path, emu, database_url=database_url)
+        due = datetime.now(UTC) + timedelta(seconds=30)
+        await prepare(settings, READERS, due)
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")},
+            "NEWSBOT_BOT_TOKEN": emu.token,
+            "NEWSBOT_API_BASE_URL": emu.base_url,
+            "NEWSBOT_DATABASE_URL": database_url,
+            "PTB_TIMEDELTA": "1",
+        }
+        logs = [tmp_path / "a.log", tmp_path / "b.log"]
+        async with replica(env, logs[0]) as a, replica(env, logs[1]) as b:
+            for log in logs:
+                await wait_for_line(log, "newsbot is running", within=25)
+            assert datetime.now(UTC) < due, "the replicas took too long to start: test void"
+            for _ in range(60):  # a fifth of the fan-out
+                await emu.wait_for_call("sendMessage", timeout=60)
+            async with await Newsbot.open(settings) as service:
+                pid = await sender_pid(service)
+            victim, survivor = (a, b) if pid == a.pid else (b, a)
+            assert pid == victim.pid
+            victim.kill()  # SIGKILL: no stop, no hand-over; its lease must expire
+            await victim.wait()
+            killed_at = asyncio.get_running_loop().time()
+            missing = set(READERS)
+            while missing and asyncio.get_running_loop().time() < killed_at + TTL + 30:
+                missing = {c for c, n in digests_in(emu, READERS).items() if n == 0}
+                await asyncio.sleep(0.5)
+            assert survivor.returncode is None
+        async with await Newsbot.open(settings) as service:
+            store = SubscriptionStore(service.sessions)
+            states = {c: (await store.get(c)).claim_state for c in READERS}  # type: ignore[union-attr]
+    counts = digests_in(emu, READERS)
+    in_doubt = {c for c, state in states.items() if state == SENDING}
+    assert max(counts.values()) == 1, "a digest went out twice"
+    # The only digests that may be missing: a request cut off by the kill (claimed, in doubt).
+    assert {c for c, n in counts.items() if n == 0} <= in_doubt
+    assert {c for c, state in states.items() if state == SENT} >= set(READERS) - in_doubt
+    assert emu.flood_violations == 0
+    assert busiest_second([r for r in emu.sent if r.chat_id in READERS]) <= 30
+    print(
+        f"in doubt after the kill: {len(in_doubt)}, missing: {sum(n == 0 for n in counts.values())}"
+    )
