@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from newsbot import db
+from newsbot import db, metrics
 from newsbot.db.articles import ArticleStore, Stats
 from newsbot.db.models import utcnow
 from newsbot.digest.subscriptions import SubscriptionStore
@@ -83,10 +83,13 @@ class Newsbot:
         self, question: str, *, limit: int | None = None, offset: int = 0, source: str = "cli"
     ) -> SearchResult:
         """Answer a question; counted for `/stats` when it is a new question (offset 0)."""
+        started = time.perf_counter()
         result = await self.retriever.search(
             question, limit=limit or self.settings.max_results, offset=offset
         )
         if offset == 0:
+            metrics.ANSWER_SECONDS.observe(time.perf_counter() - started)
+            metrics.QUESTIONS.labels(answered=str(result.answered).lower()).inc()
             self._asked.append((utcnow(), result.answered, source))
             if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
                 await self.flush_questions()

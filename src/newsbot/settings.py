@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     max_results: int = Field(default=3, ge=1, le=10)
     allow_private_urls: bool = False
     log_level: str = "INFO"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("bot_token", mode="before")
     @classmethod

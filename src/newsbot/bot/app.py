@@ -38,6 +38,7 @@ from newsbot.bot.digests.jobs import start_digests, stop_digests
 from newsbot.bot.failures import on_error
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
 from newsbot.bot.polling import Poller
+from newsbot.bot.web import WebServer
 from newsbot.db.leases import POLLER, Leader, LeaseStore
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
@@ -51,6 +52,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # beside the one writer (busy_timeout makes writers queue instead of failing).
 CONCURRENT_UPDATES = 256
 CONNECTIONS = 8
+METRICS_LISTEN = "0.0.0.0"  # noqa: S104  # polling mode's /metrics: for the scraper, any address
 CAPTION_ADD = filters.CaptionRegex(r"^/add(@\w+)?(\s|$)")
 
 
@@ -191,6 +193,20 @@ def register_handlers(application: NewsApplication, settings: Settings) -> None:
     application.add_error_handler(on_error)
 
 
+def webhook_server(application: NewsApplication, webhook: Webhook) -> WebServer:
+    """The web server that takes Telegram's POSTs for this Application (and /healthz...)."""
+
+    async def on_update(data: dict[str, Any]) -> None:
+        await application.update_queue.put(Update.de_json(data, application.bot))
+
+    return WebServer(
+        application.bot_data.service,
+        webhook_path=urlsplit(webhook.url).path,
+        secret=webhook.secret_token,
+        on_update=on_update,
+    )
+
+
 @contextlib.asynccontextmanager
 async def running(
     application: NewsApplication, *, webhook: Webhook | None = None, poll_timeout: float = 10.0
@@ -201,6 +217,7 @@ async def running(
     if updater is None:
         raise ConfigError("the Application was built without an updater")
     poller: Poller | None = None
+    web: WebServer | None = None
     try:
         await application.initialize()
         if application.post_init:
@@ -216,17 +233,20 @@ async def running(
             )
             await poller.start()
         else:
-            await updater.start_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=urlsplit(webhook.url).path.lstrip("/"),
-                webhook_url=webhook.url,
-                secret_token=webhook.secret_token,
-                allowed_updates=ALLOWED_UPDATES,
+            web = webhook_server(application, webhook)
+            await application.bot.set_webhook(
+                webhook.url, secret_token=webhook.secret_token, allowed_updates=ALLOWED_UPDATES
             )
+            web.start(webhook.listen, webhook.port)
+        metrics_port = application.bot_data.settings.metrics_port
+        if webhook is None and metrics_port is not None:
+            web = WebServer(application.bot_data.service)
+            web.start(METRICS_LISTEN, metrics_port)
         await application.start()
         yield application
     finally:
+        if web is not None:
+            await web.stop()
         if poller is not None:
             await poller.stop()
         if updater.running:

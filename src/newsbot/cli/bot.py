@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import logging
 import os
-import secrets
 import signal
 import sys
 
@@ -53,6 +54,12 @@ def _opt_in_timedelta() -> None:
     os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
+def webhook_secret(token: str) -> str:
+    """The webhook's secret token: the same for every replica of one bot, unguessable
+    without the bot token."""
+    return hmac.new(token.encode(), b"newsbot webhook secret", hashlib.sha256).hexdigest()
+
+
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The bot against Telegram (or any Bot API server) until SIGTERM or Ctrl-C."""
     if not settings.token:
@@ -78,8 +85,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             url=args.webhook_url,
             listen=args.listen or DEFAULT_LISTEN,
             port=args.port or DEFAULT_PORT,
-            # Telegram sends it back in a header; updates without it are refused.
-            secret_token=secrets.token_urlsafe(32),
+            # Telegram sends it back in a header; updates without it are refused. Derived
+            # from the token, so every replica behind the load balancer expects the same one.
+            secret_token=webhook_secret(settings.token),
         )
     service = await Newsbot.open(settings)
     try:

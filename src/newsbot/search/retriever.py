@@ -135,10 +135,16 @@ class Retriever:
         self._last_removal = 0
         self._lock = asyncio.Lock()
         self._ready = False
+        self._loaded = False
         self._checked_at = -math.inf
         self._changes = 0
 
     # -- keeping in step with the database -------------------------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the index has caught up with the database at least once (/readyz)."""
+        return self._loaded
 
     def invalidate(self) -> None:
         """The database changed: look again before the next question."""
@@ -159,6 +165,7 @@ class Retriever:
                 return
             started, changes = time.monotonic(), self._changes
             await self._catch_up()
+            self._loaded = True
             # Only now: until the load is done, other questions must wait for it, not search
             # a half-built index. A change announced meanwhile keeps the next look due.
             if changes == self._changes:

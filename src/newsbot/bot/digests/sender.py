@@ -45,6 +45,7 @@ from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from newsbot import metrics
 from newsbot.bot.digests.render import digest_messages
 from newsbot.db.leases import Leader
 from newsbot.db.models import utcnow
@@ -254,6 +255,7 @@ class DigestSender:
         if sent:
             await store.finish(chat_id, day, SENT, until=until)
             self.counts.sent += 1
+            metrics.DIGESTS_SENT.inc()
             self.counts.messages += sent
 
     async def _admit(self, chat_id: int, is_group: bool) -> Ticket | None:
@@ -288,6 +290,7 @@ class DigestSender:
     async def _wait_out(self, seconds: float) -> None:
         """A 429: this chat waits `retry_after`; a burst of them stops everybody."""
         self.counts.retried += 1
+        metrics.RATE_LIMITED.inc()
         now = time.monotonic()
         self._recent_429.append(now)
         while self._recent_429[0] < now - BURST_WINDOW:
