@@ -249,6 +249,15 @@ async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    """Move an install to another database, subscribers and their delivery state included."""
+    from newsbot.db.copy import copy_database
+
+    copied = await asyncio.to_thread(copy_database, args.source, args.target)
+    print(", ".join(f"{count} {name}" for name, count in copied.items()) + " copied")
+    return 0
+
+
 async def cmd_db_sample(args: argparse.Namespace, settings: Settings) -> int:
     """Add the sample article to an empty database."""
     async with await Newsbot.open(settings) as app:
@@ -321,6 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("sample", help="add the sample article to an empty database").set_defaults(
         func=cmd_db_sample
     )
+    p = db_sub.add_parser(
+        "copy", help="copy articles, subscriptions and questions into a new, empty database"
+    )
+    p.add_argument("source", metavar="SRC", help="database URL to copy from")
+    p.add_argument("target", metavar="DST", help="database URL to copy into (e.g. postgresql://…)")
+    p.set_defaults(func=cmd_db_copy)
 
     p = sub.add_parser("prompt", help="answer stdin lines in a loop (no bot)")
     p.set_defaults(func=cmd_prompt)
