@@ -261,3 +261,26 @@ async def test_two_replicas_share_the_budget_and_one_stopping_mid_way_loses_none
     assert first.sender.counts.sent > 0 and second.sender.counts.sent > 0
     assert emu.flood_violations == 0
     assert busiest_second([r for r in emu.sent if r.chat_id in readers]) <= 30
+
+
+async def test_the_sweep_sends_what_another_replica_left_unsent(
+    emu: BotAPIEmulator, tmp_path: Path, database_url: str
+) -> None:
+    """A subscription this bot never scheduled (made through another replica), due and
+    unclaimed: the sweep finds it in the database and sends it, once."""
+    settings = make_settings(tmp_path, emu, database_url=database_url)
+    chat = 7500
+    emu.private_chat(chat)
+    await prepare(settings, [], datetime.now(UTC))
+    async with digest_bot(settings) as digests:
+        now = datetime.now(UTC)
+        async with await Newsbot.open(settings) as other:  # "another replica"
+            store = SubscriptionStore(other.sessions)
+            due = (now - timedelta(minutes=1)).time()
+            await store.subscribe(chat, "private", due, "UTC", now=now - timedelta(hours=1))
+        assert digests.scheduler.scheduled == 0
+        await digests.scheduler.sweep(None)  # type: ignore[arg-type]  # the job's context
+        await digests.scheduler.sweep(None)  # type: ignore[arg-type]  # twice: still once
+        await emu.wait_for_messages(chat, 1, timeout=20)
+        await digests.sender.join()
+    assert digests_in(emu, [chat]) == {chat: 1}
