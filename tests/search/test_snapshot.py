@@ -82,3 +82,14 @@ async def test_small_index_is_not_saved(settings: Settings) -> None:
         await service.retriever.refresh()
         assert not await service.retriever.save_snapshot()  # default: 20,000 passages at least
     assert not db.index_snapshot_path(settings.database_url).exists()
+
+
+async def test_snapshot_folder_is_created(tmp_path: Path, settings: Settings) -> None:
+    # A PostgreSQL install keeps its snapshot in a cache folder that may not exist yet.
+    async with await Newsbot.open(settings) as service:
+        for title, body in TOPICS:
+            await add(service, title, body)
+        await service.retriever.refresh()
+        service.retriever.snapshot_path = tmp_path / "cache" / "newsbot" / "index.npz"
+        assert await service.retriever.save_snapshot(min_passages=0)
+    assert (tmp_path / "cache" / "newsbot" / "index.npz").is_file()

@@ -73,6 +73,7 @@ def save(path: Path, index: PassageIndex, info: SnapshotInfo) -> None:
         ),
     }
     temporary = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)  # PostgreSQL's: a cache folder, maybe new
     with open(temporary, "wb") as handle:
         np.savez(handle, **arrays)  # type: ignore[arg-type]
     os.replace(temporary, path)
