@@ -120,6 +120,11 @@ class DigestSender:
         # there is work and handed over when the queue runs dry.
         self._leader, self._led, self._busy = leader, 0, 0
 
+    @property
+    def leader(self) -> Leader | None:
+        """The sender lease this sender takes turns with (None: it sends alone)."""
+        return self._leader
+
     def start(self) -> None:
         """Start the workers."""
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
