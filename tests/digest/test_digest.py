@@ -54,7 +54,7 @@ async def service(tmp_path: Path) -> AsyncIterator[Newsbot]:
 
 
 def subs_of(newsbot: Newsbot) -> SubscriptionStore:
-    return SubscriptionStore(newsbot.sessions)
+    return newsbot.subscriptions
 
 
 async def add_article(newsbot: Newsbot, n: int, added_at: datetime, **fields: object) -> int:

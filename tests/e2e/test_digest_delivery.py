@@ -16,10 +16,10 @@ import pytest
 
 from botapi_emulator import BotAPIEmulator, SentRecord, parse_html
 from newsbot.bot.app import build_application, running
-from newsbot.bot.digests.jobs import Digests, digests_of
+from newsbot.bot.digests.jobs import Digests
 from newsbot.bot.digests.render import digest_messages
 from newsbot.digest.content import Digest, DigestItem
-from newsbot.digest.subscriptions import SENT, SubscriptionStore
+from newsbot.digest.subscriptions import SENT
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 from tests.digest.test_digest import add_article
@@ -35,7 +35,7 @@ async def digest_bot(settings: Settings) -> AsyncIterator[Digests]:
     service = await Newsbot.open(settings)
     app = build_application(settings, service)
     async with running(app, poll_timeout=0.5):
-        yield digests_of(app)
+        yield app.bot_data.digests
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ async def prepare(settings: Settings, readers: Sequence[int], due: datetime) -> 
     async with await Newsbot.open(settings) as service:
         for n in range(3):
             await add_article(service, n, datetime.now(UTC) - timedelta(hours=n + 1))
-        store = SubscriptionStore(service.sessions)
+        store = service.subscriptions
         for index, chat in enumerate(readers):
             zone = ZoneInfo(ZONES[index % len(ZONES)])
             local = due.astimezone(zone).time()
@@ -113,7 +113,7 @@ async def test_down_at_digest_time_then_each_reader_gets_exactly_one(
     assert emu.flood_violations == 0
     assert busiest_second([r for r in emu.sent if r.chat_id in readers]) <= 30
     async with await Newsbot.open(settings) as service:
-        store = SubscriptionStore(service.sessions)
+        store = service.subscriptions
         assert {s.chat_id for s in await store.active()} == set(delivered)
         assert {(await store.get(c)).claim_state for c in delivered} == {SENT}  # type: ignore[union-attr]
     before = len(emu.sent)
@@ -137,7 +137,7 @@ async def test_scheduled_digests_fire_while_running_and_a_stop_mid_way_loses_non
     await prepare(settings, readers, due)
     async with await Newsbot.open(settings) as service:
         for group in groups:
-            await SubscriptionStore(service.sessions).subscribe(group, "group", due.time(), "UTC")
+            await service.subscriptions.subscribe(group, "group", due.time(), "UTC")
     chats = readers + groups
     emu.fail_next("sendMessage", chat_id=readers[5], error_code=429, retry_after=1)
     async with digest_bot(settings) as digests:
@@ -148,7 +148,7 @@ async def test_scheduled_digests_fire_while_running_and_a_stop_mid_way_loses_non
     first_run = sum(digests_in(emu, chats).values())
     assert first_run < len(chats)
     async with await Newsbot.open(settings) as service:  # a graceful stop leaves no doubt
-        assert await SubscriptionStore(service.sessions).in_doubt() == []
+        assert await service.subscriptions.in_doubt() == []
     async with digest_bot(settings) as digests:
         assert digests.caught_up == len(chats) - first_run
         await wait_for_digests(emu, chats, within=20)

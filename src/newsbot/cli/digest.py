@@ -50,13 +50,11 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         print("newsbot digest: --chat goes with --now", file=sys.stderr)
         return 2
     from newsbot.db.models import utcnow
-    from newsbot.digest.content import DigestService
     from newsbot.digest.schedule import due_today, today_slot
-    from newsbot.digest.subscriptions import SubscriptionStore
     from newsbot.service import Newsbot
 
     async with await Newsbot.open(settings) as app:
-        service = DigestService(SubscriptionStore(app.sessions), app.store)
+        service = app.digests
         if not args.now:
             return await _list(service)
         if not settings.token:

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from newsbot.bot.context import Context
-from newsbot.bot.digests.jobs import digests_of
 from newsbot.bot.digests.render import (
     digest_messages,
     nothing_new,
@@ -36,7 +35,7 @@ async def subscribe(update: Update, context: Context) -> None:
     except BadSubscription as exc:
         await message.reply_text(html.escape(str(exc)))
         return
-    digests = digests_of(context.application)
+    digests = context.bot_data.digests
     sub = await digests.service.subscriptions.subscribe(chat.id, chat.type, local_time, timezone)
     slot = digests.scheduler.schedule(sub, utcnow()) or next_due(sub, utcnow())
     await message.reply_text(subscribed_text(sub, slot))
@@ -47,7 +46,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    digests = digests_of(context.application)
+    digests = context.bot_data.digests
     was_subscribed = await digests.service.subscriptions.unsubscribe(chat.id)
     digests.scheduler.cancel(chat.id)
     await message.reply_text(unsubscribed_text(was_subscribed))
@@ -58,7 +57,7 @@ async def digest_now(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    digests = digests_of(context.application)
+    digests = context.bot_data.digests
     store = digests.service.subscriptions
     sub = await store.get(chat.id)
     sub = sub if sub is not None and sub.active else None
@@ -80,6 +79,6 @@ async def settings_cmd(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    sub = await digests_of(context.application).service.subscriptions.get(chat.id)
+    sub = await context.bot_data.digests.service.subscriptions.get(chat.id)
     slot = next_due(sub, utcnow()) if sub is not None and sub.active else None
     await message.reply_text(settings_text(sub, slot))

@@ -3,7 +3,8 @@
 
 Wiring, in the composition root (`app.py`):
 
-    post_init:   await start_digests(application)   # after bot_data.attach(service, settings)
+    post_init:   await start_digests(application)   # after bot_data.attach(service, settings);
+                                                    # kept in bot_data.digests
     post_stop:   await stop_digests(application)    # before the service closes
     commands:    subscribe, unsubscribe, digest_now, settings_cmd
 
@@ -38,7 +39,7 @@ from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
 from newsbot.digest.flood import FloodGate, Limits
 from newsbot.digest.schedule import Slot, due_today, next_due
-from newsbot.digest.subscriptions import SubscriptionInfo, SubscriptionStore
+from newsbot.digest.subscriptions import SubscriptionInfo
 from newsbot.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -134,17 +135,6 @@ class Digests:
     caught_up: int  # today's digests missed while the bot was down, sent at start
 
 
-_RUNNING: weakref.WeakKeyDictionary[AnyApplication, Digests] = weakref.WeakKeyDictionary()
-
-
-def digests_of(application: AnyApplication) -> Digests:
-    """The digests started for this Application."""
-    try:
-        return _RUNNING[application]
-    except KeyError:
-        raise ConfigError("digests are not started: call start_digests in post_init") from None
-
-
 def _admin_alert(application: NewsApplication) -> Alert:
     """Failures to the admins through the bot, throttled with the error handler's reports."""
     app_ref = weakref.ref(application)
@@ -177,7 +167,7 @@ async def start_digests(
         raise ConfigError("digests need PTB's job queue: install python-telegram-bot[job-queue]")
     started = time.perf_counter()
     data = application.bot_data
-    service = DigestService(SubscriptionStore(data.service.sessions), data.service.store)
+    service = data.service.digests
     bot = delivery_bot(application.bot.token, data.settings.api_base_url, connections=workers)
     await bot.initialize()
     gate = FloodGate(limits)
@@ -196,7 +186,7 @@ async def start_digests(
     digests = Digests(
         service, sender, scheduler, bot, time.perf_counter() - started, caught_up=caught_up
     )
-    _RUNNING[application] = digests
+    data.attach_digests(digests)
     log.info(
         "digests: %d chats scheduled, %d missed today sent now (%.2f s)",
         scheduler.scheduled,
@@ -206,9 +196,9 @@ async def start_digests(
     return digests
 
 
-async def stop_digests(application: AnyApplication, grace: float = STOP_GRACE) -> None:
+async def stop_digests(application: NewsApplication, grace: float = STOP_GRACE) -> None:
     """Stop scheduling; let the digests in flight finish (in post_stop)."""
-    digests = _RUNNING.pop(application, None)
+    digests = application.bot_data.attach_digests(None)
     if digests is None:
         return
     digests.scheduler.forget_all()
