@@ -37,6 +37,7 @@ from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
 from newsbot.bot.digests.jobs import start_digests, stop_digests
 from newsbot.bot.failures import on_error
+from newsbot.bot.notify import AdminNotifier
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
@@ -94,7 +95,7 @@ def build_application(
 
     async def post_init(application: NewsApplication) -> None:
         data = application.bot_data
-        data.attach(service, settings)
+        data.attach(service, settings, AdminNotifier(application.bot, settings.admin_ids))
         data.help_text = help_text(admin_view=False)
         data.admin_help_text = help_text(admin_view=True)
         # Load the search index now: with concurrent updates, a burst of first questions would

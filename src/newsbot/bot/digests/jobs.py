@@ -15,23 +15,20 @@ them (a restart) loses nothing, and a job that runs late or twice sends nothing 
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 import time
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from telegram import Bot
-from telegram.error import TelegramError
 from telegram.ext import Application, Job, JobQueue
 
 from newsbot.bot.context import Context, NewsApplication
 from newsbot.bot.digests.sender import (
+    DELIVERY_PROBLEM,
     WORKERS,
-    Alert,
     DigestSender,
     delivery_bot,
 )
@@ -135,29 +132,6 @@ class Digests:
     caught_up: int  # today's digests missed while the bot was down, sent at start
 
 
-def _admin_alert(application: NewsApplication) -> Alert:
-    """Failures to the admins through the bot, throttled with the error handler's reports."""
-    app_ref = weakref.ref(application)
-
-    async def alert(text: str) -> None:
-        app = app_ref()
-        if app is None:
-            return
-        data = app.bot_data
-        if not data.error_reports.due():
-            return
-        skipped = data.error_reports.take_suppressed()
-        extra = f" ({skipped} more since the last report)" if skipped else ""
-        message = f"<b>Digest delivery problem{extra}</b>\n{html.escape(text)}"
-        for admin_id in sorted(data.settings.admin_ids):
-            try:
-                await app.bot.send_message(admin_id, message)
-            except TelegramError as exc:
-                log.warning("could not alert admin %s: %s", admin_id, exc)
-
-    return alert
-
-
 async def start_digests(
     application: NewsApplication, *, limits: Limits | None = None, workers: int = WORKERS
 ) -> Digests:
@@ -171,7 +145,9 @@ async def start_digests(
     bot = delivery_bot(application.bot.token, data.settings.api_base_url, connections=workers)
     await bot.initialize()
     gate = FloodGate(limits)
-    sender = DigestSender(bot, service, gate=gate, alert=_admin_alert(application), workers=workers)
+    sender = DigestSender(
+        bot, service, gate=gate, alert=data.notifier.alert(DELIVERY_PROBLEM), workers=workers
+    )
     scheduler = DigestScheduler(application.job_queue, sender)
     sender.on_blocked = scheduler.cancel
     for sub in await service.subscriptions.in_doubt():
