@@ -35,10 +35,11 @@ from telegram.ext import (
 from newsbot.bot import admin, readers
 from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
-from newsbot.bot.digests.jobs import start_digests, stop_digests
+from newsbot.bot.digests.jobs import Clock, start_digests, stop_digests
 from newsbot.bot.failures import on_error
 from newsbot.bot.notify import AdminNotifier
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
+from newsbot.db.models import utcnow
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -84,11 +85,13 @@ def build_application(
     *,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     update_processor: BaseUpdateProcessor | None = None,
+    clock: Clock = utcnow,
 ) -> NewsApplication:
     """The bot: handlers over `service`; the Application closes the service when it shuts down.
 
     `rate_limiter` defaults to `default_rate_limiter()`; `update_processor` to
     `CONCURRENT_UPDATES` at once (the playground passes one that tells it when a reply is done).
+    `clock` is the digests' idea of now (tests start the scheduler before or after a due time).
     """
     if not settings.token:
         raise ConfigError("NEWSBOT_BOT_TOKEN is not set")
@@ -115,7 +118,7 @@ def build_application(
             except TelegramError as exc:  # the admin hasn't started a chat with the bot yet
                 log.warning("could not set the admin command menu for %s: %s", admin_id, exc)
         # Last: schedules every subscription from the database and sends today's missed ones.
-        await start_digests(application)
+        await start_digests(application, clock=clock)
 
     async def post_stop(application: NewsApplication) -> None:
         # Before post_shutdown closes the service: digests in flight finish and are recorded.

@@ -15,7 +15,6 @@ from newsbot.bot.digests.render import (
     subscribed_text,
     unsubscribed_text,
 )
-from newsbot.db.models import utcnow
 from newsbot.digest.content import build_digest, digest_since
 from newsbot.digest.schedule import BadSubscription, next_due, parse_subscribe_args
 
@@ -37,7 +36,8 @@ async def subscribe(update: Update, context: Context) -> None:
         return
     digests = context.bot_data.digests
     sub = await digests.service.subscriptions.subscribe(chat.id, chat.type, local_time, timezone)
-    slot = digests.scheduler.schedule(sub, utcnow()) or next_due(sub, utcnow())
+    now = digests.clock()
+    slot = digests.scheduler.schedule(sub, now) or next_due(sub, now)
     await message.reply_text(subscribed_text(sub, slot))
 
 
@@ -61,7 +61,7 @@ async def digest_now(update: Update, context: Context) -> None:
     store = digests.service.subscriptions
     sub = await store.get(chat.id)
     sub = sub if sub is not None and sub.active else None
-    now = utcnow()
+    now = digests.clock()
     since = digest_since(sub, now)
     zone = sub.zone if sub else ZoneInfo(context.bot_data.settings.timezone)
     digest = await build_digest(digests.service.articles, since, until=now)
@@ -79,6 +79,7 @@ async def settings_cmd(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    sub = await context.bot_data.digests.service.subscriptions.get(chat.id)
-    slot = next_due(sub, utcnow()) if sub is not None and sub.active else None
+    digests = context.bot_data.digests
+    sub = await digests.service.subscriptions.get(chat.id)
+    slot = next_due(sub, digests.clock()) if sub is not None and sub.active else None
     await message.reply_text(settings_text(sub, slot))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -47,6 +47,7 @@ JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
 STOP_GRACE = 10.0  # seconds a stopping bot waits for digests in flight
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+Clock = Callable[[], datetime]  # now, aware UTC: tests start the scheduler at any moment
 
 
 class DigestScheduler:
@@ -130,10 +131,15 @@ class Digests:
     bot: Bot
     start_seconds: float  # how long scheduling took at start (the benchmark reports it)
     caught_up: int  # today's digests missed while the bot was down, sent at start
+    clock: Clock = utcnow  # the time digests are planned, scheduled and caught up by
 
 
 async def start_digests(
-    application: NewsApplication, *, limits: Limits | None = None, workers: int = WORKERS
+    application: NewsApplication,
+    *,
+    limits: Limits | None = None,
+    workers: int = WORKERS,
+    clock: Clock = utcnow,
 ) -> Digests:
     """Schedule every active subscription and start the sender (in post_init, after the
     service is attached to bot_data); today's digests missed while down go out now."""
@@ -146,7 +152,12 @@ async def start_digests(
     await bot.initialize()
     gate = FloodGate(limits)
     sender = DigestSender(
-        bot, service, gate=gate, alert=data.notifier.alert(DELIVERY_PROBLEM), workers=workers
+        bot,
+        service,
+        gate=gate,
+        alert=data.notifier.alert(DELIVERY_PROBLEM),
+        workers=workers,
+        clock=clock,
     )
     scheduler = DigestScheduler(application.job_queue, sender)
     sender.on_blocked = scheduler.cancel
@@ -157,10 +168,16 @@ async def start_digests(
             sub.claimed_day,
             sub.chat_id,
         )
-    caught_up = scheduler.start(await service.subscriptions.active(), utcnow())
+    caught_up = scheduler.start(await service.subscriptions.active(), clock())
     sender.start()
     digests = Digests(
-        service, sender, scheduler, bot, time.perf_counter() - started, caught_up=caught_up
+        service,
+        sender,
+        scheduler,
+        bot,
+        time.perf_counter() - started,
+        caught_up=caught_up,
+        clock=clock,
     )
     data.attach_digests(digests)
     log.info(
