@@ -21,7 +21,6 @@ from newsbot.db.models import Article, Base
 from newsbot.digest.content import DigestService, build_digest, digest_since, lead_sentence
 from newsbot.digest.flood import FloodGate
 from newsbot.digest.schedule import (
-    BadSubscription,
     due_at,
     due_today,
     last_due,
@@ -36,6 +35,7 @@ from newsbot.digest.subscriptions import (
     SubscriptionInfo,
     SubscriptionStore,
 )
+from newsbot.errors import BadSubscription
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 

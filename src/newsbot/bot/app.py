@@ -202,7 +202,7 @@ async def running(
     post_init, updater, start; then stop, post_stop, shutdown, post_shutdown."""
     updater = application.updater
     if updater is None:
-        raise ConfigError("the Application was built without an updater")
+        raise RuntimeError("the Application was built without an updater")
     try:
         await application.initialize()
         if application.post_init:

@@ -14,7 +14,7 @@ import secrets
 import signal
 import sys
 
-from newsbot.errors import ConfigError
+from newsbot.errors import ConfigError, TelegramUnavailable
 from newsbot.settings import Settings
 
 log = logging.getLogger("newsbot")
@@ -102,7 +102,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     except InvalidToken as exc:
         raise ConfigError(f"Telegram refused the bot token: {exc}") from exc
     except TelegramError as exc:
-        raise ConfigError(f"could not start the bot: {exc}") from exc
+        raise TelegramUnavailable(f"could not start the bot: {exc}") from exc
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

@@ -16,7 +16,8 @@ from newsbot.bot.digests.render import (
     unsubscribed_text,
 )
 from newsbot.digest.content import build_digest, digest_since
-from newsbot.digest.schedule import BadSubscription, next_due, parse_subscribe_args
+from newsbot.digest.schedule import next_due, parse_subscribe_args
+from newsbot.errors import BadSubscription
 
 # ---- the commands -----------------------------------------------------------------------------
 
