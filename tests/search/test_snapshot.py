@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsbot import db
-from newsbot.ingest.pipeline import article_from_json, prepare
+from newsbot.ingest.pipeline import prepare
+from newsbot.ingest.records import article_from_json
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
