@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -105,10 +104,6 @@ def build_application(
         # otherwise search while the first of them is still loading it, and find nothing.
         await service.retriever.refresh()
         await service.retriever.save_snapshot()  # a big index built now needn't be rebuilt
-        # Everything built so far (the index, caches, PTB, SQLAlchemy) lives as long as the
-        # bot: keep it out of the garbage collector's full passes, which otherwise pause every
-        # answer in flight for tens of milliseconds as the heap grows.
-        gc.freeze()
         await application.bot.set_my_commands(bot_commands(admin_view=False))
         for admin_id in sorted(settings.admin_ids):
             try:

@@ -138,9 +138,10 @@ class Ingestor:
     async def add_extracted(
         self, source: str, article: ExtractedArticle, passages: Sequence[str] | None = None
     ) -> IngestResult:
-        """Store one extracted article."""
+        """Store one extracted article; the CPU work (normalising, splitting, fingerprinting a
+        text of up to 5 MB takes seconds) runs in a thread, so the bot's other chats go on."""
         try:
-            prepared = prepare(article, passages)
+            prepared = await asyncio.to_thread(prepare, article, passages)
         except NewsbotError as exc:
             return IngestResult.failed(source, str(exc))
         return self._result(source, prepared, await self.store.add(prepared))
@@ -163,7 +164,8 @@ class Ingestor:
             page = await self.fetcher.fetch(url)
             if page.content_type in {"text/plain", "text/markdown"}:
                 text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
-                article = replace(parse_text_article(text_body), url=page.url)
+                article = await asyncio.to_thread(parse_text_article, text_body)
+                article = replace(article, url=page.url)
             else:
                 article = await asyncio.to_thread(extract_html, page.content, url=page.url)
                 if not article.url:
@@ -213,7 +215,7 @@ class Ingestor:
     async def add_text(self, body: str, url: str | None = None) -> IngestResult:
         """Store pasted text (first line = title; a URL in it becomes the source link)."""
         try:
-            article = parse_text_article(body)
+            article = await asyncio.to_thread(parse_text_article, body)
         except NewsbotError as exc:
             return IngestResult.failed("pasted text", str(exc))
         if url:
