@@ -95,7 +95,7 @@ def test_article_from_json_errors_name_the_field(record: object, message: str) -
 
 
 ADDED = datetime(2024, 2, 1, 8, 0, tzinfo=UTC)
-words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1).filter(
+words = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1).filter(
     str.strip
 )
 optional = st.none() | words
