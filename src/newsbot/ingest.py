@@ -211,17 +211,19 @@ class Ingestor:
             passages=len(prepared.passages),
         )
 
+    async def fetch_article(self, url: str) -> ExtractedArticle:
+        """Fetch a page safely and extract its article; raises a NewsbotError."""
+        page = await self.fetcher.fetch(url)
+        if page.content_type in {"text/plain", "text/markdown"}:
+            text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
+            return _with_url(parse_text_article(text_body), page.url)
+        article = await asyncio.to_thread(extract_html, page.content, url=page.url)
+        return article if article.url else _with_url(article, page.url)
+
     async def add_url(self, url: str) -> IngestResult:
         """Fetch a page safely, extract and store it."""
         try:
-            page = await self.fetcher.fetch(url)
-            if page.content_type in {"text/plain", "text/markdown"}:
-                text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
-                article = _with_url(parse_text_article(text_body), page.url)
-            else:
-                article = await asyncio.to_thread(extract_html, page.content, url=page.url)
-                if not article.url:
-                    article = _with_url(article, page.url)
+            article = await self.fetch_article(url)
         except NewsbotError as exc:
             return IngestResult.failed(url, str(exc))
         return await self.add_extracted(url, article)
