@@ -13,6 +13,7 @@ from types import TracebackType
 
 from newsbot import db
 from newsbot.digest import SubscriptionStore
+from newsbot.feeds import FeedService, FeedStore
 from newsbot.fetch import SafeFetcher
 from newsbot.ingest import Ingestor, IngestResult
 from newsbot.models import utcnow
@@ -43,6 +44,11 @@ class Newsbot:
         self.store = ArticleStore(self.sessions, self.write_sessions)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
+        self.feeds = FeedService(
+            FeedStore(self.sessions, self.write_sessions),
+            self.ingestor,
+            interval=settings.feed_interval * 60,
+        )
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
         self.retriever = Retriever(
             self.engine, self.reader, snapshot_path=db.index_snapshot_path(settings.database_url)
