@@ -109,9 +109,13 @@ class _Handler(BaseHTTPRequestHandler):
                 extra["Last-Modified"] = route.last_modified
             if route.cache_control:
                 extra["Cache-Control"] = route.cache_control
-            fresh = (route.etag and headers.get("if-none-match") == route.etag) or (
-                route.last_modified and headers.get("if-modified-since") == route.last_modified
-            )
+            # RFC 9110: If-None-Match, when sent, decides; If-Modified-Since only without it.
+            if "if-none-match" in headers:
+                fresh = route.etag is not None and headers["if-none-match"] == route.etag
+            else:
+                fresh = route.last_modified is not None and (
+                    headers.get("if-modified-since") == route.last_modified
+                )
             status = 304 if fresh and route.status == 200 else route.status
             self._answer(status, b"" if status == 304 else route.body, route.content_type, extra)
         with site.lock:
@@ -189,3 +193,16 @@ def rss(
 <description>News from the loopback</description><language>en</language>{ttl_tag}
 {entries}
 </channel></rss>"""
+
+
+class FakeClock:
+    """The feed service's clock, moved by the test instead of by waiting."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)

@@ -320,16 +320,12 @@ class SafeFetcher:
         *fallbacks, last = addresses
         for address in fallbacks:
             try:
-                return await self._client.send(
-                    self._pinned(url, address, headers), stream=True
-                )
+                return await self._client.send(self._pinned(url, address, headers), stream=True)
             except httpx.ConnectError:
                 continue
         return await self._client.send(self._pinned(url, last, headers), stream=True)
 
-    def _pinned(
-        self, url: httpx.URL, address: IPAddress, headers: dict[str, str]
-    ) -> httpx.Request:
+    def _pinned(self, url: httpx.URL, address: IPAddress, headers: dict[str, str]) -> httpx.Request:
         """A GET for `url` that connects to `address` and still names the host."""
         return self._client.build_request(
             "GET",

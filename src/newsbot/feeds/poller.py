@@ -266,4 +266,10 @@ class FeedService:
         )
         stored = await self.store.record_poll(feed.id, record, now, pause_after=self.pause_after)
         after = stored or feed
-        return PollOutcome(after, ok, status, paused=after.paused and not feed.paused and not ok)
+        return PollOutcome(
+            after,
+            ok,
+            status,
+            not_modified=page is not None and page.not_modified,
+            paused=after.paused and not feed.paused and not ok,
+        )
