@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from feed_site import FIXTURES, FakeClock, FeedSite, article_page, feed_site, rss
 
+from feed_site import FIXTURES, FakeClock, FeedSite, article_page, feed_site, rss
 from newsbot.errors import NewsbotError
-from newsbot.feeds import FeedService, FeedStore
+from newsbot.feeds import FeedService
 from newsbot.fetch import SafeFetcher
 from newsbot.ingest import Ingestor
 from newsbot.service import Newsbot
