@@ -150,9 +150,13 @@ def feed_site() -> Iterator[FeedSite]:
 # ---- content ---------------------------------------------------------------------------------
 
 
+def _thing(n: int) -> str:
+    return _THINGS[(3 * n + n // len(_THINGS)) % len(_THINGS)]
+
+
 def article_text(n: int, paragraphs: int = 4) -> list[str]:
     """Paragraphs of article `n`: real-looking sentences no other article shares."""
-    place, thing = _PLACES[n % len(_PLACES)], _THINGS[(n // len(_PLACES)) % len(_THINGS)]
+    place, thing = _PLACES[n % len(_PLACES)], _thing(n)
     return [
         f"Officials in {place} said on day {n} that the new {thing} number {n * 7 + p} would "
         f"open to the public after {p + 2} years of planning and a budget of {n + p} million."
@@ -163,7 +167,7 @@ def article_text(n: int, paragraphs: int = 4) -> list[str]:
 
 def article_page(n: int, title: str | None = None, site: str = "The Loopback Herald") -> str:
     """An article page in the shape of a real news page (nav, article, footer)."""
-    heading = title or f"Story {n}: the new {_THINGS[n % len(_THINGS)]} opens"
+    heading = title or f"Story {n}: the new {_thing(n)} opens in {_PLACES[n % len(_PLACES)]}"
     body = "\n".join(f"<p>{escape(p)}</p>" for p in article_text(n))
     return f"""<!doctype html><html lang="en"><head><title>{escape(heading)} - {site}</title>
 <meta property="og:site_name" content="{site}">

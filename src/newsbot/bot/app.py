@@ -37,6 +37,7 @@ from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
 from newsbot.bot.digest_jobs import start_digests, stop_digests
 from newsbot.bot.failures import on_error
+from newsbot.bot.feeds import TICK, start_feeds, stop_feeds
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
@@ -83,11 +84,13 @@ def build_application(
     *,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     update_processor: BaseUpdateProcessor | None = None,
+    feed_tick: float = TICK,
 ) -> NewsApplication:
     """The bot: handlers over `service`; the Application closes the service when it shuts down.
 
     `rate_limiter` defaults to `default_rate_limiter()`; `update_processor` to
-    `CONCURRENT_UPDATES` at once (the playground passes one that tells it when a reply is done).
+    `CONCURRENT_UPDATES` at once (the playground passes one that tells it when a reply is done);
+    `feed_tick`: seconds between looks for due feeds.
     """
     if not settings.token:
         raise ConfigError("NEWSBOT_BOT_TOKEN is not set")
@@ -115,10 +118,12 @@ def build_application(
                 log.warning("could not set the admin command menu for %s: %s", admin_id, exc)
         # Last: schedules every subscription from the database and sends today's missed ones.
         await start_digests(application)
+        start_feeds(application, tick=feed_tick)
 
     async def post_stop(application: NewsApplication) -> None:
         # Before post_shutdown closes the service: digests in flight finish and are recorded.
         await stop_digests(application)
+        await stop_feeds(application)
 
     async def post_shutdown(application: NewsApplication) -> None:
         await service.close()

@@ -150,7 +150,7 @@ class FeedService:
         for feed in await self.store.take_alerts():
             await self.alert(
                 f"Feed #{feed.id} ({feed.name}) is paused after {feed.failures} failed polls "
-                f"in a row: {feed.status}. Resume it with /feed pause {feed.id} once it works "
+                f"in a row: {feed.status}. Resume it with /feed resume {feed.id} once it works "
                 "again, or remove it."
             )
 

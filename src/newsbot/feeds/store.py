@@ -108,7 +108,8 @@ class FeedStore:
     async def add(
         self, url: str, *, title: str | None, site: str | None, interval: int, now: datetime
     ) -> FeedInfo:
-        """A new feed, first polled now; raises FeedExists."""
+        """A new feed (the caller ingests its entries now; the poller's turn comes after
+        `interval`); raises FeedExists."""
         async with self._writes() as session, session.begin():
             existing = await session.scalar(select(Feed).where(Feed.url == url))
             if existing is not None:
@@ -120,7 +121,7 @@ class FeedStore:
                 title=title,
                 site=site,
                 interval=interval,
-                next_poll_at=now,
+                next_poll_at=now + timedelta(seconds=interval),
                 failures=0,
                 paused=False,
                 alert_pending=False,
@@ -254,6 +255,8 @@ class FeedStore:
         if not outcomes:
             return
         async with self._writes() as session, session.begin():
+            if await session.get(Feed, feed_id) is None:
+                return  # removed while it was being polled
             keys = {key for entry_keys_, _, _ in outcomes for key in entry_keys_}
             existing = {
                 row.key: row
