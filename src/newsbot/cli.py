@@ -17,6 +17,7 @@ from newsbot import __version__, db
 from newsbot.bot.cli import add_bot_commands, cmd_chat, cmd_run
 from newsbot.digest_cli import add_digest_command
 from newsbot.errors import ConfigError, NewsbotError
+from newsbot.feeds_cli import add_feeds_command
 from newsbot.ingest import IngestResult, expand_paths, iter_jsonl
 from newsbot.search.retriever import SearchResult
 from newsbot.service import Newsbot, no_good_match
@@ -327,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bot_commands(sub)
     add_digest_command(sub)
+    add_feeds_command(sub)
     p = sub.add_parser("start", help="the bot when a token is set, else the playground")
     p.set_defaults(func=cmd_start)
     return parser
