@@ -103,7 +103,7 @@ class FetchedPage:
     encoding: str | None
     status: int
     # The response's headers (case-insensitive): ETag, Last-Modified, Cache-Control for feeds.
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def not_modified(self) -> bool:
