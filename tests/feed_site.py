@@ -179,20 +179,29 @@ def article_page(n: int, title: str | None = None, site: str = "The Loopback Her
 
 
 def rss(
-    items: Sequence[tuple[str, str, str]], *, title: str = "Loopback Herald", ttl: int = 0
+    items: Sequence[tuple[str, str, str]],
+    *,
+    title: str = "Loopback Herald",
+    ttl: int = 0,
+    bodies: Sequence[str] | None = None,
 ) -> str:
-    """An RSS 2.0 feed of (guid, link, title) items, newest first, in a common CMS's shape."""
+    """An RSS 2.0 feed of (guid, link, title) items, newest first, in a common CMS's shape;
+    with `bodies`, each item carries its whole article in content:encoded, as WordPress does."""
     now = datetime(2024, 3, 30, tzinfo=UTC)
+    contents = [
+        f"<content:encoded><![CDATA[{body}]]></content:encoded>" for body in bodies or []
+    ] or [""] * len(items)
     entries = "\n".join(
         f"""<item><title>{escape(t)}</title><link>{escape(link)}</link>
 <guid isPermaLink="false">{escape(guid)}</guid>
 <pubDate>{email.utils.format_datetime(now - timedelta(hours=i))}</pubDate>
-<description>{escape(t)}: a short teaser.</description></item>"""
-        for i, (guid, link, t) in enumerate(items)
+<description>{escape(t)}: a short teaser.</description>{content}</item>"""
+        for i, ((guid, link, t), content) in enumerate(zip(items, contents, strict=True))
     )
     ttl_tag = f"<ttl>{ttl}</ttl>" if ttl else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"
+ xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
 <title>{escape(title)}</title><link>http://127.0.0.1/</link>
 <description>News from the loopback</description><language>en</language>{ttl_tag}
 {entries}

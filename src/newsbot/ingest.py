@@ -199,6 +199,21 @@ class Ingestor:
             return IngestResult.failed(source, str(exc))
         return self._result(source, prepared, await self.store.add(prepared))
 
+    async def add_extracted_many(
+        self, articles: Sequence[tuple[str, ExtractedArticle]]
+    ) -> list[IngestResult]:
+        """Store (source, article) pairs in one transaction; a result for each, in order."""
+        prepared: list[tuple[str, NewArticle]] = []
+        results: list[IngestResult | None] = []
+        for source, article in articles:
+            try:
+                prepared.append((source, prepare(article)))
+                results.append(None)
+            except NewsbotError as exc:
+                results.append(IngestResult.failed(source, str(exc)))
+        stored = iter(await self._store_batch(prepared) if prepared else [])
+        return [result if result is not None else next(stored) for result in results]
+
     @staticmethod
     def _result(source: str, prepared: NewArticle, outcome: AddOutcome) -> IngestResult:
         return IngestResult(

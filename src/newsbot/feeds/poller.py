@@ -7,6 +7,7 @@ who polls (a lease row), so a late, repeated or concurrent call does no harm.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -30,7 +31,7 @@ from newsbot.feeds.parse import (
 )
 from newsbot.feeds.store import FeedInfo, FeedStore, PollRecord, entry_keys
 from newsbot.fetch import FEED_TYPES, FetchedPage
-from newsbot.ingest import Ingestor, IngestResult
+from newsbot.ingest import Ingestor
 from newsbot.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ _ACCEPT: Final = (
     "application/rss+xml,application/atom+xml,application/rdf+xml;q=0.9,"
     "application/xml;q=0.8,text/xml;q=0.8,text/html;q=0.5,*/*;q=0.1"
 )
+FETCHES: Final = 4  # entry pages fetched at once
 _HTML: Final = frozenset({"text/html", "application/xhtml+xml"})
 
 
@@ -173,70 +175,77 @@ class FeedService:
     async def _ingest_and_record(
         self, feed: FeedInfo, page: FetchedPage, parsed: ParsedFeed
     ) -> PollOutcome:
-        added = duplicates = failed = 0
-        results: list[tuple[list[str], str, int | None]] = []
-        seen_now: set[str] = set()
         keyed = [(item, entry_keys(item.guid, item.link)) for item in parsed.items]
         known = await self.store.known(feed.id, (k for _, keys in keyed for k in keys))
+        fresh: list[tuple[FeedItem, list[str]]] = []
+        taken: set[str] = set()
         # Feeds list the newest first: store the oldest first, so "newest" stays true.
         for item, keys in reversed(keyed):
-            if not keys or any(k in known or k in seen_now for k in keys):
-                continue
-            seen_now.update(keys)
-            result = await self._ingest(feed, parsed, item)
-            results.append((keys, result.status, result.article_id))
-            if result.status == "added":
-                added += 1
-            elif result.status == "duplicate":
-                duplicates += 1
-            else:
-                failed += 1
-                log.info("feed #%d: entry %s failed: %s", feed.id, item.link, result.reason)
-        await self.store.record_entries(feed.id, results, self.clock())
-        status = f"ok: {added} new" + (f", {failed} failed" if failed else "")
-        return replace(
-            await self._record(
-                feed,
-                True,
-                status,
-                page,
-                etag=page.headers.get("etag"),
-                modified=page.headers.get("last-modified"),
-                parsed=parsed,
-            ),
-            added=added,
-            duplicates=duplicates,
-            failed=failed,
+            if keys and not any(k in known or k in taken for k in keys):
+                fresh.append((item, keys))
+                taken.update(keys)
+        gate = asyncio.Semaphore(FETCHES)
+        articles = await asyncio.gather(*(self._article(parsed, item, gate) for item, _ in fresh))
+        results = await self.ingestor.add_extracted_many(
+            [
+                (item.link or item.guid or item.title, article)
+                for (item, _), article in zip(fresh, articles, strict=True)
+                if not isinstance(article, NewsbotError)
+            ]
         )
-
-    async def _ingest(self, feed: FeedInfo, parsed: ParsedFeed, item: FeedItem) -> IngestResult:
-        """An entry becomes an article: its own content when it carries the whole article,
-        else its link fetched and extracted like /add (the entry fills what the page lacks)."""
-        source = item.link or item.guid or item.title
-        text = carries_article(item.content)
-        try:
-            if text is not None or not item.link:
-                body = text or html_to_text(item.content or item.summary or "")
-                article = ExtractedArticle(
-                    title=item.title,
-                    text=body,
-                    url=item.link,
-                    site=parsed.title or feed.title,
-                    author=item.author,
-                    published=item.published,
-                    language=None,
-                )
+        outcomes = iter(results)
+        recorded: list[tuple[list[str], str, int | None]] = []
+        counts = {"added": 0, "duplicate": 0, "failed": 0}
+        for (item, keys), article in zip(fresh, articles, strict=True):
+            if isinstance(article, NewsbotError):
+                status, article_id = "failed", None
+                log.info("feed #%d: entry %s failed: %s", feed.id, item.link, article)
             else:
+                result = next(outcomes)
+                status, article_id = result.status, result.article_id
+            counts[status] += 1
+            recorded.append((keys, status, article_id))
+        await self.store.record_entries(feed.id, recorded, self.clock())
+        added, failed = counts["added"], counts["failed"]
+        status = f"ok: {added} new" + (f", {failed} failed" if failed else "")
+        outcome = await self._record(
+            feed,
+            True,
+            status,
+            page,
+            etag=page.headers.get("etag"),
+            modified=page.headers.get("last-modified"),
+            parsed=parsed,
+        )
+        return replace(outcome, added=added, duplicates=counts["duplicate"], failed=failed)
+
+    async def _article(
+        self, parsed: ParsedFeed, item: FeedItem, gate: asyncio.Semaphore
+    ) -> ExtractedArticle | NewsbotError:
+        """An entry's article: its own content when it carries the whole article, else its
+        link fetched and extracted like /add (the entry fills what the page lacks)."""
+        text = carries_article(item.content)
+        if text is not None or not item.link:
+            return ExtractedArticle(
+                title=item.title,
+                text=text or html_to_text(item.content or item.summary or ""),
+                url=item.link,
+                site=parsed.title,
+                author=item.author,
+                published=item.published,
+                language=None,
+            )
+        try:
+            async with gate:
                 article = await self.ingestor.fetch_article(item.link)
-                article = replace(
-                    article,
-                    title=article.title or item.title,
-                    published=article.published or item.published,
-                    site=article.site or parsed.title,
-                )
         except NewsbotError as exc:
-            return IngestResult.failed(source, str(exc))
-        return await self.ingestor.add_extracted(source, article)
+            return exc
+        return replace(
+            article,
+            title=article.title or item.title,
+            published=article.published or item.published,
+            site=article.site or parsed.title,
+        )
 
     async def _record(
         self,
