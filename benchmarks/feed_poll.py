@@ -33,9 +33,10 @@ from pathlib import Path
 import feedparser
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from feed_site import FakeClock, FeedSite, article_page, article_text, feed_site, rss
-from newsbot.extract import extract_html
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.helpers.feeds import FakeClock, FeedSite, article_page, article_text, feed_site, rss
+
+from newsbot.ingest.html import extract_html
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 

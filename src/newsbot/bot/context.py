@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
@@ -12,6 +12,9 @@ from newsbot.bot.paging import AnswerPages
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
+
+if TYPE_CHECKING:
+    from newsbot.bot.digests.jobs import Digests
 
 REPORT_EVERY = 10.0  # seconds: a burst of failures makes one admin report, not hundreds
 
@@ -40,7 +43,8 @@ class ErrorReports:
 
 
 class BotData:
-    """The service, the settings, /help texts, "More" questions and error-report throttling.
+    """The service, the settings, the running digests, /help texts, "More" questions and
+    error-report throttling.
 
     PTB creates it empty when the Application is built; `post_init` attaches the rest.
     """
@@ -48,6 +52,7 @@ class BotData:
     def __init__(self) -> None:
         self._service: Newsbot | None = None
         self._settings: Settings | None = None
+        self._digests: Digests | None = None
         self.help_text = ""
         self.admin_help_text = ""
         self.pages = AnswerPages()
@@ -71,6 +76,18 @@ class BotData:
         if self._settings is None:
             raise ConfigError("the bot's settings are not attached yet (post_init did not run)")
         return self._settings
+
+    @property
+    def digests(self) -> Digests:
+        """The running digest machinery (started in `post_init`, stopped in `post_stop`)."""
+        if self._digests is None:
+            raise ConfigError("digests are not started: call start_digests in post_init")
+        return self._digests
+
+    def attach_digests(self, digests: Digests | None) -> Digests | None:
+        """Set (or with None, clear) the running digests; returns the previous ones."""
+        previous, self._digests = self._digests, digests
+        return previous
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether the user may use the admin commands."""

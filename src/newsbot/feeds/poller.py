@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
+from newsbot.db.models import utcnow
 from newsbot.errors import NewsbotError, NotHTML
-from newsbot.extract import ExtractedArticle
 from newsbot.feeds.content import carries_article, html_to_text
 from newsbot.feeds.parse import (
     MAX_INTERVAL,
@@ -30,9 +30,9 @@ from newsbot.feeds.parse import (
     parse_feed,
 )
 from newsbot.feeds.store import FeedInfo, FeedStore, PollRecord, entry_keys
-from newsbot.fetch import FEED_TYPES, FetchedPage
-from newsbot.ingest import Ingestor
-from newsbot.models import utcnow
+from newsbot.ingest.fetch import FEED_TYPES, FetchedPage
+from newsbot.ingest.pipeline import Ingestor
+from newsbot.ingest.text import ExtractedArticle
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from sqlalchemy import delete, distinct, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from newsbot.db.models import Feed, FeedEntry, Lease
 from newsbot.errors import NewsbotError, NotFound
-from newsbot.models import Feed, FeedEntry, Lease
 
 RETRIES = 3  # polls that try a failing entry again before it counts as seen
 
