@@ -32,6 +32,7 @@ from newsbot.feeds import FeedExists, FeedInfo, PollOutcome
 log = logging.getLogger(__name__)
 
 TICK: Final = 30.0  # seconds between looks at the database for due feeds
+FIRST_LOOK: Final = 5.0  # seconds after start
 FEED_USAGE: Final = (
     "Usage:\n/feed add &lt;url&gt; (an RSS or Atom feed, or a page that links one)\n"
     "/feed list\n/feed remove &lt;id&gt;\n/feed pause &lt;id&gt;\n/feed resume &lt;id&gt;"
@@ -69,8 +70,11 @@ def start_feeds(application: NewsApplication, *, tick: float = TICK) -> None:
     data.service.feeds.alert = alert
     polling = _Polling(tick)
     _RUNNING[application] = polling
-    # First look at once: feeds that fell due while the bot was down are polled now.
-    polling.job = application.job_queue.run_once(_tick, 0.0, data=polling, name=_JOB_NAME)
+    # The first look soon after start (not during it: today's missed digests go out first);
+    # feeds that fell due while the bot was down are polled then.
+    polling.job = application.job_queue.run_once(
+        _tick, min(tick, FIRST_LOOK), data=polling, name=_JOB_NAME
+    )
 
 
 async def stop_feeds(application: NewsApplication) -> None:

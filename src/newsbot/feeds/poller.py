@@ -260,8 +260,10 @@ class FeedService:
     ) -> PollOutcome:
         now = self.clock()
         hint = interval_hint(parsed.ttl_minutes if parsed else None, page.headers if page else {})
-        interval = hint or (feed.interval if page is not None and page.not_modified else 0)
-        interval = interval or self.interval
+        # A new document without a hint goes back to the setting; a 304 or a failure says
+        # nothing new about it, so the feed keeps the interval it had.
+        kept = page is None or page.not_modified
+        interval = hint or (feed.interval if kept else self.interval)
         wait = interval if ok else min(interval * 2 ** (feed.failures + 1), MAX_INTERVAL)
         record = PollRecord(
             ok=ok,
