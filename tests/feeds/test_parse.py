@@ -1,10 +1,10 @@
-"""Tests for newsbot.feeds.parse and newsbot.feeds.content: feed shapes, autodiscovery, hints."""
+"""Tests for newsbot.feeds.parse: feed shapes, autodiscovery, interval hints."""
 
 from __future__ import annotations
 
 import pytest
 
-from newsbot.feeds.content import carries_article, html_to_text
+from newsbot.feeds.content import carries_article
 from newsbot.feeds.parse import NotAFeed, discover_feeds, interval_hint, parse_feed
 from tests.helpers.feeds import FIXTURES, rss
 
@@ -89,8 +89,3 @@ def test_interval_hint_is_bounded(
     ttl: int | None, cache_control: str, expected: int | None
 ) -> None:
     assert interval_hint(ttl, {"cache-control": cache_control}) == expected
-
-
-def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
-    fragment = "<p>One &amp; two.</p><script>x()</script><ul><li>Three</li></ul>Four<br>Five"
-    assert html_to_text(fragment) == "One & two.\n\nThree\n\nFour\n\nFive"
