@@ -16,6 +16,7 @@ from newsbot.db.articles import ArticleStore, Stats
 from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
 from newsbot.digest.subscriptions import SubscriptionStore
+from newsbot.feeds import FeedService, FeedStore
 from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.pipeline import Ingestor, IngestResult
 from newsbot.search.retriever import Retriever, SearchResult
@@ -49,6 +50,11 @@ class Newsbot:
         self.digests = DigestService(self.subscriptions, self.store)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
+        self.feeds = FeedService(
+            FeedStore(self.sessions, self.write_sessions),
+            self.ingestor,
+            interval=settings.feed_interval * 60,
+        )
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
         self.retriever = Retriever(
             self.engine, self.reader, snapshot_path=db.index_snapshot_path(settings.database_url)

@@ -50,7 +50,13 @@ async def test_start_help_and_command_menus(bot: RunningBot) -> None:
         "digest",
         "settings",
     ]
-    assert menus['{"chat_id": 11, "type": "chat"}'][-4:] == ["add", "remove", "articles", "stats"]
+    assert menus['{"chat_id": 11, "type": "chat"}'][-5:] == [
+        "add",
+        "remove",
+        "articles",
+        "stats",
+        "feed",
+    ]
 
 
 async def test_question_answered_with_passage_and_bold_matches(bot: RunningBot) -> None:

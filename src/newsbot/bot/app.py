@@ -36,6 +36,7 @@ from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
 from newsbot.bot.digests.jobs import Clock, start_digests, stop_digests
 from newsbot.bot.failures import on_error
+from newsbot.bot.feeds import TICK, start_feeds, stop_feeds
 from newsbot.bot.notify import AdminNotifier
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
 from newsbot.db.models import utcnow
@@ -85,12 +86,14 @@ def build_application(
     rate_limiter: BaseRateLimiter[Any] | None = None,
     update_processor: BaseUpdateProcessor | None = None,
     clock: Clock = utcnow,
+    feed_tick: float = TICK,
 ) -> NewsApplication:
     """The bot: handlers over `service`; the Application closes the service when it shuts down.
 
     `rate_limiter` defaults to `default_rate_limiter()`; `update_processor` to
     `CONCURRENT_UPDATES` at once (the playground passes one that tells it when a reply is done).
-    `clock` is the digests' idea of now (tests start the scheduler before or after a due time).
+    `clock` is the digests' idea of now (tests start the scheduler before or after a due time);
+    `feed_tick`: seconds between looks for due feeds.
     """
     if not settings.token:
         raise ConfigError("NEWSBOT_BOT_TOKEN is not set")
@@ -114,10 +117,12 @@ def build_application(
                 log.warning("could not set the admin command menu for %s: %s", admin_id, exc)
         # Last: schedules every subscription from the database and sends today's missed ones.
         await start_digests(application, clock=clock)
+        start_feeds(application, tick=feed_tick)
 
     async def post_stop(application: NewsApplication) -> None:
         # Before post_shutdown closes the service: digests in flight finish and are recorded.
         await stop_digests(application)
+        await stop_feeds(application)
 
     async def post_shutdown(application: NewsApplication) -> None:
         await service.close()

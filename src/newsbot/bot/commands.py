@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from telegram import BotCommand, Update
 
-from newsbot.bot import admin, readers
+from newsbot.bot import admin, feeds, readers
 from newsbot.bot.context import Context
 from newsbot.bot.digests import commands as digest_commands
 
@@ -56,6 +56,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("remove", "remove an article", admin.remove, audience="admins", usage="<id>"),
     Command("articles", "stored articles with their ids", admin.articles, "admins", usage="[page]"),
     Command("stats", "articles, passages, subscribers, questions", admin.stats, "admins"),
+    Command(
+        "feed",
+        "feeds polled by themselves: add (RSS, Atom or a page), list, remove, pause, resume",
+        feeds.feed,
+        audience="admins",
+        usage="add <url> | list | remove <id> | pause <id> | resume <id>",
+    ),
 )
 
 INTRO = (

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from newsbot import __version__, db
 from newsbot.cli.bot import add_bot_commands, cmd_chat, cmd_run
 from newsbot.cli.digest import add_digest_command
+from newsbot.cli.feeds import add_feeds_command
 from newsbot.errors import ConfigError, NewsbotError
 from newsbot.ingest.pipeline import IngestResult, expand_paths, iter_jsonl
 from newsbot.ingest.records import answer_json, export_json, listing_json
@@ -286,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bot_commands(sub)
     add_digest_command(sub)
+    add_feeds_command(sub)
     p = sub.add_parser("start", help="the bot when a token is set, else the playground")
     p.set_defaults(func=cmd_start)
     return parser

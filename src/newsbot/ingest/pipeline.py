@@ -146,6 +146,21 @@ class Ingestor:
             return IngestResult.failed(source, str(exc))
         return self._result(source, prepared, await self.store.add(prepared))
 
+    async def add_extracted_many(
+        self, articles: Sequence[tuple[str, ExtractedArticle]]
+    ) -> list[IngestResult]:
+        """Store (source, article) pairs in one transaction; a result for each, in order."""
+        prepared: list[tuple[str, NewArticle]] = []
+        results: list[IngestResult | None] = []
+        for source, article in articles:
+            try:
+                prepared.append((source, prepare(article)))
+                results.append(None)
+            except NewsbotError as exc:
+                results.append(IngestResult.failed(source, str(exc)))
+        stored = iter(await self._store_batch(prepared) if prepared else [])
+        return [result if result is not None else next(stored) for result in results]
+
     @staticmethod
     def _result(source: str, prepared: NewArticle, outcome: AddOutcome) -> IngestResult:
         return IngestResult(
@@ -158,18 +173,20 @@ class Ingestor:
             passages=len(prepared.passages),
         )
 
+    async def fetch_article(self, url: str) -> ExtractedArticle:
+        """Fetch a page safely and extract its article; raises a NewsbotError."""
+        page = await self.fetcher.fetch(url)
+        if page.content_type in {"text/plain", "text/markdown"}:
+            text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
+            article = await asyncio.to_thread(parse_text_article, text_body)
+            return replace(article, url=page.url)
+        article = await asyncio.to_thread(extract_html, page.content, url=page.url)
+        return article if article.url else replace(article, url=page.url)
+
     async def add_url(self, url: str) -> IngestResult:
         """Fetch a page safely, extract and store it."""
         try:
-            page = await self.fetcher.fetch(url)
-            if page.content_type in {"text/plain", "text/markdown"}:
-                text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
-                article = await asyncio.to_thread(parse_text_article, text_body)
-                article = replace(article, url=page.url)
-            else:
-                article = await asyncio.to_thread(extract_html, page.content, url=page.url)
-                if not article.url:
-                    article = replace(article, url=page.url)
+            article = await self.fetch_article(url)
         except NewsbotError as exc:
             return IngestResult.failed(url, str(exc))
         return await self.add_extracted(url, article)
