@@ -182,7 +182,7 @@ async def test_remove_articles_and_stats(bot: RunningBot) -> None:
     stats = await bot.one("/stats", user=ADMIN)
     assert stats.text == (
         f"Articles: 11\nPassages: {sample_passages + 10}\nActive subscribers: 0\n"
-        "Questions asked: 2 (50% answered)"
+        "Questions asked: 2 (50% answered)\nFeedback: 0 👍, 0 👎"
     )
     usage = await bot.one("/add", user=ADMIN)
     assert usage.text is not None and usage.text.startswith("Usage: /add <url> [<url> …]")

@@ -12,6 +12,8 @@ from pathlib import Path
 from types import TracebackType
 
 from newsbot import db
+from newsbot.chat_state import ChatStateStore
+from newsbot.conversation import Conversation
 from newsbot.digest import SubscriptionStore
 from newsbot.fetch import SafeFetcher
 from newsbot.ingest import Ingestor, IngestResult
@@ -23,11 +25,14 @@ from newsbot.store import ArticleStore, Stats
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 
 
-def no_good_match(known: int) -> str:
-    """The plain answer when nothing matches well enough."""
+def no_good_match(known: int, latest: str = "the latest articles") -> str:
+    """The plain answer when nothing matches well enough (`latest`: how to see the newest
+    articles from where the question came, e.g. "/latest" or "newsbot articles")."""
+    if known == 0:
+        return "I don't know any articles yet, so I can't answer questions. Add some first."
     return (
         f"I couldn't find that in the {known} article{'s' if known != 1 else ''} I know. "
-        "Try other words, or see the latest articles."
+        f"Try other words, or see {latest}."
     )
 
 
@@ -48,6 +53,14 @@ class Newsbot:
             self.engine, self.reader, snapshot_path=db.index_snapshot_path(settings.database_url)
         )
         self.store.on_change(self.retriever.invalidate)
+        self.chat_state = ChatStateStore(self.sessions, self.write_sessions)
+        self.conversation = Conversation(
+            self.retriever,
+            self.store,
+            self.chat_state,
+            self._count_telegram_question,
+            per_page=settings.max_results,
+        )
         # Questions are counted in memory and written in batches: a write per question would
         # queue every answer behind SQLite's single writer.
         self._asked: list[tuple[datetime, bool, str]] = []
@@ -87,10 +100,17 @@ class Newsbot:
             question, limit=limit or self.settings.max_results, offset=offset
         )
         if offset == 0:
-            self._asked.append((utcnow(), result.answered, source))
-            if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
-                await self.flush_questions()
+            await self.count_question(result.answered, source)
         return result
+
+    async def count_question(self, answered: bool, source: str) -> None:
+        """Count a question for `/stats` (written in batches)."""
+        self._asked.append((utcnow(), answered, source))
+        if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
+            await self.flush_questions()
+
+    async def _count_telegram_question(self, answered: bool) -> None:
+        await self.count_question(answered, "telegram")
 
     async def flush_questions(self) -> None:
         """Write the questions counted since the last flush."""
@@ -102,7 +122,13 @@ class Newsbot:
         """Counts for `/stats` and `newsbot stats`."""
         await self.flush_questions()
         stats = await self.store.stats()
-        return replace(stats, subscribers=await SubscriptionStore(self.sessions).count_active())
+        helpful, unhelpful = await self.chat_state.votes()
+        return replace(
+            stats,
+            subscribers=await SubscriptionStore(self.sessions).count_active(),
+            helpful=helpful,
+            unhelpful=unhelpful,
+        )
 
     async def add_sample_if_empty(self) -> list[IngestResult]:
         """Give a new database the sample article(s), so there is something to ask about."""

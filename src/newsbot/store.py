@@ -84,6 +84,8 @@ class Stats:
     questions: int
     answered: int
     subscribers: int = 0
+    helpful: int = 0  # 👍 on answers
+    unhelpful: int = 0  # 👎
 
     @property
     def answered_share(self) -> float:
@@ -269,6 +271,16 @@ class ArticleStore:
                 )
             )
             return {article_id: text for article_id, text in rows}
+
+    async def passages(self, passage_ids: Sequence[int]) -> dict[int, str]:
+        """The text of each passage that still exists, by id."""
+        if not passage_ids:
+            return {}
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Passage.id, Passage.text).where(Passage.id.in_(list(passage_ids)))
+            )
+            return {int(pid): str(body) for pid, body in rows}
 
     async def count(self) -> int:
         """How many articles are stored."""

@@ -32,12 +32,18 @@ from telegram.ext import (
     filters,
 )
 
-from newsbot.bot import admin, handlers
+from newsbot.bot import admin, handlers, replies
 from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
 from newsbot.bot.digest_jobs import start_digests, stop_digests
 from newsbot.bot.failures import on_error
-from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
+from newsbot.bot.paging import (
+    ARTICLES_PATTERN,
+    FULL_PATTERN,
+    LATEST_PATTERN,
+    MORE_PATTERN,
+    VOTE_PATTERN,
+)
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -169,16 +175,19 @@ def register_handlers(application: NewsApplication, settings: Settings) -> None:
     add(MessageHandler(filters.Document.ALL & CAPTION_ADD & admins, admin.add_document))
     add(MessageHandler(filters.Document.ALL & CAPTION_ADD, admin.admins_only))
 
-    # 3. Buttons: "More" under answers, Newer/Older under lists, and stale ones.
-    add(CallbackQueryHandler(handlers.more, pattern=MORE_PATTERN))
+    # 3. Buttons: "More", "More from this article" and 👍/👎 under answers, Newer/Older
+    #    under lists, and stale ones.
+    add(CallbackQueryHandler(replies.more, pattern=MORE_PATTERN))
+    add(CallbackQueryHandler(replies.full, pattern=FULL_PATTERN))
+    add(CallbackQueryHandler(replies.vote, pattern=VOTE_PATTERN))
     add(CallbackQueryHandler(handlers.latest_page, pattern=LATEST_PATTERN))
     add(CallbackQueryHandler(admin.articles_page, pattern=ARTICLES_PATTERN))
     add(CallbackQueryHandler(handlers.stale_button))
 
     # 4. Questions: any text in a private chat; in groups only replies to the bot (and /ask).
     text = filters.TEXT & ~filters.COMMAND & new_messages
-    add(MessageHandler(text & filters.ChatType.PRIVATE, handlers.question))
-    add(MessageHandler(text & filters.ChatType.GROUPS & handlers.RepliesToBot(), handlers.question))
+    add(MessageHandler(text & filters.ChatType.PRIVATE, replies.question))
+    add(MessageHandler(text & filters.ChatType.GROUPS & handlers.RepliesToBot(), replies.question))
 
     # 5. Leftovers in private chats: unknown commands, files without /add. Group chatter
     #    matches nothing and is ignored.

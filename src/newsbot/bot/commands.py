@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from telegram import BotCommand, Update
 
-from newsbot.bot import admin, digest_jobs, handlers
+from newsbot.bot import admin, digest_jobs, handlers, replies
 from newsbot.bot.context import Context
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -32,7 +32,7 @@ COMMANDS: tuple[Command, ...] = (
     # -- readers ----------------------------------------------------------------------------
     Command("start", "what this bot does", handlers.start, in_help=False),
     Command("help", "every command", handlers.help_command),
-    Command("ask", "answer a question (in groups)", handlers.ask, usage="<question>"),
+    Command("ask", "answer a question (in groups)", replies.ask, usage="<question>"),
     Command("latest", "the newest articles", handlers.latest),
     # -- digest subscribers --------------------------------------------------------------
     Command(

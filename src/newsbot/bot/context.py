@@ -8,7 +8,6 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
-from newsbot.bot.paging import AnswerPages
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -40,7 +39,8 @@ class ErrorReports:
 
 
 class BotData:
-    """The service, the settings, /help texts, "More" questions and error-report throttling.
+    """The service, the settings, /help texts and error-report throttling (the state buttons
+    need is in the database: `newsbot.chat_state`).
 
     PTB creates it empty when the Application is built; `post_init` attaches the rest.
     """
@@ -50,7 +50,6 @@ class BotData:
         self._settings: Settings | None = None
         self.help_text = ""
         self.admin_help_text = ""
-        self.pages = AnswerPages()
         self.error_reports = ErrorReports()
 
     def attach(self, service: Newsbot, settings: Settings) -> None:

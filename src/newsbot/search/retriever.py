@@ -9,7 +9,7 @@ import math
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import islice, pairwise
+from itertools import islice, pairwise, takewhile
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -79,6 +79,9 @@ class Hit:
     passage: str
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    # How sure the "answered" decision would be if this hit were the best one (0..1): "More"
+    # pages only through hits that pass it.
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,13 @@ class SearchResult:
     answered: bool
     hits: list[Hit]
     confidence: float = 0.0
+    threshold: float = 0.5  # the confidence a hit needs to count as answering
+
+    def relevant(self) -> list[Hit]:
+        """The leading hits that each pass the "answered" decision (none if not answered)."""
+        if not self.answered:
+            return []
+        return list(takewhile(lambda hit: hit.confidence >= self.threshold, self.hits))
 
 
 _PASSAGES_SQL = text(
@@ -328,7 +338,8 @@ class Retriever:
         ranked = sorted(
             ((self.score(c.features), c) for c in found), key=lambda sc: (-sc[0], sc[1].passage_id)
         )
-        confidence = answer_confidence([c for _, c in ranked])
+        candidates = [c for _, c in ranked]
+        confidence = answer_confidence(candidates)
         hits = [
             Hit(
                 passage_id=c.passage_id,
@@ -340,14 +351,18 @@ class Retriever:
                 passage=c.passage,
                 score=round(score, 4),
                 highlights=highlight_spans(c.passage, set(c.features.matched)),
+                confidence=round(
+                    answer_confidence([c, *candidates[:rank], *candidates[rank + 1 :]]), 4
+                ),
             )
-            for score, c in ranked[offset : offset + limit]
+            for rank, (score, c) in enumerate(ranked[offset : offset + limit], start=offset)
         ]
         return SearchResult(
             question,
             answered=bool(hits) and confidence >= self.weights.answer_threshold,
             hits=hits,
             confidence=round(confidence, 4),
+            threshold=self.weights.answer_threshold,
         )
 
     def _features(
