@@ -82,11 +82,14 @@ class Newsbot:
     async def ask(
         self, question: str, *, limit: int | None = None, offset: int = 0, source: str = "cli"
     ) -> SearchResult:
-        """Answer a question; counted for `/stats` when it is a new question (offset 0)."""
+        """Answer a question; counted for `/stats` when it is a new question (offset 0).
+
+        Messages that are not questions ("ok", "2") get no passages and are not counted.
+        """
         result = await self.retriever.search(
             question, limit=limit or self.settings.max_results, offset=offset
         )
-        if offset == 0:
+        if offset == 0 and not result.not_a_question:
             self._asked.append((utcnow(), result.answered, source))
             if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
                 await self.flush_questions()

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.models import UTCDateTime
 from newsbot.search import snapshot
+from newsbot.search.answer import AnswerSpan, is_not_a_question, locate_answer
 from newsbot.search.evidence import (
     Candidate,
     Features,
@@ -79,6 +80,7 @@ class Hit:
     passage: str
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    answer: AnswerSpan | None = None  # the sentence of `passage` that best answers
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class SearchResult:
     answered: bool
     hits: list[Hit]
     confidence: float = 0.0
+    not_a_question: bool = False  # "ok", "2", "thanks": no content word, nothing searched
 
 
 _PASSAGES_SQL = text(
@@ -321,6 +324,8 @@ class Retriever:
 
     async def search(self, question: str, *, limit: int = 3, offset: int = 0) -> SearchResult:
         """The best `limit` passages (after skipping `offset`) and whether they answer."""
+        if is_not_a_question(question):
+            return SearchResult(question, answered=False, hits=[], not_a_question=True)
         await self.refresh(max_age=REFRESH_SECONDS)
         found = await self.candidates(question, max(CANDIDATES, limit + offset))
         if not found:
@@ -340,6 +345,7 @@ class Retriever:
                 passage=c.passage,
                 score=round(score, 4),
                 highlights=highlight_spans(c.passage, set(c.features.matched)),
+                answer=locate_answer(question, c.passage, self.index.idf),
             )
             for score, c in ranked[offset : offset + limit]
         ]
