@@ -78,6 +78,8 @@ class Conversation:
             if followed is not None:
                 return followed
         result = await self.retriever.search(question, limit=self.per_page + 1)
+        if result.not_a_question:
+            return Reply("hint", question)
         await self.count_question(result.answered)
         relevant = result.relevant()
         if not relevant:

@@ -95,11 +95,14 @@ class Newsbot:
     async def ask(
         self, question: str, *, limit: int | None = None, offset: int = 0, source: str = "cli"
     ) -> SearchResult:
-        """Answer a question; counted for `/stats` when it is a new question (offset 0)."""
+        """Answer a question; counted for `/stats` when it is a new question (offset 0).
+
+        Messages that are not questions ("ok", "2") get no passages and are not counted.
+        """
         result = await self.retriever.search(
             question, limit=limit or self.settings.max_results, offset=offset
         )
-        if offset == 0:
+        if offset == 0 and not result.not_a_question:
             await self.count_question(result.answered, source)
         return result
 

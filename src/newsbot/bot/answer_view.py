@@ -43,7 +43,10 @@ def group_by_article(hits: Sequence[Hit]) -> list[ArticleHits]:
 
 
 def answer_span(hit: Hit) -> Span | None:
-    """The sentence of the passage that answers."""
+    """The sentence of the passage that answers: the answer locator's, else the sentence with
+    the most matched words."""
+    if hit.answer is not None:
+        return hit.answer.start, hit.answer.end
     return best_sentence(hit.passage, hit.highlights)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.models import UTCDateTime
 from newsbot.search import snapshot
+from newsbot.search.answer import AnswerSpan, is_not_a_question, locate_answer
 from newsbot.search.evidence import (
     Candidate,
     Features,
@@ -82,6 +83,7 @@ class Hit:
     # How sure the "answered" decision would be if this hit were the best one (0..1): "More"
     # pages only through hits that pass it.
     confidence: float = 0.0
+    answer: AnswerSpan | None = None  # the sentence of `passage` that best answers
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class SearchResult:
         if not self.answered:
             return []
         return list(takewhile(lambda hit: hit.confidence >= self.threshold, self.hits))
+
+    not_a_question: bool = False  # "ok", "2", "thanks": no content word, nothing searched
 
 
 _PASSAGES_SQL = text(
@@ -331,6 +335,8 @@ class Retriever:
 
     async def search(self, question: str, *, limit: int = 3, offset: int = 0) -> SearchResult:
         """The best `limit` passages (after skipping `offset`) and whether they answer."""
+        if is_not_a_question(question):
+            return SearchResult(question, answered=False, hits=[], not_a_question=True)
         await self.refresh(max_age=REFRESH_SECONDS)
         found = await self.candidates(question, max(CANDIDATES, limit + offset))
         if not found:
@@ -354,6 +360,7 @@ class Retriever:
                 confidence=round(
                     answer_confidence([c, *candidates[:rank], *candidates[rank + 1 :]]), 4
                 ),
+                answer=locate_answer(question, c.passage, self.index.idf),
             )
             for rank, (score, c) in enumerate(ranked[offset : offset + limit], start=offset)
         ]
