@@ -17,10 +17,10 @@ from telegram.constants import ChatAction
 
 from newsbot.bot import render
 from newsbot.bot.context import Context
-from newsbot.bot.handlers import LIST_PAGE, edit_list
 from newsbot.bot.paging import list_keyboard, parse_page
+from newsbot.bot.readers import LIST_PAGE, edit_list
 from newsbot.errors import NewsbotError, NotFound
-from newsbot.ingest import IngestResult, extract_upload
+from newsbot.ingest.pipeline import IngestResult, extract_upload
 
 FOR_ADMINS = "This command is for admins."
 ADD_USAGE = (

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from newsbot.bot.render import Block, Run, day, lines_of, pack, title_run, utf16_len
+from newsbot.conversation.snippet import Snippet, Span, best_sentence, snippet, window_for
+from newsbot.db.articles import ArticleInfo
 from newsbot.search.retriever import Hit
-from newsbot.snippet import Snippet, Span, best_sentence, snippet, window_for
-from newsbot.store import ArticleInfo
 
 SCREEN = 700
 """Characters of an answer's first message: about one phone screen (15-20 lines)."""

@@ -40,7 +40,7 @@ class ErrorReports:
 
 class BotData:
     """The service, the settings, /help texts and error-report throttling (the state buttons
-    need is in the database: `newsbot.chat_state`).
+    need is in the database: `newsbot.db.chat_state`).
 
     PTB creates it empty when the Application is built; `post_init` attaches the rest.
     """

@@ -2,7 +2,7 @@
 
 Telegram allows 64 bytes of callback_data, so the buttons under an answer carry a short
 random token and an argument (`more:Xy3_a9Qk:2`, `full:Xy3_a9Qk:17`, `vote:Xy3_a9Qk:up`); the
-answer itself is kept by `newsbot.chat_state`, where every bot process finds it. Tokens are
+answer itself is kept by `newsbot.db.chat_state`, where every bot process finds it. Tokens are
 random rather than counted, so a forged or expired one finds nothing and says so.
 List pages need no state at all: `latest:3`, `articles:3`.
 """

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from newsbot.ingest import IngestResult
-from newsbot.store import ArticleInfo, Stats
+from newsbot.db.articles import ArticleInfo, Stats
+from newsbot.ingest.pipeline import IngestResult
 
 MAX_MESSAGE = 4096
 # Telegram trims these around a message; a message of nothing else is "message text is empty".

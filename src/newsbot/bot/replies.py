@@ -14,7 +14,7 @@ from newsbot.bot.answer_view import answer_view, full_passages
 from newsbot.bot.context import Context
 from newsbot.bot.paging import answer_keyboard, parse_answer_button, without_button
 from newsbot.bot.render import Run, pack, plain, title_run
-from newsbot.conversation import Reply
+from newsbot.conversation.chat import Reply
 from newsbot.errors import NotFound
 from newsbot.service import no_good_match
 
