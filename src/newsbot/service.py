@@ -25,11 +25,13 @@ from newsbot.settings import Settings
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 
 
-def no_good_match(known: int, latest: str = "the latest articles") -> str:
-    """The plain answer when nothing matches well enough (`latest`: how to see the newest
-    articles from where the question came, e.g. "/latest" or "newsbot articles")."""
+def no_good_match(
+    known: int, latest: str = "/latest", add: str = "an admin can add some with /add"
+) -> str:
+    """The plain answer when nothing matches well enough; `latest` and `add` name the commands
+    that list the articles and add some, where the question came from (the bot, the CLI)."""
     if known == 0:
-        return "I don't know any articles yet, so I can't answer questions. Add some first."
+        return f"I don't know any articles yet, so I can't answer that: {add}."
     return (
         f"I couldn't find that in the {known} article{'s' if known != 1 else ''} I know. "
         f"Try other words, or see {latest}."

@@ -129,3 +129,23 @@ async def test_feedback_once_per_user_and_admins_see_it(bot: RunningBot) -> None
     stats = await bot.one("/stats", user=ADMIN)
     assert stats.text is not None and stats.text.endswith("Feedback: 0 👍, 1 👎")
     parse_html(stats.raw_text or "")
+
+
+async def test_not_found_names_the_closest_articles_or_the_empty_database(
+    bot: RunningBot,
+) -> None:
+    await add(bot.service, FOOTBALL, HOCKEY)
+    near = await bot.one("When did Mourinho leave Tottenham for good?")
+    assert near.text is not None and near.text.startswith("I couldn't find that in the 3 articles")
+    assert near.text.endswith(f"The closest articles I have:\n• {FOOTBALL['title']}")
+    assert [e["url"] for e in near.entities if e["type"] == "text_link"] == [FOOTBALL["url"]]
+    far = await bot.one("Who won the 1987 Tour de France cycling race?")
+    assert far.text == (
+        "I couldn't find that in the 3 articles I know. Try other words, or see /latest."
+    )
+    for info in await bot.service.store.newest(limit=10):
+        await bot.service.store.remove(info.id)
+    empty = await bot.one("Which club did Mourinho join?")
+    assert empty.text == (
+        "I don't know any articles yet, so I can't answer that: an admin can add some with /add."
+    )

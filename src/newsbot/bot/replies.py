@@ -63,7 +63,7 @@ async def answer_question(message: Message, text: str, context: Context) -> None
 
 def no_match_text(reply: Reply) -> str:
     """ "I couldn't find that", with the closest article titles when any is close."""
-    blocks = [plain(no_good_match(reply.known, "/latest"))]
+    blocks = [plain(no_good_match(reply.known))]
     if reply.closest:
         block = plain("The closest articles I have:")
         block.extend((Run("• "), title_run(h.title, h.url)) for h in reply.closest)

@@ -17,12 +17,20 @@ from newsbot.db.articles import ArticleStore
 from newsbot.db.chat_state import Answer, ChatStateStore, Context, ShownPassage
 from newsbot.db.models import utcnow
 from newsbot.search.retriever import Hit, Retriever, SearchResult
+from newsbot.search.text import content_terms, terms
 
 Kind = Literal["answer", "no_match", "hint", "expired"]
-CLOSE = 0.5
-"""A hit is "close" (offered as a title when nothing answers) at this share of the answered
-line: half as sure as an answer."""
 CLOSEST = 3
+
+
+def is_close(wanted: set[str], hit: Hit) -> bool:
+    """Whether a hit that doesn't answer is still worth naming: its article's title shares a
+    word with the question, or its passage holds at least half of the question's words."""
+    if not wanted:
+        return False
+    if not wanted.isdisjoint(terms(hit.title)):
+        return True
+    return 2 * len(wanted.intersection(terms(hit.passage))) >= len(wanted)
 
 
 @dataclass(frozen=True)
@@ -116,11 +124,12 @@ class Conversation:
 
     async def _no_match(self, question: str, result: SearchResult) -> Reply:
         known = await self.articles.count()
-        line = CLOSE * result.threshold
-        closest = [hit for hit in result.hits if hit.confidence >= line]
-        by_article = {hit.article_id: hit for hit in reversed(closest)}
-        ordered = sorted(by_article.values(), key=lambda h: -h.confidence)[:CLOSEST]
-        return Reply("no_match", question, known=known, closest=ordered)
+        wanted = set(content_terms(question))
+        closest: dict[int, Hit] = {}
+        for hit in result.hits:
+            if hit.article_id not in closest and is_close(wanted, hit):
+                closest[hit.article_id] = hit
+        return Reply("no_match", question, known=known, closest=list(closest.values())[:CLOSEST])
 
     async def more(self, token: str, page: int) -> Reply:
         """Page `page` (0 is the first) of the answer behind a "More" button."""
