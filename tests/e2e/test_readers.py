@@ -51,7 +51,13 @@ async def test_start_help_and_command_menus(bot: RunningBot) -> None:
         "digest",
         "settings",
     ]
-    assert menus['{"chat_id": 11, "type": "chat"}'][-4:] == ["add", "remove", "articles", "stats"]
+    assert menus['{"chat_id": 11, "type": "chat"}'][-5:] == [
+        "add",
+        "remove",
+        "articles",
+        "stats",
+        "feedback",
+    ]
 
 
 async def test_question_answered_under_one_header_with_the_answer_bold(bot: RunningBot) -> None:

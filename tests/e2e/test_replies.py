@@ -126,9 +126,17 @@ async def test_feedback_once_per_user_and_admins_see_it(bot: RunningBot) -> None
         bot.emu.user_presses(answer, down["callback_data"], user_id=user)
         await bot.emu.wait_for_call("answerCallbackQuery")
         assert bot.emu.callback_answers[-1]["text"] == expected
+    up = next(b for b in inline_buttons(answer) if b["text"] == "👍")
+    bot.emu.user_presses(answer, up["callback_data"], user_id=ADMIN)
+    await bot.emu.wait_for_call("answerCallbackQuery")
+    assert bot.emu.callback_answers[-1]["text"] == "Thanks for telling me."
     stats = await bot.one("/stats", user=ADMIN)
-    assert stats.text is not None and stats.text.endswith("Feedback: 0 👍, 1 👎")
-    parse_html(stats.raw_text or "")
+    assert stats.text is not None and stats.text.endswith("Feedback: 1 👍, 1 👎")
+    listed = await bot.one("/feedback", user=ADMIN)
+    assert listed.text is not None and listed.text.startswith("Feedback: 1 👍, 1 👎\n\nRecent 👎:")
+    assert "“What is Zhongguancun known as?” (passages #" in listed.text
+    parse_html(listed.raw_text or "")
+    assert (await bot.one("/feedback")).text == "This command is for admins."
 
 
 async def test_not_found_names_the_closest_articles_or_the_empty_database(

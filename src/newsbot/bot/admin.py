@@ -22,6 +22,8 @@ from newsbot.bot.readers import LIST_PAGE, edit_list
 from newsbot.errors import NewsbotError, NotFound
 from newsbot.ingest.pipeline import IngestResult, extract_upload
 
+FEEDBACK_SHOWN = 10  # the newest 👎 that /feedback lists
+
 FOR_ADMINS = "This command is for admins."
 ADD_USAGE = (
     "Usage: /add &lt;url&gt; [&lt;url&gt; …]\n"
@@ -182,6 +184,18 @@ async def stats(update: Update, context: Context) -> None:
     if message is None:
         return
     await message.reply_text(render.stats_text(await context.bot_data.service.stats()))
+
+
+async def feedback(update: Update, context: Context) -> None:
+    """/feedback: the newest 👎 with their questions (and the 👍/👎 counts)."""
+    message = update.effective_message
+    if message is None:
+        return
+    state = context.bot_data.service.chat_state
+    helpful, unhelpful = await state.votes()
+    await message.reply_text(
+        render.feedback_text(helpful, unhelpful, await state.recent_unhelpful(FEEDBACK_SHOWN))
+    )
 
 
 async def admins_only(update: Update, context: Context) -> None:

@@ -61,6 +61,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("remove", "remove an article", admin.remove, audience="admins", usage="<id>"),
     Command("articles", "stored articles with their ids", admin.articles, "admins", usage="[page]"),
     Command("stats", "articles, passages, subscribers, questions", admin.stats, "admins"),
+    Command("feedback", "recent 👎 on answers, with their questions", admin.feedback, "admins"),
 )
 
 INTRO = (

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from newsbot.db.articles import ArticleInfo, Stats
+from newsbot.db.chat_state import Vote
 from newsbot.ingest.pipeline import IngestResult
 
 MAX_MESSAGE = 4096
@@ -260,3 +261,17 @@ def stats_text(stats: Stats) -> str:
         f"Questions asked: {stats.questions} ({stats.answered_share:.0%} answered)\n"
         f"Feedback: {stats.helpful} 👍, {stats.unhelpful} 👎"
     )
+
+
+def feedback_text(helpful: int, unhelpful: int, votes: Sequence[Vote]) -> str:
+    """/feedback: the counts, then each recent 👎 with its question and shown passage ids."""
+    lines = [f"Feedback: {helpful} 👍, {unhelpful} 👎"]
+    if not votes:
+        lines.append("No 👎 yet.")
+    else:
+        lines += ["", "Recent 👎:"]
+        for vote in votes:
+            passages = ", ".join(f"#{p}" for p in vote.passage_ids) or "none"
+            when = vote.created_at.strftime("%Y-%m-%d %H:%M")
+            lines.append(f"• {when} UTC: “{vote.question}” (passages {passages})")
+    return pack([plain("\n".join(lines))])[0]
