@@ -28,11 +28,12 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from newsbot.bot import admin, readers, replies
+from newsbot.bot import admin, inline, readers, replies
 from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
 from newsbot.bot.digests.commands import DIGEST_PATTERN, digest_more
@@ -52,7 +53,7 @@ from newsbot.settings import Settings
 log = logging.getLogger(__name__)
 
 # Only what the bot handles, so Telegram doesn't send (and we don't parse) the rest.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 # Updates handled at once: questions are independent, and SQLite in WAL mode lets readers run
 # beside the one writer (busy_timeout makes writers queue instead of failing).
 CONCURRENT_UPDATES = 256
@@ -102,8 +103,9 @@ def build_application(
     async def post_init(application: NewsApplication) -> None:
         data = application.bot_data
         data.attach(service, settings)
-        data.help_text = help_text(admin_view=False)
-        data.admin_help_text = help_text(admin_view=True)
+        username = application.bot.username
+        data.help_text = help_text(admin_view=False, username=username)
+        data.admin_help_text = help_text(admin_view=True, username=username)
         # Load the search index now: with concurrent updates, a burst of first questions would
         # otherwise search while the first of them is still loading it, and find nothing.
         await service.retriever.refresh()
@@ -186,7 +188,9 @@ def register_handlers(application: NewsApplication, settings: Settings) -> None:
     add(CallbackQueryHandler(admin.articles_page, pattern=ARTICLES_PATTERN))
     add(CallbackQueryHandler(readers.stale_button))
 
-    # 4. Questions: any text in a private chat; in groups only replies to the bot (and /ask).
+    # 4. Questions: `@bot question` in any chat (inline mode); any text in a private chat;
+    #    in groups only replies to the bot (and /ask).
+    add(InlineQueryHandler(inline.inline_query))
     text = filters.TEXT & ~filters.COMMAND & new_messages
     add(MessageHandler(text & filters.ChatType.PRIVATE, replies.question))
     add(MessageHandler(text & filters.ChatType.GROUPS & readers.RepliesToBot(), replies.question))

@@ -76,14 +76,20 @@ def commands_for(audience: Audience) -> list[Command]:
     return [command for command in COMMANDS if command.audience == audience]
 
 
-def help_text(*, admin_view: bool) -> str:
-    """/help (and /start), as Telegram HTML; admins also see their commands."""
+def help_text(*, admin_view: bool, username: str | None = None) -> str:
+    """/help (and /start), as Telegram HTML; admins also see their commands. With the bot's
+    `username`, it shows how to share answers in any chat (inline mode)."""
 
     def entry(command: Command) -> str:
         usage = f" {command.usage}" if command.usage else ""
         return f"/{command.name}{html.escape(usage)} — {html.escape(command.description)}"
 
     lines = [html.escape(INTRO), ""]
+    if username:
+        lines += [
+            html.escape(f"In any chat, type @{username} and a question to share an answer there."),
+            "",
+        ]
     lines += [entry(c) for c in commands_for("everyone") if c.in_help]
     if admin_view:
         lines += ["", "<b>For admins</b>"]
