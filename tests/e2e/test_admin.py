@@ -68,7 +68,18 @@ async def test_add_failures_are_explained_and_store_nothing(bot: RunningBot, sit
     assert lines[3] == "Not added: Only http and https URLs can be added: ftp://x.org/a"
     _, refused = await bot.say("/add http://169.254.169.254/latest/meta-data", user=ADMIN, count=2)
     assert refused.text is not None and "metadata" in refused.text
+    # Words that aren't URLs, with nothing pasted below: not two failed fetches, the usage.
+    words = await bot.one("/add My title", user=ADMIN)
+    assert words.text is not None and words.text.startswith("“My title” is not a URL.\nUsage:")
     assert await bot.service.store.count() == 1
+    # ...and with the text below them, they are its title.
+    _, added = await bot.say(
+        "/add Olkhon ferry timetable\nThe Olkhon ferry sails at dawn all summer.",
+        user=ADMIN,
+        count=2,
+    )
+    assert added.text is not None and added.text.startswith("Added #")
+    assert "Olkhon ferry timetable" in added.text
 
 
 async def test_slow_page_shows_typing_and_progress_first(bot: RunningBot, site: str) -> None:

@@ -75,6 +75,12 @@ async def add(update: Update, context: Context) -> None:
     if not words and not pasted:
         await message.reply_text(ADD_USAGE)
         return
+    if words and not any(_looks_like_url(word) for word in words):
+        if not pasted:  # "/add My title": words, not URLs, and nothing pasted below them
+            await message.reply_text(f"“{html.escape(' '.join(words))}” is not a URL.\n{ADD_USAGE}")
+            return
+        # "/add My title" with the text below: the words are the title line.
+        pasted, words = f"{' '.join(words)}\n{pasted}", []
     if not pasted and len(words) > MAX_URLS:
         await message.reply_text(f"At most {MAX_URLS} URLs at a time, please.")
         return
@@ -89,6 +95,14 @@ async def add(update: Update, context: Context) -> None:
             progress = await message.reply_text(f"Fetching {what}…")
             results = [await ingestor.add_url(url) for url in words]
     await report(progress, results)
+
+
+_URLISH = re.compile(r"[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?")
+
+
+def _looks_like_url(word: str) -> bool:
+    """A word meant as a URL: with a scheme, or a bare host like example.org/page."""
+    return "://" in word or _URLISH.fullmatch(word) is not None
 
 
 async def add_document(update: Update, context: Context) -> None:
