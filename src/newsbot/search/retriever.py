@@ -7,9 +7,9 @@ import asyncio
 import logging
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import islice, pairwise, takewhile
+from itertools import islice, pairwise
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.db.models import UTCDateTime
 from newsbot.search import snapshot
-from newsbot.search.answer import AnswerSpan, is_not_a_question, locate_answer
+from newsbot.search.answer import is_not_a_question, locate_answer
 from newsbot.search.evidence import (
     Candidate,
     Features,
@@ -30,6 +30,8 @@ from newsbot.search.evidence import (
     weighted_share,
 )
 from newsbot.search.index import IndexedPassage, PassageIndex
+from newsbot.search.results import Hit as Hit
+from newsbot.search.results import SearchResult as SearchResult
 from newsbot.search.text import (
     STOP_WORDS,
     highlight_spans,
@@ -65,44 +67,6 @@ class Weights:
     article_coverage: float = 2.0
     # "answered" when the best passage's evidence passes this line (see `answer_confidence`)
     answer_threshold: float = 0.5
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One passage that answers (or might answer) a question."""
-
-    passage_id: int
-    article_id: int
-    title: str
-    url: str | None
-    site: str | None
-    published: datetime | None
-    passage: str
-    score: float
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-    # How sure the "answered" decision would be if this hit were the best one (0..1): "More"
-    # pages only through hits that pass it.
-    confidence: float = 0.0
-    answer: AnswerSpan | None = None  # the sentence of `passage` that best answers
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """The best passages for a question, best first, and whether they answer it."""
-
-    question: str
-    answered: bool
-    hits: list[Hit]
-    confidence: float = 0.0
-    threshold: float = 0.5  # the confidence a hit needs to count as answering
-
-    def relevant(self) -> list[Hit]:
-        """The leading hits that each pass the "answered" decision (none if not answered)."""
-        if not self.answered:
-            return []
-        return list(takewhile(lambda hit: hit.confidence >= self.threshold, self.hits))
-
-    not_a_question: bool = False  # "ok", "2", "thanks": no content word, nothing searched
 
 
 _PASSAGES_SQL = text(
