@@ -106,7 +106,7 @@ async def test_webhook_mode_with_secret_token(
         await service.add_sample_if_empty()
         async with running(build_application(settings, service), webhook=hook):
             assert emu.webhook is not None and emu.webhook.secret_token == "s3cret_T0ken-x"
-            assert emu.webhook.allowed_updates == ["message", "callback_query"]
+            assert emu.webhook.allowed_updates == ["message", "callback_query", "inline_query"]
             emu.user_sends("What is Zhongguancun known as?", user_id=READER)
             [answer] = await emu.wait_for_messages(READER)
         assert answer.text is not None and "Silicon Valley" in answer.text

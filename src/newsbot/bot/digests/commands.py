@@ -113,10 +113,19 @@ async def send_digest(
         return
     parts = digest_messages(digest, zone)
     markup = digest_keyboard(digest.until, digest.remaining) if digest.remaining else None
-    for index, part in enumerate(parts):
-        await message.reply_text(part, reply_markup=markup if index == len(parts) - 1 else None)
-    if sub is not None:  # the next digest starts after this one; today's daily one still comes
+    # The next digest starts after this one (today's daily one still comes). Moved before
+    # sending, so a second /digest right behind this one can't show the same articles; put
+    # back if the sending fails, so none is lost.
+    if sub is not None:
         await store.record_sent(chat_id, digest.until)
+    try:
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            await message.reply_text(part, reply_markup=markup if last else None)
+    except BaseException:
+        if sub is not None:
+            await store.record_sent(chat_id, since)
+        raise
 
 
 async def settings_cmd(update: Update, context: Context) -> None:
