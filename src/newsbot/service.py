@@ -77,6 +77,7 @@ class Newsbot:
     async def close(self) -> None:
         """Release the HTTP client and the database connections."""
         await self.flush_questions()
+        await self.chat_state.close()
         await self.retriever.save_snapshot()
         await self.fetcher.aclose()
         await self.engine.dispose()

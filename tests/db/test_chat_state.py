@@ -60,3 +60,14 @@ async def test_one_vote_per_user_per_answer(service: Newsbot) -> None:
     assert down.question == "Why the ferry?" and down.passage_ids == (5, 9)
     stats = await service.stats()
     assert (stats.helpful, stats.unhelpful) == (1, 1)
+
+
+async def test_answers_are_written_behind_and_another_process_reads_them(
+    settings: Settings,
+) -> None:
+    async with await Newsbot.open(settings) as one, await Newsbot.open(settings) as other:
+        tokens = [await one.chat_state.record_answer(n, "q", SHOWN) for n in range(5)]
+        assert await one.chat_state.answer(tokens[0]) is not None  # this process: at once
+        await one.chat_state.flush()  # (by itself FLUSH_DELAY later, or at FLUSH_AT answers)
+        for token in tokens:
+            assert await other.chat_state.answer(token) is not None

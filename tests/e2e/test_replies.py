@@ -157,3 +157,19 @@ async def test_not_found_names_the_closest_articles_or_the_empty_database(
     assert empty.text == (
         "I don't know any articles yet, so I can't answer that: an admin can add some with /add."
     )
+
+
+async def test_more_from_this_article_shows_its_passages_whole(bot: RunningBot) -> None:
+    answer = await bot.one("What is Zhongguancun known as?")
+    full = next(b for b in inline_buttons(answer) if b["text"] == "More from this article")
+    assert answer.text is not None and "…" in answer.text  # the answer shows a window
+    bot.emu.user_presses(answer, full["callback_data"], user_id=READER)
+    [whole] = await bot.emu.wait_for_messages(READER)
+    assert whole.text is not None and whole.text.startswith("Xi Jinping calls for")
+    assert len(whole.text) > len(answer.text) and "…" not in whole.text
+    kept = await bot.service.chat_state.answer(full["callback_data"].split(":")[1])
+    assert kept is not None and len(kept.shown) == 3
+    texts = await bot.service.store.passages([s.passage_id for s in kept.shown])
+    flat = " ".join(whole.text.split())
+    assert all(" ".join(t.split()) in flat for t in texts.values())
+    assert bot.emu.unanswered_callback_queries == []

@@ -7,7 +7,9 @@ is answered by whichever process gets the press. Nothing here knows about Telegr
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,12 +21,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.db.models import AnswerRecord, ChatContext, Feedback, utcnow
 
+log = logging.getLogger(__name__)
+
 ANSWER_TTL = timedelta(days=2)
 """How long an answer's buttons work; after that they say "ask again"."""
 CONTEXT_TTL = timedelta(minutes=15)
 """How long a chat's last answer stays the context of its follow-up questions."""
 PRUNE_EVERY = 500
 """Expired rows are deleted on every this many-th answer recorded (by this process)."""
+FLUSH_DELAY = 0.05
+"""Seconds an answer may wait to be written with the others of that moment: one transaction
+for a burst of answers instead of one each (SQLite has one writer; a write per answer capped
+the bot near 40 answers/s). Other processes see an answer's buttons this much later."""
+FLUSH_AT = 200
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,12 @@ class ChatStateStore:
         self.answer_ttl = answer_ttl
         self.context_ttl = context_ttl
         self._recorded = 0
+        # Written behind: answers and contexts recorded, not yet in the database.
+        self._answers: dict[str, AnswerRecord] = {}
+        self._contexts: dict[int, ChatContext] = {}
+        self._flusher: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
+        self._writing: tuple[dict[str, AnswerRecord], dict[int, ChatContext]] = ({}, {})
 
     # -- answers and their buttons ---------------------------------------------------------
 
@@ -104,37 +119,82 @@ class ChatStateStore:
     ) -> str:
         """Keep a new answer (and, with `context`, make it the chat's context); its token.
 
-        One transaction: an answer costs one write, not two.
+        Written behind (see FLUSH_DELAY): this process sees it at once, others a moment later.
         """
         now = now or utcnow()
         token = secrets.token_urlsafe(6)
-        async with self._write() as session, session.begin():
-            session.add(
-                AnswerRecord(
-                    token=token,
-                    chat_id=chat_id,
-                    question=question,
-                    shown=_shown_json(shown),
-                    created_at=now,
-                )
-            )
-            if context is not None:
-                await self._put_context(session, chat_id, context, now)
-            self._recorded += 1
-            if self._recorded % PRUNE_EVERY == 0:
-                await self._prune(session, now)
+        self._answers[token] = AnswerRecord(
+            token=token,
+            chat_id=chat_id,
+            question=question,
+            shown=_shown_json(shown),
+            created_at=now,
+        )
+        if context is not None:
+            self._contexts[chat_id] = self._context_row(chat_id, context, now)
+        if len(self._answers) >= FLUSH_AT:
+            await self.flush()
+        elif self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
         return token
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_DELAY)
+        try:
+            await self.flush()
+        except Exception:  # the buttons of these answers will say "expired"; nothing else
+            log.exception("could not write answers behind their buttons")
+
+    async def flush(self) -> None:
+        """Write the answers and contexts recorded since the last flush, in one transaction."""
+        async with self._flush_lock:  # in order: a chat's newer context is written last
+            answers, self._answers = self._answers, {}
+            contexts, self._contexts = self._contexts, {}
+            if answers or contexts:
+                # Still readable while in flight (not pending any more, not committed yet).
+                self._writing = (answers, contexts)
+                try:
+                    await self._write_batch(answers, contexts)
+                finally:
+                    self._writing = ({}, {})
+
+    async def _write_batch(
+        self, answers: dict[str, AnswerRecord], contexts: dict[int, ChatContext]
+    ) -> None:
+        async with self._write() as session, session.begin():
+            session.add_all(answers.values())
+            if contexts:
+                await session.execute(
+                    delete(ChatContext).where(ChatContext.chat_id.in_(list(contexts)))
+                )
+                session.add_all(contexts.values())
+            self._recorded += len(answers)
+            if self._recorded >= PRUNE_EVERY:
+                self._recorded = 0
+                await self._prune(session, utcnow())
+
+    async def close(self) -> None:
+        """Write what is pending (the service calls this when it closes)."""
+        if self._flusher is not None:  # never cancelled: it may be writing a batch
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        await self.flush()
 
     async def answer(self, token: str, *, now: datetime | None = None) -> Answer | None:
         """The answer behind a token; None when it is unknown (forged) or expired."""
-        async with self._sessions() as session:
-            row = await session.get(AnswerRecord, token)
+        row = self._answers.get(token) or self._writing[0].get(token)
+        if row is None:
+            async with self._sessions() as session:
+                row = await session.get(AnswerRecord, token)
         if row is None or row.created_at < (now or utcnow()) - self.answer_ttl:
             return None
         return Answer(row.token, row.chat_id, row.question, _shown_of(row.shown), row.created_at)
 
     async def add_shown(self, token: str, shown: Sequence[ShownPassage]) -> None:
         """A further page of the answer was shown: remember its passages too."""
+        pending = self._answers.get(token)
+        if pending is not None:
+            pending.shown = _shown_json([*_shown_of(pending.shown), *shown])
+            return
         async with self._write() as session, session.begin():
             row = await session.get(AnswerRecord, token)
             if row is not None:
@@ -144,8 +204,10 @@ class ChatStateStore:
 
     async def context(self, chat_id: int, *, now: datetime | None = None) -> Context | None:
         """The chat's context, unless it has expired."""
-        async with self._sessions() as session:
-            row = await session.get(ChatContext, chat_id)
+        row = self._contexts.get(chat_id) or self._writing[1].get(chat_id)
+        if row is None:
+            async with self._sessions() as session:
+                row = await session.get(ChatContext, chat_id)
         if row is None or row.expires_at <= (now or utcnow()):
             return None
         try:
@@ -157,22 +219,21 @@ class ChatStateStore:
     async def set_context(
         self, chat_id: int, context: Context, *, now: datetime | None = None
     ) -> None:
-        """Make `context` the chat's context for the next `context_ttl`."""
+        """Make `context` the chat's context for the next `context_ttl` (written now)."""
+        self._contexts.pop(chat_id, None)
+        row = self._context_row(chat_id, context, now or utcnow())
         async with self._write() as session, session.begin():
-            await self._put_context(session, chat_id, context, now or utcnow())
+            # Delete and insert rather than a dialect's upsert: the same SQL on SQLite and
+            # PostgreSQL.
+            await session.execute(delete(ChatContext).where(ChatContext.chat_id == chat_id))
+            session.add(row)
 
-    async def _put_context(
-        self, session: AsyncSession, chat_id: int, context: Context, now: datetime
-    ) -> None:
-        # Delete and insert rather than a dialect's upsert: the same SQL on SQLite and PostgreSQL.
-        await session.execute(delete(ChatContext).where(ChatContext.chat_id == chat_id))
-        session.add(
-            ChatContext(
-                chat_id=chat_id,
-                question=context.question,
-                article_ids=json.dumps(list(context.article_ids)),
-                expires_at=now + self.context_ttl,
-            )
+    def _context_row(self, chat_id: int, context: Context, now: datetime) -> ChatContext:
+        return ChatContext(
+            chat_id=chat_id,
+            question=context.question,
+            article_ids=json.dumps(list(context.article_ids)),
+            expires_at=now + self.context_ttl,
         )
 
     # -- feedback ----------------------------------------------------------------------------
