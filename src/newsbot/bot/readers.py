@@ -9,18 +9,14 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import filters
 
-from newsbot.bot import render
 from newsbot.bot.context import Context
-from newsbot.bot.paging import list_keyboard, parse_page
+from newsbot.bot.lists import list_page, show_page
 
 log = logging.getLogger(__name__)
-
-LIST_PAGE = 10
 
 
 class RepliesToBot(filters.MessageFilter):
@@ -59,43 +55,13 @@ async def latest(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    text, markup = await latest_page_content(context, 0)
+    text, markup = await list_page(context, "latest", 0)
     await message.reply_text(text, reply_markup=markup)
 
 
 async def latest_page(update: Update, context: Context) -> None:
     """Newer/Older buttons of /latest: show that page in the same message."""
-    query = update.callback_query
-    if query is None:
-        return
-    await query.answer()
-    text, markup = await latest_page_content(context, parse_page(query.data))
-    await edit_list(update, text, markup)
-
-
-async def latest_page_content(
-    context: Context, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Page `page` of the newest articles (0 is the newest) and its buttons."""
-    store = context.bot_data.service.store
-    articles = await store.newest(limit=LIST_PAGE + 1, offset=page * LIST_PAGE)
-    if not articles:
-        return "No articles yet.", None
-    heading = "Latest articles" + (f" (page {page + 1})" if page else "")
-    text = render.article_list(heading, articles[:LIST_PAGE], with_id=False)
-    return text, list_keyboard("latest", page, has_next=len(articles) > LIST_PAGE)
-
-
-async def edit_list(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Show another page of a list in the message whose button was pressed."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc):  # a double tap on the same page
-            raise
+    await show_page(update, context, "latest")
 
 
 async def unknown_command(update: Update, context: Context) -> None:

@@ -18,6 +18,7 @@ from newsbot.cli.bot import add_bot_commands, cmd_chat, cmd_run
 from newsbot.cli.digest import add_digest_command
 from newsbot.errors import ConfigError, NewsbotError
 from newsbot.ingest.pipeline import IngestResult, expand_paths, iter_jsonl
+from newsbot.ingest.records import answer_json, export_json, listing_json
 from newsbot.search.retriever import SearchResult
 from newsbot.service import Newsbot, no_good_match
 from newsbot.settings import Settings
@@ -25,33 +26,6 @@ from newsbot.settings import Settings
 log = logging.getLogger("newsbot")
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
-
-
-def result_json(result: SearchResult) -> dict[str, Any]:
-    """PRODUCT.md's `ask --json` shape."""
-    return {
-        "question": result.question,
-        "answered": result.answered,
-        "results": [
-            {
-                "article_id": hit.article_id,
-                "url": hit.url,
-                "title": hit.title,
-                "passage": hit.passage,
-                "score": hit.score,
-                "answer": (
-                    {
-                        "sentence": hit.answer.sentence,
-                        "start": hit.answer.start,
-                        "end": hit.answer.end,
-                    }
-                    if hit.answer
-                    else None
-                ),
-            }
-            for hit in result.hits
-        ],
-    }
 
 
 def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
@@ -91,7 +65,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 continue
             result = await app.ask(question, limit=args.top)
             if args.json:
-                print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
+                print(json.dumps(answer_json(result), ensure_ascii=False), flush=True)
             else:
                 if not first:
                     print()
@@ -186,19 +160,7 @@ async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
         articles = await app.store.newest(limit=args.limit, offset=0)
     for info in articles:
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "id": info.id,
-                        "url": info.url,
-                        "title": info.title,
-                        "site": info.site,
-                        "published": info.published.isoformat() if info.published else None,
-                        "added": info.added_at.isoformat(),
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            print(json.dumps(listing_json(info), ensure_ascii=False))
         else:
             date = info.published.date().isoformat() if info.published else "no date"
             print(f"#{info.id}  {date}  {info.title}")
@@ -233,19 +195,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with await Newsbot.open(settings) as app:
             async for article in app.store.export():
-                info = article.info
-                record = {
-                    "id": info.id,
-                    "url": info.url,
-                    "title": info.title,
-                    "text": article.text,
-                    "published": info.published.isoformat() if info.published else None,
-                    "site": info.site,
-                    "author": info.author,
-                    "language": info.language,
-                    "passages": article.passages,
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(json.dumps(export_json(article), ensure_ascii=False) + "\n")
     finally:
         if out is not sys.stdout:
             out.close()

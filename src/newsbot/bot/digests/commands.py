@@ -11,7 +11,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from newsbot.bot.context import Context
-from newsbot.bot.digests.jobs import digests_of
 from newsbot.bot.digests.render import (
     digest_messages,
     nothing_new,
@@ -19,9 +18,9 @@ from newsbot.bot.digests.render import (
     subscribed_text,
     unsubscribed_text,
 )
-from newsbot.db.models import utcnow
 from newsbot.digest.content import build_digest, digest_since
-from newsbot.digest.schedule import BadSubscription, next_due, parse_subscribe_args
+from newsbot.digest.schedule import next_due, parse_subscribe_args
+from newsbot.errors import BadSubscription
 
 DIGEST_PATTERN = r"^digest:\d{1,20}$"
 NEXT = 10
@@ -56,9 +55,10 @@ async def subscribe(update: Update, context: Context) -> None:
     except BadSubscription as exc:
         await message.reply_text(html.escape(str(exc)))
         return
-    digests = digests_of(context.application)
+    digests = context.bot_data.digests
     sub = await digests.service.subscriptions.subscribe(chat.id, chat.type, local_time, timezone)
-    slot = digests.scheduler.schedule(sub, utcnow()) or next_due(sub, utcnow())
+    now = digests.clock()
+    slot = digests.scheduler.schedule(sub, now) or next_due(sub, now)
     await message.reply_text(subscribed_text(sub, slot))
 
 
@@ -67,7 +67,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    digests = digests_of(context.application)
+    digests = context.bot_data.digests
     was_subscribed = await digests.service.subscriptions.unsubscribe(chat.id)
     digests.scheduler.cancel(chat.id)
     await message.reply_text(unsubscribed_text(was_subscribed))
@@ -99,11 +99,11 @@ async def send_digest(
     message: Message, chat_id: int, context: Context, *, since: datetime | None
 ) -> None:
     """The chat's digest from `since` (default: where its last digest ended)."""
-    digests = digests_of(context.application)
+    digests = context.bot_data.digests
     store = digests.service.subscriptions
     sub = await store.get(chat_id)
     sub = sub if sub is not None and sub.active else None
-    now = utcnow()
+    now = digests.clock()
     start = digest_since(sub, now)
     since = max(since, start) if since is not None and sub is not None else since or start
     zone = sub.zone if sub else ZoneInfo(context.bot_data.settings.timezone)
@@ -133,6 +133,7 @@ async def settings_cmd(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    sub = await digests_of(context.application).service.subscriptions.get(chat.id)
-    slot = next_due(sub, utcnow()) if sub is not None and sub.active else None
+    digests = context.bot_data.digests
+    sub = await digests.service.subscriptions.get(chat.id)
+    slot = next_due(sub, digests.clock()) if sub is not None and sub.active else None
     await message.reply_text(settings_text(sub, slot))
