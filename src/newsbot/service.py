@@ -12,7 +12,9 @@ from pathlib import Path
 from types import TracebackType
 
 from newsbot import db
+from newsbot.conversation.chat import Conversation
 from newsbot.db.articles import ArticleStore, Stats
+from newsbot.db.chat_state import ChatStateStore
 from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
 from newsbot.digest.subscriptions import SubscriptionStore
@@ -25,11 +27,16 @@ from newsbot.settings import Settings
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 
 
-def no_good_match(known: int) -> str:
-    """The plain answer when nothing matches well enough."""
+def no_good_match(
+    known: int, latest: str = "/latest", add: str = "an admin can add some with /add"
+) -> str:
+    """The plain answer when nothing matches well enough; `latest` and `add` name the commands
+    that list the articles and add some, where the question came from (the bot, the CLI)."""
+    if known == 0:
+        return f"I don't know any articles yet, so I can't answer that: {add}."
     return (
         f"I couldn't find that in the {known} article{'s' if known != 1 else ''} I know. "
-        "Try other words, or see the latest articles."
+        f"Try other words, or see {latest}."
     )
 
 
@@ -60,6 +67,14 @@ class Newsbot:
             self.engine, self.reader, snapshot_path=db.index_snapshot_path(settings.database_url)
         )
         self.store.on_change(self.retriever.invalidate)
+        self.chat_state = ChatStateStore(self.sessions, self.write_sessions)
+        self.conversation = Conversation(
+            self.retriever,
+            self.store,
+            self.chat_state,
+            self._count_telegram_question,
+            per_page=settings.max_results,
+        )
         # Questions are counted in memory and written in batches: a write per question would
         # queue every answer behind SQLite's single writer.
         self._asked: list[tuple[datetime, bool, str]] = []
@@ -74,6 +89,7 @@ class Newsbot:
     async def close(self) -> None:
         """Release the HTTP client and the database connections."""
         await self.flush_questions()
+        await self.chat_state.close()
         await self.retriever.save_snapshot()
         await self.fetcher.aclose()
         await self.engine.dispose()
@@ -94,15 +110,25 @@ class Newsbot:
     async def ask(
         self, question: str, *, limit: int | None = None, offset: int = 0, source: str = "cli"
     ) -> SearchResult:
-        """Answer a question; counted for `/stats` when it is a new question (offset 0)."""
+        """Answer a question; counted for `/stats` when it is a new question (offset 0).
+
+        Messages that are not questions ("ok", "2") get no passages and are not counted.
+        """
         result = await self.retriever.search(
             question, limit=limit or self.settings.max_results, offset=offset
         )
-        if offset == 0:
-            self._asked.append((utcnow(), result.answered, source))
-            if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
-                await self.flush_questions()
+        if offset == 0 and not result.not_a_question:
+            await self.count_question(result.answered, source)
         return result
+
+    async def count_question(self, answered: bool, source: str) -> None:
+        """Count a question for `/stats` (written in batches)."""
+        self._asked.append((utcnow(), answered, source))
+        if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
+            await self.flush_questions()
+
+    async def _count_telegram_question(self, answered: bool) -> None:
+        await self.count_question(answered, "telegram")
 
     async def flush_questions(self) -> None:
         """Write the questions counted since the last flush."""
@@ -114,7 +140,13 @@ class Newsbot:
         """Counts for `/stats` and `newsbot stats`."""
         await self.flush_questions()
         stats = await self.store.stats()
-        return replace(stats, subscribers=await self.subscriptions.count_active())
+        helpful, unhelpful = await self.chat_state.votes()
+        return replace(
+            stats,
+            subscribers=await self.subscriptions.count_active(),
+            helpful=helpful,
+            unhelpful=unhelpful,
+        )
 
     async def add_sample_if_empty(self) -> list[IngestResult]:
         """Give a new database the sample article(s), so there is something to ask about."""

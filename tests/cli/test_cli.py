@@ -151,7 +151,10 @@ def test_ask_json_answers_from_the_seed(seeded_db: Path) -> None:
     assert (answer["question"], answer["answered"]) == (ZHONGGUANCUN, True)
     assert len(answer["results"]) == 3
     best = answer["results"][0]
-    assert set(best) == {"article_id", "url", "title", "passage", "score"}
+    assert set(best) == {"article_id", "url", "title", "passage", "score", "answer"}
+    sentence = best["answer"]["sentence"]
+    assert best["passage"][best["answer"]["start"] : best["answer"]["end"]] == sentence
+    assert sentence.startswith("Zhongguancun, China’s “Silicon Valley”")
     assert (best["article_id"], best["url"], best["title"]) == (1, None, SEED_TITLE)
     assert "China’s “Silicon Valley”" in best["passage"]
     scores = [r["score"] for r in answer["results"]]
@@ -177,7 +180,7 @@ def test_ask_plain_text_batch_from_stdin(seeded_db: Path) -> None:
     assert "\033[" not in done.stdout  # no bold escapes when stdout is not a terminal
     assert done.stdout.endswith(
         "\n\nI couldn't find that in the 1 article I know. "
-        "Try other words, or see the latest articles.\n"
+        "Try other words, or see `newsbot articles`.\n"
     )
 
 

@@ -27,18 +27,26 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from newsbot.bot import admin, readers
+from newsbot.bot import admin, inline, readers, replies
 from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
+from newsbot.bot.digests.commands import DIGEST_PATTERN, digest_more
 from newsbot.bot.digests.jobs import Clock, start_digests, stop_digests
 from newsbot.bot.failures import on_error
 from newsbot.bot.feeds import TICK, start_feeds, stop_feeds
 from newsbot.bot.notify import AdminNotifier
-from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
+from newsbot.bot.paging import (
+    ARTICLES_PATTERN,
+    FULL_PATTERN,
+    LATEST_PATTERN,
+    MORE_PATTERN,
+    VOTE_PATTERN,
+)
 from newsbot.db.models import utcnow
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
@@ -47,7 +55,7 @@ from newsbot.settings import Settings
 log = logging.getLogger(__name__)
 
 # Only what the bot handles, so Telegram doesn't send (and we don't parse) the rest.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 # Updates handled at once: questions are independent, and SQLite in WAL mode lets readers run
 # beside the one writer (busy_timeout makes writers queue instead of failing).
 CONCURRENT_UPDATES = 256
@@ -101,8 +109,9 @@ def build_application(
     async def post_init(application: NewsApplication) -> None:
         data = application.bot_data
         data.attach(service, settings, AdminNotifier(application.bot, settings.admin_ids))
-        data.help_text = help_text(admin_view=False)
-        data.admin_help_text = help_text(admin_view=True)
+        username = application.bot.username
+        data.help_text = help_text(admin_view=False, username=username)
+        data.admin_help_text = help_text(admin_view=True, username=username)
         # Load the search index now: with concurrent updates, a burst of first questions would
         # otherwise search while the first of them is still loading it, and find nothing.
         await service.retriever.refresh()
@@ -173,16 +182,22 @@ def register_handlers(application: NewsApplication, settings: Settings) -> None:
     add(MessageHandler(filters.Document.ALL & CAPTION_ADD & admins, admin.add_document))
     add(MessageHandler(filters.Document.ALL & CAPTION_ADD, admin.admins_only))
 
-    # 3. Buttons: "More" under answers, Newer/Older under lists, and stale ones.
-    add(CallbackQueryHandler(readers.more, pattern=MORE_PATTERN))
+    # 3. Buttons: "More", "More from this article" and 👍/👎 under answers, Newer/Older
+    #    under lists, and stale ones.
+    add(CallbackQueryHandler(replies.more, pattern=MORE_PATTERN))
+    add(CallbackQueryHandler(replies.full, pattern=FULL_PATTERN))
+    add(CallbackQueryHandler(replies.vote, pattern=VOTE_PATTERN))
     add(CallbackQueryHandler(readers.latest_page, pattern=LATEST_PATTERN))
+    add(CallbackQueryHandler(digest_more, pattern=DIGEST_PATTERN))
     add(CallbackQueryHandler(admin.articles_page, pattern=ARTICLES_PATTERN))
     add(CallbackQueryHandler(readers.stale_button))
 
-    # 4. Questions: any text in a private chat; in groups only replies to the bot (and /ask).
+    # 4. Questions: `@bot question` in any chat (inline mode); any text in a private chat;
+    #    in groups only replies to the bot (and /ask).
+    add(InlineQueryHandler(inline.inline_query))
     text = filters.TEXT & ~filters.COMMAND & new_messages
-    add(MessageHandler(text & filters.ChatType.PRIVATE, readers.question))
-    add(MessageHandler(text & filters.ChatType.GROUPS & readers.RepliesToBot(), readers.question))
+    add(MessageHandler(text & filters.ChatType.PRIVATE, replies.question))
+    add(MessageHandler(text & filters.ChatType.GROUPS & readers.RepliesToBot(), replies.question))
 
     # 5. Leftovers in private chats: unknown commands, files without /add. Group chatter
     #    matches nothing and is ignored.

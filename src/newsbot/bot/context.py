@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from newsbot.bot.notify import AdminNotifier
-from newsbot.bot.paging import AnswerPages
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -16,8 +15,8 @@ if TYPE_CHECKING:
 
 
 class BotData:
-    """The service, the settings, the running digests, /help texts, "More" questions and
-    the admins' notifier.
+    """The service, the settings, the running digests, /help texts and the admins' notifier
+    (the state buttons need is in the database: `newsbot.db.chat_state`).
 
     PTB creates it empty when the Application is built; `post_init` attaches the rest.
     """
@@ -28,7 +27,6 @@ class BotData:
         self._digests: Digests | None = None
         self.help_text = ""
         self.admin_help_text = ""
-        self.pages = AnswerPages()
         self._notifier: AdminNotifier | None = None
 
     def attach(self, service: Newsbot, settings: Settings, notifier: AdminNotifier) -> None:

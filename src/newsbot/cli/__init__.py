@@ -32,7 +32,9 @@ Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
     """A plain-text answer for the terminal (matched words in bold on a terminal)."""
     if not result.answered:
-        return no_good_match(known)
+        return no_good_match(
+            known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
+        )
     blocks = []
     for number, hit in enumerate(result.hits, 1):
         meta = ", ".join(

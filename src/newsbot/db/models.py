@@ -201,3 +201,46 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AnswerRecord(Base):
+    """An answer the bot sent: its question and shown passages, behind its buttons' token.
+
+    "More", "More from this article" and 👍/👎 carry only the token (callback data is 64
+    bytes), so any process on the database can answer any button.
+    """
+
+    __tablename__ = "answers"
+
+    token: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    question: Mapped[str] = mapped_column(Text)
+    # The passages shown so far, as JSON [[passage_id, article_id], ...].
+    shown: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ChatContext(Base):
+    """A chat's last answered question and its articles, for follow-up questions."""
+
+    __tablename__ = "chat_contexts"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    article_ids: Mapped[str] = mapped_column(Text)  # JSON [int, ...], best first
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Feedback(Base):
+    """A reader's 👍/👎 on an answer: one per user per answer."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("token", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    question: Mapped[str] = mapped_column(Text)
+    passages: Mapped[str] = mapped_column(Text)  # JSON [passage_id, ...] as shown
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -118,6 +118,15 @@ def answer_json(result: SearchResult) -> dict[str, Any]:
                 "title": hit.title,
                 "passage": hit.passage,
                 "score": hit.score,
+                "answer": (
+                    {
+                        "sentence": hit.answer.sentence,
+                        "start": hit.answer.start,
+                        "end": hit.answer.end,
+                    }
+                    if hit.answer
+                    else None
+                ),
             }
             for hit in result.hits
         ],

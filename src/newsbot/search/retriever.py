@@ -7,7 +7,7 @@ import asyncio
 import logging
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice, pairwise
 from pathlib import Path
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.db.models import UTCDateTime
 from newsbot.search import snapshot
+from newsbot.search.answer import is_not_a_question, locate_answer
 from newsbot.search.evidence import (
     Candidate,
     Features,
@@ -28,6 +29,8 @@ from newsbot.search.evidence import (
     weighted_share,
 )
 from newsbot.search.index import IndexedPassage, PassageIndex
+from newsbot.search.results import Hit as Hit
+from newsbot.search.results import SearchResult as SearchResult
 from newsbot.search.text import (
     STOP_WORDS,
     highlight_spans,
@@ -61,31 +64,6 @@ class Weights:
     article_coverage: float = 2.0
     # "answered" when the best passage's evidence passes this line (see `answer_confidence`)
     answer_threshold: float = 0.5
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One passage that answers (or might answer) a question."""
-
-    passage_id: int
-    article_id: int
-    title: str
-    url: str | None
-    site: str | None
-    published: datetime | None
-    passage: str
-    score: float
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """The best passages for a question, best first, and whether they answer it."""
-
-    question: str
-    answered: bool
-    hits: list[Hit]
-    confidence: float = 0.0
 
 
 _PASSAGES_SQL = text(
@@ -318,6 +296,8 @@ class Retriever:
 
     async def search(self, question: str, *, limit: int = 3, offset: int = 0) -> SearchResult:
         """The best `limit` passages (after skipping `offset`) and whether they answer."""
+        if is_not_a_question(question):
+            return SearchResult(question, answered=False, hits=[], not_a_question=True)
         await self.refresh(max_age=REFRESH_SECONDS)
         found = await self.candidates(question, max(CANDIDATES, limit + offset))
         if not found:
@@ -325,7 +305,8 @@ class Retriever:
         ranked = sorted(
             ((self.score(c.features), c) for c in found), key=lambda sc: (-sc[0], sc[1].passage_id)
         )
-        confidence = answer_confidence([c for _, c in ranked])
+        candidates = [c for _, c in ranked]
+        confidence = answer_confidence(candidates)
         hits = [
             Hit(
                 passage_id=c.passage_id,
@@ -337,14 +318,19 @@ class Retriever:
                 passage=c.passage,
                 score=round(score, 4),
                 highlights=highlight_spans(c.passage, set(c.features.matched)),
+                confidence=round(
+                    answer_confidence([c, *candidates[:rank], *candidates[rank + 1 :]]), 4
+                ),
+                answer=locate_answer(question, c.passage, self.index.idf),
             )
-            for score, c in ranked[offset : offset + limit]
+            for rank, (score, c) in enumerate(ranked[offset : offset + limit], start=offset)
         ]
         return SearchResult(
             question,
             answered=bool(hits) and confidence >= self.weights.answer_threshold,
             hits=hits,
             confidence=round(confidence, 4),
+            threshold=self.weights.answer_threshold,
         )
 
     def _features(
