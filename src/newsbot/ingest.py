@@ -22,10 +22,14 @@ from newsbot.extract import (
     ExtractedArticle,
     content_fingerprint,
     extract_html,
+    http_url,
     normalize_text,
+    refuse_junk,
 )
+from newsbot.extract_worker import ExtractionWorker
 from newsbot.fetch import SafeFetcher
 from newsbot.passages import split_into_passages
+from newsbot.sniff import check_bytes, decode_text, html_input
 from newsbot.store import AddOutcome, ArticleStore, NewArticle
 from newsbot.text_article import parse_text_article
 
@@ -100,7 +104,7 @@ def article_from_json(record: object) -> tuple[ExtractedArticle, list[str] | Non
         if published.tzinfo is None:
             published = published.replace(tzinfo=UTC)
     url = record.get("url") or None
-    if url is not None and not str(url).startswith(("http://", "https://")):
+    if url is not None and http_url(url) is None:
         raise IngestError(f'"url" must be an http(s) URL, got {url!r}')
     passages = record.get("passages")
     given = (
@@ -120,38 +124,46 @@ def article_from_json(record: object) -> tuple[ExtractedArticle, list[str] | Non
     return extracted, given or None
 
 
+def source_url(url: str | None) -> str | None:
+    """A given source link, checked like every other: http(s) with a host, or IngestError."""
+    if url is None or not url.strip():
+        return None
+    checked = http_url(url)
+    if checked is None:
+        shown = url if len(url) <= 200 else url[:200] + "…"
+        raise IngestError(f"the source link must be an http(s) URL, got {shown!r}")
+    return checked
+
+
 def read_file(path: Path, url: str | None = None) -> ExtractedArticle:
     """Extract an article from an .html/.htm/.txt/.md file."""
-    suffix = path.suffix.lower()
-    if suffix not in FILE_SUFFIXES:
+    if path.suffix.lower() not in FILE_SUFFIXES:
         raise IngestError(f"{path.name}: only .html, .htm, .txt and .md files can be added")
-    data = path.read_bytes()
-    if suffix in HTML_SUFFIXES:
-        article = extract_html(data, url=url)
-    else:
-        article = parse_text_article(_decode(data), source_name=path.name)
-    if url:
-        article = _with_url(article, url)
-    return article
+    return extract_upload(path.name, path.read_bytes(), url)
 
 
 def extract_upload(filename: str, data: bytes, url: str | None = None) -> ExtractedArticle:
-    """Extract an article from an uploaded file's bytes (the bot's `/add` with a document)."""
+    """Extract an article from a file's bytes (a file, or the bot's `/add` with a document).
+
+    The bytes decide, not the name: binary data is refused; `url` (checked) is the source link.
+    """
     suffix = Path(filename).suffix.lower()
     if suffix not in FILE_SUFFIXES:
         raise IngestError(f"{filename}: only .html, .htm, .txt and .md files can be added")
+    url = source_url(url)
     if suffix in HTML_SUFFIXES:
-        return extract_html(data, url=url)
-    return parse_text_article(_decode(data), source_name=filename)
+        article = extract_html(html_input(data, filename), url=url)
+    else:
+        article = parse_text_article(decode_text(data, filename), source_name=filename)
+        refuse_junk(article.text, filename)
+    return _with_url(article, url) if url else article
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
+def extract_page(content: bytes, url: str) -> ExtractedArticle:
+    """Extract a fetched HTML page (run in the extraction worker)."""
+    check_bytes(content, url)
+    article = extract_html(content, url=url)
+    return article if article.url else _with_url(article, url)
 
 
 def _with_url(article: ExtractedArticle, url: str) -> ExtractedArticle:
@@ -185,9 +197,17 @@ def iter_jsonl(lines: Iterable[str], source: str) -> Iterator[tuple[str, object]
 class Ingestor:
     """Adds articles from any source to the store."""
 
-    def __init__(self, store: ArticleStore, fetcher: SafeFetcher) -> None:
+    def __init__(
+        self, store: ArticleStore, fetcher: SafeFetcher, worker: ExtractionWorker | None = None
+    ) -> None:
         self.store = store
         self.fetcher = fetcher
+        # Pages and uploads are extracted in a worker process with a deadline.
+        self.worker = worker if worker is not None else ExtractionWorker()
+
+    def close(self) -> None:
+        """Stop the extraction worker."""
+        self.worker.close()
 
     async def add_extracted(
         self, source: str, article: ExtractedArticle, passages: Sequence[str] | None = None
@@ -216,19 +236,33 @@ class Ingestor:
         try:
             page = await self.fetcher.fetch(url)
             if page.content_type in {"text/plain", "text/markdown"}:
+                check_bytes(page.content, url)
                 text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
                 article = _with_url(parse_text_article(text_body), page.url)
+                refuse_junk(article.text, url)
             else:
-                article = await asyncio.to_thread(extract_html, page.content, url=page.url)
-                if not article.url:
-                    article = _with_url(article, page.url)
+                article = await self.worker.run(extract_page, page.content, page.url, where=url)
         except NewsbotError as exc:
             return IngestResult.failed(url, str(exc))
         return await self.add_extracted(url, article)
 
+    async def add_upload(self, filename: str, data: bytes, url: str | None) -> IngestResult:
+        """Extract (in the worker, with its deadline) and store an uploaded file."""
+        try:
+            article = await self.worker.run(extract_upload, filename, data, url, where=filename)
+        except NewsbotError as exc:
+            return IngestResult.failed(filename, str(exc))
+        return await self.add_extracted(filename, article)
+
     async def add_file(self, path: Path, url: str | None = None) -> IngestResult:
         """Extract and store one file."""
-        return (await self._add_files([path], url, None))[0]
+        try:
+            article = await self.worker.run(read_file, path, url, where=path.name)
+        except NewsbotError as exc:
+            return IngestResult.failed(str(path), str(exc))
+        except OSError as exc:
+            return IngestResult.failed(str(path), exc.strerror or str(exc))
+        return await self.add_extracted(str(path), article)
 
     async def add_files(
         self, paths: Sequence[Path], url: str | None = None, *, window: int = 8
@@ -248,7 +282,7 @@ class Ingestor:
                     yield result
 
     async def _add_files(
-        self, paths: Sequence[Path], url: str | None, pool: Executor | None
+        self, paths: Sequence[Path], url: str | None, pool: Executor
     ) -> list[IngestResult]:
         loop = asyncio.get_running_loop()
         jobs = [loop.run_in_executor(pool, read_file, path, url) for path in paths]
@@ -268,6 +302,8 @@ class Ingestor:
         """Store pasted text (first line = title; a URL in it becomes the source link)."""
         try:
             article = parse_text_article(body)
+            url = source_url(url)
+            refuse_junk(article.text, "the pasted text")
         except NewsbotError as exc:
             return IngestResult.failed("pasted text", str(exc))
         if url:

@@ -64,6 +64,7 @@ class Newsbot:
         await self.flush_questions()
         await self.retriever.save_snapshot()
         await self.fetcher.aclose()
+        self.ingestor.close()
         await self.engine.dispose()
         await self.write_engine.dispose()
         self.reader.dispose()

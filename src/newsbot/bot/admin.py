@@ -19,8 +19,8 @@ from newsbot.bot import render
 from newsbot.bot.context import Context
 from newsbot.bot.handlers import LIST_PAGE, edit_list
 from newsbot.bot.paging import list_keyboard, parse_page
-from newsbot.errors import NewsbotError, NotFound
-from newsbot.ingest import IngestResult, extract_upload
+from newsbot.errors import NotFound
+from newsbot.ingest import IngestResult
 
 FOR_ADMINS = "This command is for admins."
 ADD_USAGE = (
@@ -105,13 +105,17 @@ async def add_document(update: Update, context: Context) -> None:
         return
     async with typing(message):
         progress = await message.reply_text(f"Reading {html.escape(name)}…")
-        data = bytes(await (await document.get_file()).download_as_bytearray())
-        try:
-            article = await asyncio.to_thread(extract_upload, name, data, match.group(2))
-        except NewsbotError as exc:
-            result = IngestResult.failed(name, str(exc))
+        file = await document.get_file()
+        # The declared sizes may be missing: the bytes downloaded are what counts.
+        data = (
+            b"" if (file.file_size or 0) > MAX_UPLOAD else bytes(await file.download_as_bytearray())
+        )
+        if not data or len(data) > MAX_UPLOAD:
+            problem = "is empty" if not data and not file.file_size else "is over the 5 MB limit"
+            result = IngestResult.failed(name, f"{name} {problem}")
         else:
-            result = await context.bot_data.service.ingestor.add_extracted(name, article)
+            ingestor = context.bot_data.service.ingestor
+            result = await ingestor.add_upload(name, data, match.group(2))
     await report(progress, [result])
 
 

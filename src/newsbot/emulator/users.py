@@ -143,12 +143,17 @@ class ScriptedUsers(EmulatorState):
         chat_id: int | None = None,
         chat_type: ChatType = "private",
         mime_type: str | None = None,
+        declare_size: bool = True,
     ) -> JSON:
-        """A user uploads a file; the Message carries a Document the bot can getFile."""
+        """A user uploads a file; the Message carries a Document the bot can getFile.
+
+        `declare_size=False`: the Document has no file_size (Telegram may leave it out)."""
         user = self._user(user_id)
         msg = self._new_user_message(user, self._chat_for(user, chat_id, chat_type), None)
         mime = mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         msg["document"] = self.store_file(content, filename, mime).document()
+        if not declare_size:
+            del msg["document"]["file_size"]
         if caption:
             msg["caption"] = caption
             entities = [e for e in user_entities(caption) if e["type"] != "bot_command"]
