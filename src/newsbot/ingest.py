@@ -182,6 +182,22 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+def scan_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(files to add, files skipped): folders walked recursively; what a folder holds besides
+    article files (other types, hidden files) is skipped, and said so. Named files are kept."""
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        wanted = set(expand_paths([path]))
+        for child in sorted(path.rglob("*")):
+            if child.is_file():
+                (files if child in wanted else skipped).append(child)
+    return files, skipped
+
+
 def iter_jsonl(lines: Iterable[str], source: str) -> Iterator[tuple[str, object]]:
     """(`source:line`, parsed JSON or the IngestError to report) for each non-empty line."""
     for number, line in enumerate(lines, 1):
