@@ -226,3 +226,23 @@ async def test_add_pasted_text_refuses_a_javascript_source(bot: RunningBot) -> N
     )
     assert result.text is not None and "must be an http(s) URL" in result.text
     assert await bot.service.store.count() == 1
+
+
+async def test_huge_ids_long_urls_and_long_dns_labels(bot: RunningBot) -> None:
+    huge = "99999999999999999999999"
+    assert (await bot.one(f"/remove {huge}", user=ADMIN)).text == (
+        f"There is no article with id {huge}."
+    )
+    assert (
+        await bot.one("/remove ²", user=ADMIN)
+    ).text == "Usage: /remove <id> (the ids are in /articles)"
+    listed = await bot.one(f"/articles {huge}", user=ADMIN)
+    assert listed.text == "No more articles."
+    long_url = "https://news.example/" + "a" * 4_000
+    assert (await bot.one(f"/add {long_url}", user=ADMIN)).text == (
+        "Not added: that URL is 4,021 characters long; at most 2,000."
+    )
+    label = "a" * 64
+    _, refused = await bot.say(f"/add http://{label}.example.com/", user=ADMIN, count=2)
+    assert refused.text is not None and "not a valid host name" in refused.text
+    assert await bot.service.store.count() == 1

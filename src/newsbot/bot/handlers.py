@@ -10,7 +10,7 @@ import html
 import logging
 from dataclasses import replace
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import filters
@@ -23,6 +23,7 @@ from newsbot.service import no_good_match
 log = logging.getLogger(__name__)
 
 LIST_PAGE = 10
+EXPIRED = "This answer has expired, ask again."
 ASK_USAGE = "Usage: /ask &lt;question&gt;, for example: <code>/ask Who won the election?</code>"
 
 
@@ -115,16 +116,39 @@ async def more(update: Update, context: Context) -> None:
     parsed = parse_more(query.data)
     data = context.bot_data
     asked = data.pages.question(parsed[0]) if parsed else None
-    message = query.message if isinstance(query.message, Message) else None
+    message = pressed_message(query)
     if parsed is None or asked is None or message is None:
-        await query.answer("This answer is too old. Please ask again.")
-        if message is not None and message.reply_markup:
+        await answer_query(query, EXPIRED)
+        if message is not None:
             await _drop_buttons(message)
         return
-    await query.answer()
+    await answer_query(query)
     # One live "More" per answer: the pressed one goes, the new page brings its own.
     await _drop_buttons(message)
     await send_answer(message, asked, context, page=parsed[1], token=parsed[0])
+
+
+def pressed_message(query: CallbackQuery) -> Message | None:
+    """The message whose button was pressed, if that button is still on it (else None).
+
+    A double tap, a button from before a restart or forged callback data finds no such button:
+    editing the message then would only earn "message is not modified" or worse."""
+    message = query.message if isinstance(query.message, Message) else None
+    markup = message.reply_markup if message is not None else None
+    if markup is None:
+        return None
+    buttons = (button for row in markup.inline_keyboard for button in row)
+    return message if any(b.callback_data == query.data for b in buttons) else None
+
+
+async def answer_query(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answer a button press; one Telegram no longer accepts (too old) is only logged."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        log.info("could not answer button press %s: %s", query.id, exc)
 
 
 async def _drop_buttons(message: Message) -> None:
@@ -140,7 +164,7 @@ async def _drop_buttons(message: Message) -> None:
 async def stale_button(update: Update, context: Context) -> None:
     """A button this bot no longer knows (from an older version): answer so it stops spinning."""
     if update.callback_query is not None:
-        await update.callback_query.answer("This button no longer works.")
+        await answer_query(update.callback_query, EXPIRED)
 
 
 async def latest(update: Update, context: Context) -> None:
@@ -157,7 +181,10 @@ async def latest_page(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    if pressed_message(query) is None:
+        await answer_query(query, EXPIRED)
+        return
+    await answer_query(query)
     text, markup = await latest_page_content(context, parse_page(query.data))
     await edit_list(update, text, markup)
 
@@ -169,7 +196,15 @@ async def latest_page_content(
     store = context.bot_data.service.store
     articles = await store.newest(limit=LIST_PAGE + 1, offset=page * LIST_PAGE)
     if not articles:
-        return "No articles yet.", None
+        # A page emptied by removals keeps its way back.
+        return (
+            ("No more articles.", list_keyboard("latest", page, has_next=False))
+            if page
+            else (
+                "No articles yet.",
+                None,
+            )
+        )
     heading = "Latest articles" + (f" (page {page + 1})" if page else "")
     text = render.article_list(heading, articles[:LIST_PAGE], with_id=False)
     return text, list_keyboard("latest", page, has_next=len(articles) > LIST_PAGE)

@@ -171,11 +171,13 @@ class ScriptedUsers(EmulatorState):
         *,
         user_id: int,
         chat_id: int | None = None,
+        forged: bool = False,
     ) -> JSON:
         """A user presses the inline button carrying ``callback_data``; the CallbackQuery.
 
         ``message`` is a Message object, a record from ``sent``, or a message id (in
-        ``chat_id``, by default the user's private chat). The button must currently exist.
+        ``chat_id``, by default the user's private chat). The button must currently exist,
+        unless ``forged`` (a modified client, or a double tap on a keyboard already replaced).
         """
         user = self._user(user_id)
         if isinstance(message, SentRecord):
@@ -187,7 +189,8 @@ class ScriptedUsers(EmulatorState):
         current = self.message(chat_id, message_id)
         if current is None:
             raise ValueError(f"no message {message_id} in chat {chat_id}")
-        if not any(b.get("callback_data") == callback_data for b in inline_buttons(current)):
+        buttons = inline_buttons(current)
+        if not forged and not any(b.get("callback_data") == callback_data for b in buttons):
             raise ValueError(f"message {message_id} has no button with data {callback_data!r}")
         query_id = str(4_000_000_000_000 + next(self._ids))
         query: JSON = {
