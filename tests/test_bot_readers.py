@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -303,3 +304,17 @@ async def test_latest_page_emptied_by_removals_keeps_its_way_back(bot: RunningBo
     [empty] = await bot.emu.wait_for_messages(READER)
     assert empty.text == "No more articles."
     assert [b["callback_data"] for b in inline_buttons(empty)] == ["latest:0"]
+
+
+async def test_an_update_ptb_cannot_parse_is_skipped_and_logged_once(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = {"message_id": 999, "date": "yesterday", "text": "hi"}
+    broken["chat"] = {"id": READER, "type": "private"}
+    with caplog.at_level(logging.ERROR, logger="newsbot.bot.updates"):
+        bot.emu.queue_raw_update("message", broken)
+        answer = await bot.one(ZHONGGUANCUN)
+        assert answer.text is not None and "Silicon Valley" in answer.text
+    skipped = [r for r in caplog.records if r.getMessage().startswith("skipping update")]
+    assert len(skipped) == 1
+    assert len(bot.emu.calls("getUpdates")) < 20  # no tight loop on the same update

@@ -38,6 +38,7 @@ from newsbot.bot.context import BotData, NewsApplication
 from newsbot.bot.digest_jobs import start_digests, stop_digests
 from newsbot.bot.failures import on_error
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
+from newsbot.bot.updates import SkippingUpdatesRequest
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -142,6 +143,7 @@ def build_application(
         # connections to one host carry the traffic; waiting for one is queueing, not failure.
         .connection_pool_size(CONNECTIONS)
         .pool_timeout(60.0)
+        .get_updates_request(SkippingUpdatesRequest())
         .rate_limiter(rate_limiter or default_rate_limiter())
         .post_init(post_init)
         .post_stop(post_stop)

@@ -204,6 +204,10 @@ class ScriptedUsers(EmulatorState):
         self._queue_update("callback_query", query)
         return query
 
+    def queue_raw_update(self, kind: str, payload: JSON) -> None:
+        """An update of `kind` carrying `payload` exactly as given (a newer or broken Bot API)."""
+        self._queue_update(kind, payload)
+
     @property
     def unanswered_callback_queries(self) -> list[str]:
         """Ids of callback queries the bot never answered (the user sees a spinner)."""
