@@ -41,15 +41,17 @@ from sqlalchemy import insert, update
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from botapi_emulator import BotAPIEmulator
 from newsbot.bot.app import build_application, running
-from newsbot.bot.digest_jobs import Digests, digests_of
-from newsbot.bot.digest_sender import WORKERS, DigestSender
-from newsbot.digest import DigestService, SubscriptionStore, today_slot
-from newsbot.emulator import BotAPIEmulator
-from newsbot.models import Article, Subscription
+from newsbot.bot.digests.jobs import Digests, digests_of
+from newsbot.bot.digests.sender import WORKERS, DigestSender
+from newsbot.db.articles import NewArticle
+from newsbot.db.models import Article, Subscription
+from newsbot.digest.content import DigestService
+from newsbot.digest.schedule import today_slot
+from newsbot.digest.subscriptions import SubscriptionStore
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
-from newsbot.store import NewArticle
 
 ADMIN = 1
 FIRST_CHAT = 100_000

@@ -12,13 +12,13 @@ from pathlib import Path
 from types import TracebackType
 
 from newsbot import db
-from newsbot.digest import SubscriptionStore
-from newsbot.fetch import SafeFetcher
-from newsbot.ingest import Ingestor, IngestResult
-from newsbot.models import utcnow
+from newsbot.db.articles import ArticleStore, Stats
+from newsbot.db.models import utcnow
+from newsbot.digest.subscriptions import SubscriptionStore
+from newsbot.ingest.fetch import SafeFetcher
+from newsbot.ingest.pipeline import Ingestor, IngestResult
 from newsbot.search.retriever import Retriever, SearchResult
 from newsbot.settings import Settings
-from newsbot.store import ArticleStore, Stats
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 

@@ -17,10 +17,10 @@ from telegram.constants import ChatAction
 
 from newsbot.bot import render
 from newsbot.bot.context import Context
-from newsbot.bot.handlers import EXPIRED, LIST_PAGE, answer_query, edit_list, pressed_message
 from newsbot.bot.paging import list_keyboard, parse_page
+from newsbot.bot.readers import EXPIRED, LIST_PAGE, answer_query, edit_list, pressed_message
 from newsbot.errors import NotFound
-from newsbot.ingest import IngestResult
+from newsbot.ingest.pipeline import IngestResult
 
 FOR_ADMINS = "This command is for admins."
 ADD_USAGE = (

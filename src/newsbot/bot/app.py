@@ -32,10 +32,10 @@ from telegram.ext import (
     filters,
 )
 
-from newsbot.bot import admin, handlers
+from newsbot.bot import admin, readers
 from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
-from newsbot.bot.digest_jobs import start_digests, stop_digests
+from newsbot.bot.digests.jobs import start_digests, stop_digests
 from newsbot.bot.failures import on_error
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
 from newsbot.bot.updates import SkippingUpdatesRequest
@@ -172,21 +172,21 @@ def register_handlers(application: NewsApplication, settings: Settings) -> None:
     add(MessageHandler(filters.Document.ALL & CAPTION_ADD, admin.admins_only))
 
     # 3. Buttons: "More" under answers, Newer/Older under lists, and stale ones.
-    add(CallbackQueryHandler(handlers.more, pattern=MORE_PATTERN))
-    add(CallbackQueryHandler(handlers.latest_page, pattern=LATEST_PATTERN))
+    add(CallbackQueryHandler(readers.more, pattern=MORE_PATTERN))
+    add(CallbackQueryHandler(readers.latest_page, pattern=LATEST_PATTERN))
     add(CallbackQueryHandler(admin.articles_page, pattern=ARTICLES_PATTERN))
-    add(CallbackQueryHandler(handlers.stale_button))
+    add(CallbackQueryHandler(readers.stale_button))
 
     # 4. Questions: any text in a private chat; in groups only replies to the bot (and /ask).
     text = filters.TEXT & ~filters.COMMAND & new_messages
-    add(MessageHandler(text & filters.ChatType.PRIVATE, handlers.question))
-    add(MessageHandler(text & filters.ChatType.GROUPS & handlers.RepliesToBot(), handlers.question))
+    add(MessageHandler(text & filters.ChatType.PRIVATE, readers.question))
+    add(MessageHandler(text & filters.ChatType.GROUPS & readers.RepliesToBot(), readers.question))
 
     # 5. Leftovers in private chats: unknown commands, files without /add. Group chatter
     #    matches nothing and is ignored.
     private = filters.ChatType.PRIVATE & new_messages
-    add(MessageHandler(filters.COMMAND & private, handlers.unknown_command))
-    add(MessageHandler(filters.Document.ALL & private, handlers.document_hint))
+    add(MessageHandler(filters.COMMAND & private, readers.unknown_command))
+    add(MessageHandler(filters.Document.ALL & private, readers.document_hint))
 
     # 6. Whatever a handler didn't expect: log, tell the user, report to admins.
     application.add_error_handler(on_error)

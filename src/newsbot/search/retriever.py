@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from newsbot.models import UTCDateTime
+from newsbot.db.models import UTCDateTime
 from newsbot.search import snapshot
 from newsbot.search.evidence import (
     Candidate,

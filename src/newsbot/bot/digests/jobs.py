@@ -1,0 +1,216 @@
+"""Digests in the running bot: the JobQueue schedule, the sender, and their start and stop (the
+/subscribe commands are in `commands.py`).
+
+Wiring, in the composition root (`app.py`):
+
+    post_init:   await start_digests(application)   # after bot_data.attach(service, settings)
+    post_stop:   await stop_digests(application)    # before the service closes
+    commands:    subscribe, unsubscribe, digest_now, settings_cmd
+
+The database is the truth (see `newsbot.digest`): the jobs only say when to look, so losing
+them (a restart) loses nothing, and a job that runs late or twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import time
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from telegram import Bot
+from telegram.error import TelegramError
+from telegram.ext import Application, Job, JobQueue
+
+from newsbot.bot.context import Context, NewsApplication
+from newsbot.bot.digests.sender import (
+    WORKERS,
+    Alert,
+    DigestSender,
+    delivery_bot,
+)
+from newsbot.db.models import utcnow
+from newsbot.digest.content import DigestService
+from newsbot.digest.flood import FloodGate, Limits
+from newsbot.digest.schedule import Slot, due_today, next_due
+from newsbot.digest.subscriptions import SubscriptionInfo, SubscriptionStore
+from newsbot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+# A job runs however late it is: APScheduler would drop one that's over a second late (easy
+# when ten thousand fall due at once). Running late, or twice, is harmless: the claim decides.
+JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
+STOP_GRACE = 10.0  # seconds a stopping bot waits for digests in flight
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class DigestScheduler:
+    """One JobQueue job per active subscription, at its next digest in its own time zone.
+
+    A job queues that day's digest and schedules the chat's next one (run_once, chained),
+    rather than run_daily: APScheduler's daily trigger skips a time the clocks jump over on
+    the spring-forward day, and `next_due` doesn't.
+    """
+
+    def __init__(self, job_queue: JobQueue[Any], sender: DigestSender) -> None:
+        self._job_queue = job_queue
+        self._sender = sender
+        self._jobs: dict[int, Job[Any]] = {}
+
+    def start(self, subscriptions: Iterable[SubscriptionInfo], now: datetime) -> int:
+        """Schedule every subscription, and queue today's digests whose time passed while the
+        bot was down; returns how many of those."""
+        caught_up = 0
+        for sub in subscriptions:
+            missed = due_today(sub, now)
+            if missed is not None:
+                self._sender.enqueue(sub.chat_id, missed.day)
+                caught_up += 1
+            self.schedule(sub, now)
+        return caught_up
+
+    def schedule(self, sub: SubscriptionInfo, now: datetime) -> Slot | None:
+        """(Re)schedule a chat's next digest after `now`; None when it's not active."""
+        self.cancel(sub.chat_id)
+        if not sub.active:
+            return None
+        slot = next_due(sub, now)
+        self._jobs[sub.chat_id] = self._job_queue.run_once(
+            self._due,
+            slot.at,
+            data=(sub, slot),
+            name=f"digest:{sub.chat_id}",
+            job_kwargs=JOB_KWARGS,
+        )
+        return slot
+
+    def cancel(self, chat_id: int) -> None:
+        """Drop a chat's job (unsubscribed, or blocked the bot)."""
+        job = self._jobs.pop(chat_id, None)
+        # APScheduler drops a one-off job as it starts it, and then raises JobLookupError (a
+        # KeyError) on removal: a job that has just fired is gone already, which is the point.
+        with contextlib.suppress(KeyError):
+            if job is not None:
+                job.schedule_removal()
+
+    def forget_all(self) -> None:
+        """Stop scheduling (the JobQueue has stopped; a job that still fires does nothing)."""
+        self._jobs.clear()
+
+    @property
+    def scheduled(self) -> int:
+        """How many chats have a digest job."""
+        return len(self._jobs)
+
+    async def _due(self, context: Context) -> None:
+        """A digest's time: queue it and schedule the chat's next one."""
+        job = context.job
+        if job is None:
+            return
+        sub, slot = cast(tuple[SubscriptionInfo, Slot], job.data)
+        if self._jobs.get(sub.chat_id) is not job:  # rescheduled meanwhile: the new job rules
+            return
+        del self._jobs[sub.chat_id]  # APScheduler has dropped it already: nothing to remove
+        self._sender.enqueue(sub.chat_id, slot.day)
+        self.schedule(sub, slot.at)
+
+
+@dataclass
+class Digests:
+    """The digest machinery of one running Application."""
+
+    service: DigestService
+    sender: DigestSender
+    scheduler: DigestScheduler
+    bot: Bot
+    start_seconds: float  # how long scheduling took at start (the benchmark reports it)
+    caught_up: int  # today's digests missed while the bot was down, sent at start
+
+
+_RUNNING: weakref.WeakKeyDictionary[AnyApplication, Digests] = weakref.WeakKeyDictionary()
+
+
+def digests_of(application: AnyApplication) -> Digests:
+    """The digests started for this Application."""
+    try:
+        return _RUNNING[application]
+    except KeyError:
+        raise ConfigError("digests are not started: call start_digests in post_init") from None
+
+
+def _admin_alert(application: NewsApplication) -> Alert:
+    """Failures to the admins through the bot, throttled with the error handler's reports."""
+    app_ref = weakref.ref(application)
+
+    async def alert(text: str) -> None:
+        app = app_ref()
+        if app is None:
+            return
+        data = app.bot_data
+        if not data.error_reports.due():
+            return
+        skipped = data.error_reports.take_suppressed()
+        extra = f" ({skipped} more since the last report)" if skipped else ""
+        message = f"<b>Digest delivery problem{extra}</b>\n{html.escape(text)}"
+        for admin_id in sorted(data.settings.admin_ids):
+            try:
+                await app.bot.send_message(admin_id, message)
+            except TelegramError as exc:
+                log.warning("could not alert admin %s: %s", admin_id, exc)
+
+    return alert
+
+
+async def start_digests(
+    application: NewsApplication, *, limits: Limits | None = None, workers: int = WORKERS
+) -> Digests:
+    """Schedule every active subscription and start the sender (in post_init, after the
+    service is attached to bot_data); today's digests missed while down go out now."""
+    if application.job_queue is None:
+        raise ConfigError("digests need PTB's job queue: install python-telegram-bot[job-queue]")
+    started = time.perf_counter()
+    data = application.bot_data
+    service = DigestService(SubscriptionStore(data.service.sessions), data.service.store)
+    bot = delivery_bot(application.bot.token, data.settings.api_base_url, connections=workers)
+    await bot.initialize()
+    gate = FloodGate(limits)
+    sender = DigestSender(bot, service, gate=gate, alert=_admin_alert(application), workers=workers)
+    scheduler = DigestScheduler(application.job_queue, sender)
+    sender.on_blocked = scheduler.cancel
+    for sub in await service.subscriptions.in_doubt():
+        log.warning(
+            "the digest of %s for chat %s may or may not have gone out (a stop during the "
+            "send); it is not sent again",
+            sub.claimed_day,
+            sub.chat_id,
+        )
+    caught_up = scheduler.start(await service.subscriptions.active(), utcnow())
+    sender.start()
+    digests = Digests(
+        service, sender, scheduler, bot, time.perf_counter() - started, caught_up=caught_up
+    )
+    _RUNNING[application] = digests
+    log.info(
+        "digests: %d chats scheduled, %d missed today sent now (%.2f s)",
+        scheduler.scheduled,
+        caught_up,
+        digests.start_seconds,
+    )
+    return digests
+
+
+async def stop_digests(application: AnyApplication, grace: float = STOP_GRACE) -> None:
+    """Stop scheduling; let the digests in flight finish (in post_stop)."""
+    digests = _RUNNING.pop(application, None)
+    if digests is None:
+        return
+    digests.scheduler.forget_all()
+    await digests.sender.stop(grace)
+    await digests.bot.shutdown()

@@ -1,0 +1,361 @@
+"""Ingestion: URLs, files, folders, pasted text and JSONL records become stored articles.
+
+Every source ends in the same two steps: `prepare` (clean text, passages, fingerprint) and
+`ArticleStore.add_many` (one transaction per batch, duplicates reported, nothing half-stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from newsbot.db.articles import AddOutcome, ArticleStore, NewArticle
+from newsbot.errors import IngestError, NewsbotError, NoArticleText
+from newsbot.ingest.fetch import SafeFetcher
+from newsbot.ingest.html import extract_html, refuse_junk
+from newsbot.ingest.passages import split_into_passages
+from newsbot.ingest.plaintext import parse_text_article
+from newsbot.ingest.sniff import check_bytes, decode_text, html_input
+from newsbot.ingest.text import ExtractedArticle, content_fingerprint, http_url, normalize_text
+from newsbot.ingest.worker import ExtractionWorker
+
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+FILE_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES
+
+Status = Literal["added", "duplicate", "failed"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one source: added, a duplicate of a stored article, or failed (why)."""
+
+    source: str
+    status: Status
+    article_id: int | None = None
+    title: str | None = None
+    site: str | None = None
+    published: datetime | None = None
+    passages: int = 0
+    reason: str | None = None
+
+    @classmethod
+    def failed(cls, source: str, reason: str) -> IngestResult:
+        return cls(source, "failed", reason=reason)
+
+
+def prepare(article: ExtractedArticle, passages: Sequence[str] | None = None) -> NewArticle:
+    """Clean text, split it into passages (unless given) and fingerprint it."""
+    body = normalize_text(article.text)
+    if not body.strip():
+        raise NoArticleText(f"No article text in {article.url or article.title!r}")
+    chunks = list(passages) if passages else split_into_passages(body)
+    return NewArticle(
+        title=article.title.strip() or body.split("\n", 1)[0][:200],
+        text=body,
+        passages=chunks,
+        fingerprint=content_fingerprint(body, normalized=True),
+        url=article.url,
+        site=article.site,
+        author=article.author,
+        published=article.published,
+        language=article.language,
+    )
+
+
+def article_from_json(record: object) -> tuple[ExtractedArticle, list[str] | None]:
+    """A PRODUCT.md JSON article (export's `passages` are kept as they are)."""
+    if not isinstance(record, dict):
+        raise IngestError(f"expected a JSON object, got {type(record).__name__}")
+    title, body = record.get("title"), record.get("text")
+    if not isinstance(body, str) or not body.strip():
+        passages = record.get("passages")
+        if isinstance(passages, list) and passages and all(isinstance(p, str) for p in passages):
+            body = "\n\n".join(passages)
+        else:
+            raise IngestError('"text" must be a non-empty string')
+    if not isinstance(title, str) or not title.strip():
+        raise IngestError('"title" must be a non-empty string')
+    for key in ("url", "site", "author", "language"):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            raise IngestError(f'"{key}" must be a string or null, got {record[key]!r}')
+    published = None
+    if record.get("published") is not None:
+        try:
+            published = datetime.fromisoformat(str(record["published"]).replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise IngestError(
+                f'"published" is not an ISO-8601 date: {record["published"]!r}'
+            ) from exc
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+    url = record.get("url") or None
+    if url is not None and http_url(url) is None:
+        raise IngestError(f'"url" must be an http(s) URL, got {url!r}')
+    passages = record.get("passages")
+    given = (
+        [p for p in passages if isinstance(p, str) and p.strip()]
+        if isinstance(passages, list)
+        else None
+    )
+    extracted = ExtractedArticle(
+        title=title.strip(),
+        text=body,
+        url=url,
+        site=record.get("site") or None,
+        author=record.get("author") or None,
+        published=published,
+        language=record.get("language") or None,
+    )
+    return extracted, given or None
+
+
+def source_url(url: str | None) -> str | None:
+    """A given source link, checked like every other: http(s) with a host, or IngestError."""
+    if url is None or not url.strip():
+        return None
+    checked = http_url(url)
+    if checked is None:
+        shown = url if len(url) <= 200 else url[:200] + "…"
+        raise IngestError(f"the source link must be an http(s) URL, got {shown!r}")
+    return checked
+
+
+def read_file(path: Path, url: str | None = None) -> ExtractedArticle:
+    """Extract an article from an .html/.htm/.txt/.md file."""
+    if path.suffix.lower() not in FILE_SUFFIXES:
+        raise IngestError(f"{path.name}: only .html, .htm, .txt and .md files can be added")
+    return extract_upload(path.name, path.read_bytes(), url)
+
+
+def extract_upload(filename: str, data: bytes, url: str | None = None) -> ExtractedArticle:
+    """Extract an article from a file's bytes (a file, or the bot's `/add` with a document).
+
+    The bytes decide, not the name: binary data is refused; `url` (checked) is the source link.
+    """
+    suffix = Path(filename).suffix.lower()
+    if suffix not in FILE_SUFFIXES:
+        raise IngestError(f"{filename}: only .html, .htm, .txt and .md files can be added")
+    url = source_url(url)
+    if suffix in HTML_SUFFIXES:
+        article = extract_html(html_input(data, filename), url=url)
+    else:
+        article = parse_text_article(decode_text(data, filename), source_name=filename)
+        refuse_junk(article.text, filename)
+    return _with_url(article, url) if url else article
+
+
+def extract_page(content: bytes, url: str) -> ExtractedArticle:
+    """Extract a fetched HTML page (run in the extraction worker)."""
+    check_bytes(content, url)
+    article = extract_html(content, url=url)
+    return article if article.url else _with_url(article, url)
+
+
+def _with_url(article: ExtractedArticle, url: str) -> ExtractedArticle:
+    return replace(article, url=url)
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files, and folders walked recursively for article files (sorted, hidden files skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and child.suffix.lower() in FILE_SUFFIXES and not hidden:
+                    yield child
+        else:
+            yield path
+
+
+def scan_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(files to add, files skipped): folders walked recursively; what a folder holds besides
+    article files (other types, hidden files) is skipped, and said so. Named files are kept."""
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        wanted = set(expand_paths([path]))
+        for child in sorted(path.rglob("*")):
+            if child.is_file():
+                (files if child in wanted else skipped).append(child)
+    return files, skipped
+
+
+def iter_jsonl(lines: Iterable[str], source: str) -> Iterator[tuple[str, object]]:
+    """(`source:line`, parsed JSON or the IngestError to report) for each non-empty line."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        label = f"{source}:{number}"
+        try:
+            yield label, json.loads(line.rstrip("\r\n"))
+        except json.JSONDecodeError as exc:
+            yield label, IngestError(f"not valid JSON ({exc.msg} at column {exc.colno})")
+
+
+class Ingestor:
+    """Adds articles from any source to the store."""
+
+    def __init__(
+        self, store: ArticleStore, fetcher: SafeFetcher, worker: ExtractionWorker | None = None
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        # Pages and uploads are extracted in a worker process with a deadline.
+        self.worker = worker if worker is not None else ExtractionWorker()
+
+    def close(self) -> None:
+        """Stop the extraction worker."""
+        self.worker.close()
+
+    async def add_extracted(
+        self, source: str, article: ExtractedArticle, passages: Sequence[str] | None = None
+    ) -> IngestResult:
+        """Store one extracted article."""
+        try:
+            prepared = prepare(article, passages)
+        except NewsbotError as exc:
+            return IngestResult.failed(source, str(exc))
+        return self._result(source, prepared, await self.store.add(prepared))
+
+    @staticmethod
+    def _result(source: str, prepared: NewArticle, outcome: AddOutcome) -> IngestResult:
+        return IngestResult(
+            source,
+            "duplicate" if outcome.duplicate else "added",
+            article_id=outcome.article_id,
+            title=prepared.title,
+            site=prepared.site,
+            published=prepared.published,
+            passages=len(prepared.passages),
+        )
+
+    async def add_url(self, url: str) -> IngestResult:
+        """Fetch a page safely, extract and store it."""
+        try:
+            page = await self.fetcher.fetch(url)
+            if page.content_type in {"text/plain", "text/markdown"}:
+                check_bytes(page.content, url)
+                text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
+                article = _with_url(parse_text_article(text_body), page.url)
+                refuse_junk(article.text, url)
+            else:
+                article = await self.worker.run(extract_page, page.content, page.url, where=url)
+        except NewsbotError as exc:
+            return IngestResult.failed(url, str(exc))
+        return await self.add_extracted(url, article)
+
+    async def add_upload(self, filename: str, data: bytes, url: str | None) -> IngestResult:
+        """Extract (in the worker, with its deadline) and store an uploaded file."""
+        try:
+            article = await self.worker.run(extract_upload, filename, data, url, where=filename)
+        except NewsbotError as exc:
+            return IngestResult.failed(filename, str(exc))
+        return await self.add_extracted(filename, article)
+
+    async def add_file(self, path: Path, url: str | None = None) -> IngestResult:
+        """Extract and store one file."""
+        try:
+            article = await self.worker.run(read_file, path, url, where=path.name)
+        except NewsbotError as exc:
+            return IngestResult.failed(str(path), str(exc))
+        except OSError as exc:
+            return IngestResult.failed(str(path), exc.strerror or str(exc))
+        return await self.add_extracted(str(path), article)
+
+    async def add_files(
+        self, paths: Sequence[Path], url: str | None = None, *, window: int = 8
+    ) -> AsyncIterator[IngestResult]:
+        """Extract and store files in order; extraction (trafilatura, CPU-bound) runs in a
+        process per core, so a folder of pages goes through as fast as the machine allows."""
+        if len(paths) < 4:
+            for path in paths:
+                yield await self.add_file(path, url)
+            return
+        # forkserver, not fork: this process has threads (aiosqlite's), and forking those can
+        # deadlock.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context) as pool:
+            for start in range(0, len(paths), window):
+                for result in await self._add_files(paths[start : start + window], url, pool):
+                    yield result
+
+    async def _add_files(
+        self, paths: Sequence[Path], url: str | None, pool: Executor
+    ) -> list[IngestResult]:
+        loop = asyncio.get_running_loop()
+        jobs = [loop.run_in_executor(pool, read_file, path, url) for path in paths]
+        results: list[IngestResult] = []
+        for path, job in zip(paths, jobs, strict=True):
+            try:
+                article = await job
+            except NewsbotError as exc:
+                results.append(IngestResult.failed(str(path), str(exc)))
+            except OSError as exc:
+                results.append(IngestResult.failed(str(path), exc.strerror or str(exc)))
+            else:
+                results.append(await self.add_extracted(str(path), article))
+        return results
+
+    async def add_text(self, body: str, url: str | None = None) -> IngestResult:
+        """Store pasted text (first line = title; a URL in it becomes the source link)."""
+        try:
+            article = parse_text_article(body)
+            url = source_url(url)
+            refuse_junk(article.text, "the pasted text")
+        except NewsbotError as exc:
+            return IngestResult.failed("pasted text", str(exc))
+        if url:
+            article = _with_url(article, url)
+        return await self.add_extracted(article.url or "pasted text", article)
+
+    async def add_records(
+        self, records: Iterable[tuple[str, object]], batch_size: int = 1000
+    ) -> AsyncIterator[IngestResult]:
+        """Bulk-store JSON articles, a batch per transaction; yields a result per record.
+
+        While SQLite writes one batch (in aiosqlite's thread, without the GIL), the next one is
+        prepared here: the two cores work at once.
+        """
+        batch: list[tuple[str, NewArticle]] = []
+        writing: asyncio.Task[list[IngestResult]] | None = None
+        for label, record in records:
+            try:
+                if isinstance(record, IngestError):
+                    raise record
+                extracted, passages = article_from_json(record)
+                batch.append((label, prepare(extracted, passages)))
+            except NewsbotError as exc:
+                yield IngestResult.failed(label, str(exc))
+                continue
+            if len(batch) >= batch_size:
+                if writing is not None:
+                    for result in await writing:
+                        yield result
+                writing = asyncio.create_task(self._store_batch(batch))
+                batch = []
+                await asyncio.sleep(0)  # let the write start before preparing more
+        if writing is not None:
+            for result in await writing:
+                yield result
+        if batch:
+            for result in await self._store_batch(batch):
+                yield result
+
+    async def _store_batch(self, batch: list[tuple[str, NewArticle]]) -> list[IngestResult]:
+        outcomes = await self.store.add_many([prepared for _, prepared in batch])
+        return [
+            self._result(label, prepared, outcome)
+            for (label, prepared), outcome in zip(batch, outcomes, strict=True)
+        ]
