@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import sys
@@ -394,6 +395,10 @@ def load_settings() -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `newsbot` command."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Arguments with bytes that aren't UTF-8 arrive as lone surrogates: print them back as
+        # the same bytes instead of failing on them.
+        sys.stdout.reconfigure(errors="surrogateescape")
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
