@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -403,3 +404,26 @@ def test_articles_json_on_an_empty_database_and_the_header(cli: Any) -> None:
     out = cli("articles")[1].splitlines()
     assert out[0] == "id  published  title (newest added first)"
     assert out[1].startswith("#1  ")
+
+
+def test_prompt_quit_exit_help_and_ctrl_c(seeded_db: Path) -> None:
+    done = newsbot("prompt", db=seeded_db, stdin=f"help\nquit\n{ZHONGGUANCUN}\n")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (
+        done.stdout == "Type a question and press Enter; quit, exit, Ctrl-D or Ctrl-C to leave.\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
+    clean["NEWSBOT_DATABASE_URL"] = f"sqlite:///{seeded_db}"
+    with subprocess.Popen(
+        [sys.executable, "-m", "newsbot.cli", "prompt"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=clean, cwd=seeded_db.parent, text=True,
+    ) as process:  # fmt: skip
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(f"{ZHONGGUANCUN}\n")
+        process.stdin.flush()
+        assert process.stdout.readline().startswith("1. ")  # answered: now waiting for a line
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "Traceback" not in err

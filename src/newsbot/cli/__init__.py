@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
@@ -285,16 +286,31 @@ async def cmd_prompt(args: argparse.Namespace, settings: Settings) -> int:
         known = await app.store.count()
         interactive = sys.stdin.isatty()
         if interactive:
-            print(f"Ask about the {known} articles I know (Ctrl-D to quit).")
-        while True:
-            if interactive:
-                print("> ", end="", flush=True)
-            line = sys.stdin.readline()
-            if not line:
-                return 0
-            if line.strip():
-                result = await app.ask(line.strip(), source="chat")
-                print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
+            print(f"Ask about the {known} articles I know ({PROMPT_HELP}).")
+        # Ctrl-C stops the prompt at once: while the loop waits in readline, asyncio's own
+        # handler would act only after the next Enter.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            while True:
+                if interactive:
+                    print("> ", end="", flush=True)
+                line = sys.stdin.readline()
+                word = line.strip()
+                if not line or word.lower() in ("quit", "exit"):
+                    return 0
+                if word.lower() in ("help", "?"):
+                    print(f"Type a question and press Enter; {PROMPT_HELP}.", flush=True)
+                elif word:
+                    result = await app.ask(word, source="chat")
+                    print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
+        except KeyboardInterrupt:
+            print()
+            return 0
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+PROMPT_HELP = "quit, exit, Ctrl-D or Ctrl-C to leave"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -116,6 +116,6 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.log_level != "DEBUG":
         # The transcript is the output here; the emulator's and PTB's chatter would drown it.
-        for name in ("telegram", "botapi_emulator", "tornado"):
+        for name in ("telegram", "botapi_emulator", "tornado", "newsbot"):
             logging.getLogger(name).setLevel(logging.WARNING)
     return await chat(settings, stdin_lines(), sys.stdout, interactive=sys.stdin.isatty())
