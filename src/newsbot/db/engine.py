@@ -195,7 +195,8 @@ def _foreign_tables(database_url: str) -> list[str]:
     try:
         with engine.connect() as connection:
             rows = connection.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
             )
             return sorted(str(row[0]) for row in rows)
     finally:

@@ -20,7 +20,7 @@ import time
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram import Bot
@@ -184,7 +184,8 @@ async def start_digests(
     sender = DigestSender(bot, service, gate=gate, alert=_admin_alert(application), workers=workers)
     scheduler = DigestScheduler(application.job_queue, sender)
     sender.on_blocked = scheduler.cancel
-    for sub in await service.subscriptions.in_doubt():
+    # Only today's doubts (a day back, in any zone): older ones were logged at earlier starts.
+    for sub in await service.subscriptions.in_doubt(since=utcnow() - timedelta(days=1)):
         log.warning(
             "the digest of %s for chat %s may or may not have gone out (a stop during the "
             "send); it is not sent again",
