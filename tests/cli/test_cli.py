@@ -1,14 +1,21 @@
-"""Tests for the `newsbot` command line, run as a real subprocess on SQLite files in tmp_path."""
+"""Tests for the `newsbot` command line on SQLite files in tmp_path: in-process through
+`main(argv)` (stdin, stdout, stderr, the environment and the working folder swapped for the call),
+and a few as a real `python -m newsbot.cli` subprocess, the way a user runs it."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import logging
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,26 +32,96 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 HOSTILE: dict[str, str] = json.loads((DATA / "hostile_questions.json").read_text(encoding="utf-8"))
 ZHONGGUANCUN = "What is Zhongguancun known as?"
 UNANSWERABLE = "Who won the 2018 football world cup?"
+# The loggers `main` sets the level of (library chatter): put back after each in-process run.
+QUIETED = ("httpx", "alembic", "apscheduler")
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a run of `newsbot` gave: its exit status and its output."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 def newsbot(
-    *args: str | Path, db: Path, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+    *args: str | Path,
+    db: Path,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    real: bool = False,
+) -> Done:
     """Run `newsbot ARGS` with its database at `db`, no other NEWSBOT_* setting, in db's folder
-    (so no stray .env is read)."""
-    clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
-    clean.update({"PYTHONUTF8": "1", "NEWSBOT_DATABASE_URL": f"sqlite:///{db}", **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "newsbot.cli", *map(str, args)],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=clean,
-        cwd=next(folder for folder in db.parents if folder.is_dir()),
-        timeout=120,
-        check=False,
-    )
+    (so no stray .env is read); in-process unless `real`, then as a subprocess."""
+    environment = {k: v for k, v in os.environ.items() if not k.upper().startswith("NEWSBOT_")}
+    environment.update({"NEWSBOT_DATABASE_URL": f"sqlite:///{db}", **(env or {})})
+    folder = next(folder for folder in db.parents if folder.is_dir())
+    if real:
+        done = subprocess.run(
+            [sys.executable, "-m", "newsbot.cli", *map(str, args)],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env={**environment, "PYTHONUTF8": "1"},
+            cwd=folder,
+            timeout=120,
+            check=False,
+        )
+        return Done(done.returncode, done.stdout, done.stderr)
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        swapped_environ(environment),
+        contextlib.chdir(folder),
+        swapped_stdin(io.StringIO(stdin or "")),
+        logging_to(err),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as exc:  # argparse: usage errors and --help
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    return Done(code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def swapped_environ(environment: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(environment)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def swapped_stdin(stream: io.StringIO) -> Iterator[None]:
+    saved, sys.stdin = sys.stdin, stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+@contextlib.contextmanager
+def logging_to(stream: io.StringIO) -> Iterator[None]:
+    """Log records to `stream` as the command's own basicConfig would write them to stderr."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    levels = {name: logging.getLogger(name).level for name in ("", *QUIETED)}
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)  # the default NEWSBOT_LOG_LEVEL
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def json_lines(output: str) -> list[dict[str, Any]]:
@@ -178,7 +255,7 @@ def test_ingest_jsonl_from_stdin_with_a_broken_line(tmp_path: Path) -> None:
         json.dumps({"url": None, "title": "Volcano", "text": "Lava reached Grindavík."}),
         json.dumps({"title": "No text"}),
     ]
-    done = newsbot("ingest", "--jsonl", "-", db=db, stdin="\n".join(records) + "\n")
+    done = newsbot("ingest", "--jsonl", "-", db=db, stdin="\n".join(records) + "\n", real=True)
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
         "added #1: Ice road (1 passage)",
@@ -265,7 +342,9 @@ def test_db_upgrade(tmp_path: Path) -> None:
 
 
 def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
-    done = newsbot("stats", db=tmp_path / "n.db", env={"NEWSBOT_TIMEZONE": "Mars/Olympus"})
+    done = newsbot(
+        "stats", db=tmp_path / "n.db", env={"NEWSBOT_TIMEZONE": "Mars/Olympus"}, real=True
+    )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith("newsbot: invalid setting: NEWSBOT_TIMEZONE: ")
     assert "'Mars/Olympus'" in done.stderr

@@ -21,7 +21,6 @@ from newsbot.db.models import Article, Base
 from newsbot.digest.content import DigestService, build_digest, digest_since, lead_sentence
 from newsbot.digest.flood import FloodGate
 from newsbot.digest.schedule import (
-    BadSubscription,
     due_at,
     due_today,
     last_due,
@@ -36,6 +35,7 @@ from newsbot.digest.subscriptions import (
     SubscriptionInfo,
     SubscriptionStore,
 )
+from newsbot.errors import BadSubscription
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -54,7 +54,7 @@ async def service(tmp_path: Path) -> AsyncIterator[Newsbot]:
 
 
 def subs_of(newsbot: Newsbot) -> SubscriptionStore:
-    return SubscriptionStore(newsbot.sessions)
+    return newsbot.subscriptions
 
 
 async def add_article(newsbot: Newsbot, n: int, added_at: datetime, **fields: object) -> int:
@@ -338,7 +338,7 @@ async def test_a_crash_during_the_send_never_sends_twice(
             await restarted.join()
             await restarted.stop()
         assert restarted.counts.skipped == 3 and restarted.counts.sent == 0
-        await asyncio.sleep(2.2)  # Telegram did get the cut-off request in the end
+        await emu.wait_for_messages(102)  # Telegram did get the cut-off request in the end
         assert [len(emu.messages_in(chat)) for chat in chats] == [1, 1, 1]
 
 

@@ -47,7 +47,7 @@ def counts(db: Path) -> tuple[int, int]:
 
 
 async def index_agrees(db: Path, passages: int, question: str, title: str) -> None:
-    settings = Settings(database_url=f"sqlite:///{db}", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=f"sqlite:///{db}", _env_file=None)
     async with await Newsbot.open(settings) as service:
         await service.retriever.refresh()
         assert service.retriever.index.size == passages

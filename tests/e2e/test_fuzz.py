@@ -195,4 +195,4 @@ def test_any_cli_arguments_give_a_status_not_a_traceback(
             status = exc.code if isinstance(exc.code, int) else 2
         err.flush()
     assert status in (0, 1, 2)
-    assert b"Traceback" not in err.buffer.getvalue()  # type: ignore[attr-defined]
+    assert b"Traceback" not in err.buffer.getvalue()

@@ -11,7 +11,7 @@ import pytest
 
 from botapi_emulator import BotAPIEmulator, inline_buttons, parse_html, render_plain
 from newsbot.bot.failures import SOMETHING_WENT_WRONG
-from newsbot.bot.readers import EXPIRED
+from newsbot.bot.paging import EXPIRED
 from tests.helpers.bot import (
     ADMIN,
     GROUP,
@@ -188,7 +188,8 @@ async def test_groups_answer_ask_and_replies_and_ignore_chatter(bot: RunningBot)
     assert follow_up.text is not None and "technology center" in follow_up.text
     refused = await bot.one("/stats", chat_id=GROUP)
     assert refused.text == "This command is for admins."
-    await asyncio.sleep(0.3)  # the chatter had its chance to get (wrongly) answered
+    # The sentinel: the chatter came before two questions that went through the same search and
+    # were answered since, so an answer to it would be in by now.
     assert len(bot.emu.messages_in(GROUP)) == 4
 
 
@@ -211,7 +212,7 @@ async def test_hostile_messages_all_get_an_answer(bot: RunningBot) -> None:
         assert reply.text, text
         parse_html(reply.raw_text or "")
     assert (await bot.one("/unknown_command")).text == "I don't know /unknown_command. See /help."
-    assert "Silicon Valley" in (await bot.one(ZHONGGUANCUN)).text  # still fine afterwards
+    assert "Silicon Valley" in ((await bot.one(ZHONGGUANCUN)).text or "")  # still fine afterwards
 
 
 async def test_error_handler_tells_user_and_admins_and_bot_keeps_running(bot: RunningBot) -> None:
@@ -221,7 +222,7 @@ async def test_error_handler_tells_user_and_admins_and_bot_keeps_running(bot: Ru
     [report] = await bot.emu.wait_for_messages(ADMIN)
     assert report.text is not None and report.text.startswith(f"Error in chat {READER}")
     assert "NetworkError" in report.text
-    assert "Silicon Valley" in (await bot.one(ZHONGGUANCUN)).text
+    assert "Silicon Valley" in ((await bot.one(ZHONGGUANCUN)).text or "")
 
 
 async def test_concurrent_users_and_adds_share_the_database(bot: RunningBot) -> None:

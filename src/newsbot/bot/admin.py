@@ -12,13 +12,13 @@ import html
 import re
 from collections.abc import AsyncIterator
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatAction
 
 from newsbot.bot import render
 from newsbot.bot.context import Context
-from newsbot.bot.paging import list_keyboard, parse_page
-from newsbot.bot.readers import EXPIRED, LIST_PAGE, answer_query, edit_list, pressed_message
+from newsbot.bot.lists import LIST_PAGE, list_page, show_page
+from newsbot.bot.paging import answer_query
 from newsbot.errors import NotFound
 from newsbot.ingest.pipeline import IngestResult
 
@@ -160,7 +160,7 @@ async def articles(update: Update, context: Context) -> None:
         return
     # A page past any possible one is just empty (and SQLite can't take such an offset).
     page = min(int(args[0]) - 1, MAX_ID // LIST_PAGE - 1) if args else 0
-    text, markup = await articles_page_content(context, page)
+    text, markup = await list_page(context, "articles", page)
     await message.reply_text(text, reply_markup=markup)
 
 
@@ -172,28 +172,7 @@ async def articles_page(update: Update, context: Context) -> None:
     if not context.bot_data.is_admin(query.from_user.id):
         await answer_query(query, FOR_ADMINS, show_alert=True)
         return
-    if pressed_message(query) is None:
-        await answer_query(query, EXPIRED)
-        return
-    await answer_query(query)
-    text, markup = await articles_page_content(context, parse_page(query.data))
-    await edit_list(update, text, markup)
-
-
-async def articles_page_content(
-    context: Context, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Page `page` (0 is the newest) of the stored articles, with ids, and its buttons."""
-    store = context.bot_data.service.store
-    found = await store.newest(limit=LIST_PAGE + 1, offset=page * LIST_PAGE)
-    if not found:
-        total = await store.count()
-        return ("No articles yet. Add some with /add." if not total else "No more articles."), (
-            list_keyboard("articles", page, has_next=False) if page else None
-        )
-    heading = f"Articles, newest first (page {page + 1})"
-    text = render.article_list(heading, found[:LIST_PAGE], with_id=True)
-    return text, list_keyboard("articles", page, has_next=len(found) > LIST_PAGE)
+    await show_page(update, context, "articles")
 
 
 async def stats(update: Update, context: Context) -> None:

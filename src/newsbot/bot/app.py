@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -35,10 +34,12 @@ from telegram.ext import (
 from newsbot.bot import admin, readers
 from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
-from newsbot.bot.digests.jobs import start_digests, stop_digests
+from newsbot.bot.digests.jobs import Clock, start_digests, stop_digests
 from newsbot.bot.failures import on_error
+from newsbot.bot.notify import AdminNotifier
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
 from newsbot.bot.updates import SkippingUpdatesRequest
+from newsbot.db.models import utcnow
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -84,28 +85,26 @@ def build_application(
     *,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     update_processor: BaseUpdateProcessor | None = None,
+    clock: Clock = utcnow,
 ) -> NewsApplication:
     """The bot: handlers over `service`; the Application closes the service when it shuts down.
 
     `rate_limiter` defaults to `default_rate_limiter()`; `update_processor` to
     `CONCURRENT_UPDATES` at once (the playground passes one that tells it when a reply is done).
+    `clock` is the digests' idea of now (tests start the scheduler before or after a due time).
     """
     if not settings.token:
         raise ConfigError("NEWSBOT_BOT_TOKEN is not set")
 
     async def post_init(application: NewsApplication) -> None:
         data = application.bot_data
-        data.attach(service, settings)
+        data.attach(service, settings, AdminNotifier(application.bot, settings.admin_ids))
         data.help_text = help_text(admin_view=False)
         data.admin_help_text = help_text(admin_view=True)
         # Load the search index now: with concurrent updates, a burst of first questions would
         # otherwise search while the first of them is still loading it, and find nothing.
         await service.retriever.refresh()
         await service.retriever.save_snapshot()  # a big index built now needn't be rebuilt
-        # Everything built so far (the index, caches, PTB, SQLAlchemy) lives as long as the
-        # bot: keep it out of the garbage collector's full passes, which otherwise pause every
-        # answer in flight for tens of milliseconds as the heap grows.
-        gc.freeze()
         await application.bot.set_my_commands(bot_commands(admin_view=False))
         for admin_id in sorted(settings.admin_ids):
             try:
@@ -115,7 +114,7 @@ def build_application(
             except TelegramError as exc:  # the admin hasn't started a chat with the bot yet
                 log.warning("could not set the admin command menu for %s: %s", admin_id, exc)
         # Last: schedules every subscription from the database and sends today's missed ones.
-        await start_digests(application)
+        await start_digests(application, clock=clock)
 
     async def post_stop(application: NewsApplication) -> None:
         # Before post_shutdown closes the service: digests in flight finish and are recorded.
@@ -200,7 +199,7 @@ async def running(
     post_init, updater, start; then stop, post_stop, shutdown, post_shutdown."""
     updater = application.updater
     if updater is None:
-        raise ConfigError("the Application was built without an updater")
+        raise RuntimeError("the Application was built without an updater")
     try:
         await application.initialize()
         if application.post_init:

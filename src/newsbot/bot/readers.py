@@ -10,20 +10,19 @@ import html
 import logging
 from dataclasses import replace
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import filters
 
 from newsbot.bot import render
 from newsbot.bot.context import Context
-from newsbot.bot.paging import list_keyboard, more_keyboard, parse_more, parse_page
+from newsbot.bot.lists import list_page, show_page
+from newsbot.bot.paging import EXPIRED, answer_query, more_keyboard, parse_more, pressed_message
 from newsbot.service import no_good_match
 
 log = logging.getLogger(__name__)
 
-LIST_PAGE = 10
-EXPIRED = "This answer has expired, ask again."
 ASK_USAGE = "Usage: /ask &lt;question&gt;, for example: <code>/ask Who won the election?</code>"
 
 
@@ -128,29 +127,6 @@ async def more(update: Update, context: Context) -> None:
     await send_answer(message, asked, context, page=parsed[1], token=parsed[0])
 
 
-def pressed_message(query: CallbackQuery) -> Message | None:
-    """The message whose button was pressed, if that button is still on it (else None).
-
-    A double tap, a button from before a restart or forged callback data finds no such button:
-    editing the message then would only earn "message is not modified" or worse."""
-    message = query.message if isinstance(query.message, Message) else None
-    markup = message.reply_markup if message is not None else None
-    if markup is None:
-        return None
-    buttons = (button for row in markup.inline_keyboard for button in row)
-    return message if any(b.callback_data == query.data for b in buttons) else None
-
-
-async def answer_query(
-    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
-) -> None:
-    """Answer a button press; one Telegram no longer accepts (too old) is only logged."""
-    try:
-        await query.answer(text, show_alert=show_alert)
-    except BadRequest as exc:
-        log.info("could not answer button press %s: %s", query.id, exc)
-
-
 async def _drop_buttons(message: Message) -> None:
     try:
         await message.edit_reply_markup(reply_markup=None)
@@ -172,54 +148,13 @@ async def latest(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    text, markup = await latest_page_content(context, 0)
+    text, markup = await list_page(context, "latest", 0)
     await message.reply_text(text, reply_markup=markup)
 
 
 async def latest_page(update: Update, context: Context) -> None:
     """Newer/Older buttons of /latest: show that page in the same message."""
-    query = update.callback_query
-    if query is None:
-        return
-    if pressed_message(query) is None:
-        await answer_query(query, EXPIRED)
-        return
-    await answer_query(query)
-    text, markup = await latest_page_content(context, parse_page(query.data))
-    await edit_list(update, text, markup)
-
-
-async def latest_page_content(
-    context: Context, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Page `page` of the newest articles (0 is the newest) and its buttons."""
-    store = context.bot_data.service.store
-    articles = await store.newest(limit=LIST_PAGE + 1, offset=page * LIST_PAGE)
-    if not articles:
-        # A page emptied by removals keeps its way back.
-        return (
-            ("No more articles.", list_keyboard("latest", page, has_next=False))
-            if page
-            else (
-                "No articles yet.",
-                None,
-            )
-        )
-    heading = "Latest articles" + (f" (page {page + 1})" if page else "")
-    text = render.article_list(heading, articles[:LIST_PAGE], with_id=False)
-    return text, list_keyboard("latest", page, has_next=len(articles) > LIST_PAGE)
-
-
-async def edit_list(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Show another page of a list in the message whose button was pressed."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc):  # a double tap on the same page
-            raise
+    await show_page(update, context, "latest")
 
 
 async def unknown_command(update: Update, context: Context) -> None:

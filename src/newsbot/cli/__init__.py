@@ -21,6 +21,7 @@ from newsbot.cli.bot import add_bot_commands, cmd_chat, cmd_run
 from newsbot.cli.digest import add_digest_command
 from newsbot.errors import ConfigError, NewsbotError, NotFound
 from newsbot.ingest.pipeline import IngestResult, iter_jsonl, scan_paths
+from newsbot.ingest.records import answer_json, export_json, listing_json
 from newsbot.ingest.text import http_url
 from newsbot.search.retriever import SearchResult
 from newsbot.service import Newsbot, no_good_match
@@ -29,24 +30,6 @@ from newsbot.settings import Settings
 log = logging.getLogger("newsbot")
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
-
-
-def result_json(result: SearchResult) -> dict[str, Any]:
-    """PRODUCT.md's `ask --json` shape."""
-    return {
-        "question": result.question,
-        "answered": result.answered,
-        "results": [
-            {
-                "article_id": hit.article_id,
-                "url": hit.url,
-                "title": hit.title,
-                "passage": hit.passage,
-                "score": hit.score,
-            }
-            for hit in result.hits
-        ],
-    }
 
 
 def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
@@ -84,7 +67,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 continue
             result = await app.ask(question, limit=args.top)
             if args.json:
-                print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
+                print(json.dumps(answer_json(result), ensure_ascii=False), flush=True)
             else:
                 if not first:
                     print()
@@ -192,19 +175,7 @@ async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
         print("id  published  title (newest added first)")
     for info in articles:
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "id": info.id,
-                        "url": info.url,
-                        "title": info.title,
-                        "site": info.site,
-                        "published": info.published.isoformat() if info.published else None,
-                        "added": info.added_at.isoformat(),
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            print(json.dumps(listing_json(info), ensure_ascii=False))
         else:
             date = info.published.date().isoformat() if info.published else "no date"
             print(f"#{info.id}  {date}  {info.title}")
@@ -244,19 +215,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigError(f"Cannot write {args.jsonl}: {exc.strerror or exc}") from None
         try:
             async for article in app.store.export():
-                info = article.info
-                record = {
-                    "id": info.id,
-                    "url": info.url,
-                    "title": info.title,
-                    "text": article.text,
-                    "published": info.published.isoformat() if info.published else None,
-                    "site": info.site,
-                    "author": info.author,
-                    "language": info.language,
-                    "passages": article.passages,
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(json.dumps(export_json(article), ensure_ascii=False) + "\n")
         finally:
             if out is not sys.stdout:
                 out.close()

@@ -69,10 +69,20 @@ def _claimable_on(day: date) -> Any:
 
 
 class SubscriptionStore:
-    """Subscriptions in the database, and the per-day claims that make digests exactly once."""
+    """Subscriptions in the database, and the per-day claims that make digests exactly once.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    `writes` is the single-writer engine's sessions (BEGIN IMMEDIATE, see `newsbot.db.engine`):
+    a transaction that reads and then writes (`move`) must take the write lock before its read.
+    One-statement writes (the claim, the upsert) are atomic by themselves and use `sessions`.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writes: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._writes = writes or sessions
 
     async def subscribe(
         self,
@@ -168,7 +178,7 @@ class SubscriptionStore:
 
     async def move(self, chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup (a new chat id): the subscription follows it."""
-        async with self._sessions() as session, session.begin():
+        async with self._writes() as session, session.begin():
             taken = await session.scalar(
                 select(Subscription.id).where(Subscription.chat_id == new_chat_id)
             )

@@ -13,7 +13,7 @@ import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +23,7 @@ from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.html import extract_html, refuse_junk
 from newsbot.ingest.passages import split_into_passages
 from newsbot.ingest.plaintext import parse_text_article
+from newsbot.ingest.records import article_from_json
 from newsbot.ingest.sniff import check_bytes, decode_text, html_input
 from newsbot.ingest.text import ExtractedArticle, content_fingerprint, http_url, normalize_text
 from newsbot.ingest.worker import ExtractionWorker
@@ -71,53 +72,6 @@ def prepare(article: ExtractedArticle, passages: Sequence[str] | None = None) ->
     )
 
 
-def article_from_json(record: object) -> tuple[ExtractedArticle, list[str] | None]:
-    """A PRODUCT.md JSON article (export's `passages` are kept as they are)."""
-    if not isinstance(record, dict):
-        raise IngestError(f"expected a JSON object, got {type(record).__name__}")
-    title, body = record.get("title"), record.get("text")
-    if not isinstance(body, str) or not body.strip():
-        passages = record.get("passages")
-        if isinstance(passages, list) and passages and all(isinstance(p, str) for p in passages):
-            body = "\n\n".join(passages)
-        else:
-            raise IngestError('"text" must be a non-empty string')
-    if not isinstance(title, str) or not title.strip():
-        raise IngestError('"title" must be a non-empty string')
-    for key in ("url", "site", "author", "language"):
-        if record.get(key) is not None and not isinstance(record[key], str):
-            raise IngestError(f'"{key}" must be a string or null, got {record[key]!r}')
-    published = None
-    if record.get("published") is not None:
-        try:
-            published = datetime.fromisoformat(str(record["published"]).replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise IngestError(
-                f'"published" is not an ISO-8601 date: {record["published"]!r}'
-            ) from exc
-        if published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
-    url = record.get("url") or None
-    if url is not None and http_url(url) is None:
-        raise IngestError(f'"url" must be an http(s) URL, got {url!r}')
-    passages = record.get("passages")
-    given = (
-        [p for p in passages if isinstance(p, str) and p.strip()]
-        if isinstance(passages, list)
-        else None
-    )
-    extracted = ExtractedArticle(
-        title=title.strip(),
-        text=body,
-        url=url,
-        site=record.get("site") or None,
-        author=record.get("author") or None,
-        published=published,
-        language=record.get("language") or None,
-    )
-    return extracted, given or None
-
-
 def source_url(url: str | None) -> str | None:
     """A given source link, checked like every other: http(s) with a host, or IngestError."""
     if url is None or not url.strip():
@@ -150,18 +104,14 @@ def extract_upload(filename: str, data: bytes, url: str | None = None) -> Extrac
     else:
         article = parse_text_article(decode_text(data, filename), source_name=filename)
         refuse_junk(article.text, filename)
-    return _with_url(article, url) if url else article
+    return replace(article, url=url) if url else article
 
 
 def extract_page(content: bytes, url: str) -> ExtractedArticle:
     """Extract a fetched HTML page (run in the extraction worker)."""
     check_bytes(content, url)
     article = extract_html(content, url=url)
-    return article if article.url else _with_url(article, url)
-
-
-def _with_url(article: ExtractedArticle, url: str) -> ExtractedArticle:
-    return replace(article, url=url)
+    return article if article.url else replace(article, url=url)
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -222,9 +172,10 @@ class Ingestor:
     async def add_extracted(
         self, source: str, article: ExtractedArticle, passages: Sequence[str] | None = None
     ) -> IngestResult:
-        """Store one extracted article."""
+        """Store one extracted article; the CPU work (normalising, splitting, fingerprinting a
+        text of up to 5 MB takes seconds) runs in a thread, so the bot's other chats go on."""
         try:
-            prepared = prepare(article, passages)
+            prepared = await asyncio.to_thread(prepare, article, passages)
         except NewsbotError as exc:
             return IngestResult.failed(source, str(exc))
         return self._result(source, prepared, await self.store.add(prepared))
@@ -248,7 +199,7 @@ class Ingestor:
             if page.content_type in {"text/plain", "text/markdown"}:
                 check_bytes(page.content, url)
                 text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
-                article = _with_url(parse_text_article(text_body), page.url)
+                article = replace(parse_text_article(text_body), url=page.url)
                 refuse_junk(article.text, url)
             else:
                 article = await self.worker.run(extract_page, page.content, page.url, where=url)
@@ -311,13 +262,13 @@ class Ingestor:
     async def add_text(self, body: str, url: str | None = None) -> IngestResult:
         """Store pasted text (first line = title; a URL in it becomes the source link)."""
         try:
-            article = parse_text_article(body)
+            article = await asyncio.to_thread(parse_text_article, body)
             url = source_url(url)
             refuse_junk(article.text, "the pasted text")
         except NewsbotError as exc:
             return IngestResult.failed("pasted text", str(exc))
         if url:
-            article = _with_url(article, url)
+            article = replace(article, url=url)
         return await self.add_extracted(article.url or "pasted text", article)
 
     async def add_records(

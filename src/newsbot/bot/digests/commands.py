@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from newsbot.bot.context import Context
-from newsbot.bot.digests.jobs import digests_of
 from newsbot.bot.digests.render import (
     digest_messages,
     nothing_new,
@@ -16,9 +15,9 @@ from newsbot.bot.digests.render import (
     subscribed_text,
     unsubscribed_text,
 )
-from newsbot.db.models import utcnow
 from newsbot.digest.content import build_digest, digest_since
-from newsbot.digest.schedule import BadSubscription, next_due, parse_subscribe_args
+from newsbot.digest.schedule import next_due, parse_subscribe_args
+from newsbot.errors import BadSubscription
 
 # ---- the commands -----------------------------------------------------------------------------
 
@@ -36,9 +35,10 @@ async def subscribe(update: Update, context: Context) -> None:
     except BadSubscription as exc:
         await message.reply_text(html.escape(str(exc)))
         return
-    digests = digests_of(context.application)
+    digests = context.bot_data.digests
     sub = await digests.service.subscriptions.subscribe(chat.id, chat.type, local_time, timezone)
-    slot = digests.scheduler.schedule(sub, utcnow()) or next_due(sub, utcnow())
+    now = digests.clock()
+    slot = digests.scheduler.schedule(sub, now) or next_due(sub, now)
     await message.reply_text(subscribed_text(sub, slot))
 
 
@@ -47,7 +47,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    digests = digests_of(context.application)
+    digests = context.bot_data.digests
     was_subscribed = await digests.service.subscriptions.unsubscribe(chat.id)
     digests.scheduler.cancel(chat.id)
     await message.reply_text(unsubscribed_text(was_subscribed))
@@ -58,11 +58,11 @@ async def digest_now(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    digests = digests_of(context.application)
+    digests = context.bot_data.digests
     store = digests.service.subscriptions
     sub = await store.get(chat.id)
     sub = sub if sub is not None and sub.active else None
-    now = utcnow()
+    now = digests.clock()
     since = digest_since(sub, now)
     zone = sub.zone if sub else ZoneInfo(context.bot_data.settings.timezone)
     digest = await build_digest(digests.service.articles, since, until=now)
@@ -80,6 +80,7 @@ async def settings_cmd(update: Update, context: Context) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    sub = await digests_of(context.application).service.subscriptions.get(chat.id)
-    slot = next_due(sub, utcnow()) if sub is not None and sub.active else None
+    digests = context.bot_data.digests
+    sub = await digests.service.subscriptions.get(chat.id)
+    slot = next_due(sub, digests.clock()) if sub is not None and sub.active else None
     await message.reply_text(settings_text(sub, slot))

@@ -3,7 +3,8 @@
 
 Wiring, in the composition root (`app.py`):
 
-    post_init:   await start_digests(application)   # after bot_data.attach(service, settings)
+    post_init:   await start_digests(application)   # after bot_data.attach(service, settings);
+                                                    # kept in bot_data.digests
     post_stop:   await stop_digests(application)    # before the service closes
     commands:    subscribe, unsubscribe, digest_now, settings_cmd
 
@@ -14,23 +15,20 @@ them (a restart) loses nothing, and a job that runs late or twice sends nothing 
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 import time
-import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram import Bot
-from telegram.error import TelegramError
 from telegram.ext import Application, Job, JobQueue
 
 from newsbot.bot.context import Context, NewsApplication
 from newsbot.bot.digests.sender import (
+    DELIVERY_PROBLEM,
     WORKERS,
-    Alert,
     DigestSender,
     delivery_bot,
 )
@@ -38,7 +36,7 @@ from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
 from newsbot.digest.flood import FloodGate, Limits
 from newsbot.digest.schedule import Slot, due_today, next_due
-from newsbot.digest.subscriptions import SubscriptionInfo, SubscriptionStore
+from newsbot.digest.subscriptions import SubscriptionInfo
 from newsbot.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -49,6 +47,7 @@ JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
 STOP_GRACE = 10.0  # seconds a stopping bot waits for digests in flight
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+Clock = Callable[[], datetime]  # now, aware UTC: tests start the scheduler at any moment
 
 
 class DigestScheduler:
@@ -132,44 +131,15 @@ class Digests:
     bot: Bot
     start_seconds: float  # how long scheduling took at start (the benchmark reports it)
     caught_up: int  # today's digests missed while the bot was down, sent at start
-
-
-_RUNNING: weakref.WeakKeyDictionary[AnyApplication, Digests] = weakref.WeakKeyDictionary()
-
-
-def digests_of(application: AnyApplication) -> Digests:
-    """The digests started for this Application."""
-    try:
-        return _RUNNING[application]
-    except KeyError:
-        raise ConfigError("digests are not started: call start_digests in post_init") from None
-
-
-def _admin_alert(application: NewsApplication) -> Alert:
-    """Failures to the admins through the bot, throttled with the error handler's reports."""
-    app_ref = weakref.ref(application)
-
-    async def alert(text: str) -> None:
-        app = app_ref()
-        if app is None:
-            return
-        data = app.bot_data
-        if not data.error_reports.due():
-            return
-        skipped = data.error_reports.take_suppressed()
-        extra = f" ({skipped} more since the last report)" if skipped else ""
-        message = f"<b>Digest delivery problem{extra}</b>\n{html.escape(text)}"
-        for admin_id in sorted(data.settings.admin_ids):
-            try:
-                await app.bot.send_message(admin_id, message)
-            except TelegramError as exc:
-                log.warning("could not alert admin %s: %s", admin_id, exc)
-
-    return alert
+    clock: Clock = utcnow  # the time digests are planned, scheduled and caught up by
 
 
 async def start_digests(
-    application: NewsApplication, *, limits: Limits | None = None, workers: int = WORKERS
+    application: NewsApplication,
+    *,
+    limits: Limits | None = None,
+    workers: int = WORKERS,
+    clock: Clock = utcnow,
 ) -> Digests:
     """Schedule every active subscription and start the sender (in post_init, after the
     service is attached to bot_data); today's digests missed while down go out now."""
@@ -177,11 +147,18 @@ async def start_digests(
         raise ConfigError("digests need PTB's job queue: install python-telegram-bot[job-queue]")
     started = time.perf_counter()
     data = application.bot_data
-    service = DigestService(SubscriptionStore(data.service.sessions), data.service.store)
+    service = data.service.digests
     bot = delivery_bot(application.bot.token, data.settings.api_base_url, connections=workers)
     await bot.initialize()
     gate = FloodGate(limits)
-    sender = DigestSender(bot, service, gate=gate, alert=_admin_alert(application), workers=workers)
+    sender = DigestSender(
+        bot,
+        service,
+        gate=gate,
+        alert=data.notifier.alert(DELIVERY_PROBLEM),
+        workers=workers,
+        clock=clock,
+    )
     scheduler = DigestScheduler(application.job_queue, sender)
     sender.on_blocked = scheduler.cancel
     # Only today's doubts (a day back, in any zone): older ones were logged at earlier starts.
@@ -192,12 +169,18 @@ async def start_digests(
             sub.claimed_day,
             sub.chat_id,
         )
-    caught_up = scheduler.start(await service.subscriptions.active(), utcnow())
+    caught_up = scheduler.start(await service.subscriptions.active(), clock())
     sender.start()
     digests = Digests(
-        service, sender, scheduler, bot, time.perf_counter() - started, caught_up=caught_up
+        service,
+        sender,
+        scheduler,
+        bot,
+        time.perf_counter() - started,
+        caught_up=caught_up,
+        clock=clock,
     )
-    _RUNNING[application] = digests
+    data.attach_digests(digests)
     log.info(
         "digests: %d chats scheduled, %d missed today sent now (%.2f s)",
         scheduler.scheduled,
@@ -207,9 +190,9 @@ async def start_digests(
     return digests
 
 
-async def stop_digests(application: AnyApplication, grace: float = STOP_GRACE) -> None:
+async def stop_digests(application: NewsApplication, grace: float = STOP_GRACE) -> None:
     """Stop scheduling; let the digests in flight finish (in post_stop)."""
-    digests = _RUNNING.pop(application, None)
+    digests = application.bot_data.attach_digests(None)
     if digests is None:
         return
     digests.scheduler.forget_all()
