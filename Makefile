@@ -19,8 +19,8 @@ install: $(STAMP)
 # Prepare the database (migrations, the sample article on first use), then start the bot when
 # NEWSBOT_BOT_TOKEN is set, or the local playground when it is not.
 run: install
-	@$(BIN)/newsbot db upgrade >&2
-	@$(BIN)/newsbot db sample >&2
+	@$(BIN)/newsbot db upgrade >/dev/null
+	@$(BIN)/newsbot db sample >/dev/null
 	@$(BIN)/newsbot start
 
 test: install

@@ -81,9 +81,11 @@ class Newsbot:
         self._asked_flushed = time.monotonic()
 
     @classmethod
-    async def open(cls, settings: Settings) -> Newsbot:
-        """Migrate the database if needed and build the service."""
-        await db.upgrade_async(settings.database_url)
+    async def open(cls, settings: Settings, *, create: bool = True) -> Newsbot:
+        """Migrate the database if needed and build the service.
+
+        `create=False` (read-only commands): a database that doesn't exist is refused."""
+        await db.upgrade_async(settings.database_url, create=create)
         return cls(settings)
 
     async def close(self) -> None:
@@ -92,6 +94,7 @@ class Newsbot:
         await self.chat_state.close()
         await self.retriever.save_snapshot()
         await self.fetcher.aclose()
+        self.ingestor.close()
         await self.engine.dispose()
         await self.write_engine.dispose()
         self.reader.dispose()

@@ -380,3 +380,16 @@ async def test_a_crash_during_the_send_never_sends_twice(
         assert restarted.counts.skipped == 3 and restarted.counts.sent == 0
         await emu.wait_for_messages(102)  # Telegram did get the cut-off request in the end
         assert [len(emu.messages_in(chat)) for chat in chats] == [1, 1, 1]
+
+
+async def test_in_doubt_since_leaves_out_claims_reported_at_earlier_starts(
+    service: Newsbot,
+) -> None:
+    store = subs_of(service)
+    for chat in (7, 8):
+        await store.subscribe(chat, "private", time(8, 0), "UTC", now=NOW - timedelta(days=5))
+    old_day, today = (NOW - timedelta(days=3)).date(), NOW.date()
+    assert await store.claim(7, old_day, now=NOW - timedelta(days=3))  # killed mid-send, 3 days ago
+    assert await store.claim(8, today, now=NOW - timedelta(hours=1))  # killed mid-send, just now
+    assert sorted(s.chat_id for s in await store.in_doubt()) == [7, 8]
+    assert [s.chat_id for s in await store.in_doubt(since=NOW - timedelta(days=1))] == [8]

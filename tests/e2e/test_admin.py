@@ -204,3 +204,56 @@ async def _fetch(url: str) -> str:
 
     async with httpx.AsyncClient() as client:
         return (await client.get(url)).text
+
+
+async def test_uploads_are_measured_sniffed_and_honour_the_caption_url(bot: RunningBot) -> None:
+    big = b"Big story\n\n" + b"Words of the story go on. " * 250_000  # 6.5 MB, size not declared
+    bot.emu.user_sends_document("big.txt", big, user_id=ADMIN, caption="/add", declare_size=False)
+    _, refused = await bot.emu.wait_for_messages(ADMIN, 2)
+    assert refused.text == "Not added: big.txt is over the 5 MB limit"
+
+    zipped = b"PK\x03\x04" + bytes(200)
+    bot.emu.user_sends_document("story.txt", zipped, user_id=ADMIN, caption="/add")
+    _, binary = await bot.emu.wait_for_messages(ADMIN, 2)
+    assert binary.text is not None and binary.text.startswith("Not added: story.txt is a zip")
+
+    notes = "Ladoga seals counted\n\nA survey counted 5,000 ringed seals on Lake Ladoga."
+    caption = "/add https://courier.example/seals"
+    bot.emu.user_sends_document("seals.md", notes.encode(), user_id=ADMIN, caption=caption)
+    _, added = await bot.emu.wait_for_messages(ADMIN, 2)
+    assert added.text is not None and added.text.startswith("Added #2: Ladoga seals counted")
+    assert (await bot.service.store.get(2)).url == "https://courier.example/seals"
+
+    bad = "/add javascript:alert(1)"
+    bot.emu.user_sends_document("seals2.txt", b"Seals\n\nMore seals.", user_id=ADMIN, caption=bad)
+    _, scheme = await bot.emu.wait_for_messages(ADMIN, 2)
+    assert scheme.text is not None and "must be an http(s) URL" in scheme.text
+    assert await bot.service.store.count() == 2
+
+
+async def test_add_pasted_text_refuses_a_javascript_source(bot: RunningBot) -> None:
+    _, result = await bot.say(
+        "/add javascript:alert(1)\nTitle\nSome text here.", user=ADMIN, count=2
+    )
+    assert result.text is not None and "must be an http(s) URL" in result.text
+    assert await bot.service.store.count() == 1
+
+
+async def test_huge_ids_long_urls_and_long_dns_labels(bot: RunningBot) -> None:
+    huge = "99999999999999999999999"
+    assert (await bot.one(f"/remove {huge}", user=ADMIN)).text == (
+        f"There is no article with id {huge}."
+    )
+    assert (
+        await bot.one("/remove ²", user=ADMIN)
+    ).text == "Usage: /remove <id> (the ids are in /articles)"
+    listed = await bot.one(f"/articles {huge}", user=ADMIN)
+    assert listed.text == "No more articles."
+    long_url = "https://news.example/" + "a" * 4_000
+    assert (await bot.one(f"/add {long_url}", user=ADMIN)).text == (
+        "Not added: that URL is 4,021 characters long; at most 2,000."
+    )
+    label = "a" * 64
+    _, refused = await bot.say(f"/add http://{label}.example.com/", user=ADMIN, count=2)
+    assert refused.text is not None and "not a valid host name" in refused.text
+    assert await bot.service.store.count() == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 
 from botapi_emulator import BotAPIEmulator, inline_buttons, parse_html
 from newsbot.bot.failures import SOMETHING_WENT_WRONG
+from newsbot.bot.paging import EXPIRED
 from tests.helpers.bot import (
     ADMIN,
     GROUP,
@@ -286,6 +288,65 @@ async def test_more_works_after_a_restart_and_old_buttons_expire(
         [gone] = await emu.wait_for_messages(READER)
         await emu.wait_for_call("answerCallbackQuery")
         assert gone.method == "editMessageReplyMarkup" and gone.reply_markup is None
-        assert emu.callback_answers[-1]["text"] == "This answer has expired, ask again."
+        assert emu.callback_answers[-1]["text"] == EXPIRED
     assert emu.rejected == []
     await emu.stop()
+
+
+async def _stories(bot: RunningBot, count: int) -> None:
+    records = (
+        (f"r{n}", {"url": f"https://ex.org/{n}", "title": f"Story {n}", "text": f"Body {n}."})
+        for n in range(count)
+    )
+    async for _ in bot.service.ingestor.add_records(records):
+        pass
+
+
+async def _answer_of_press(bot: RunningBot, message: object, data: str) -> str:
+    """Press a (possibly forged) button; the text of the callback answer."""
+    bot.emu.user_presses(message, data, user_id=READER, forged=True)  # type: ignore[arg-type]
+    await bot.emu.wait_for_call("answerCallbackQuery")
+    return str(bot.emu.callback_answers[-1]["text"])
+
+
+async def test_double_taps_forged_and_malformed_buttons_say_expired(bot: RunningBot) -> None:
+    await _stories(bot, 12)
+    first = await bot.one("/latest")
+    bot.emu.user_presses(first, "latest:1", user_id=READER)
+    [older] = await bot.emu.wait_for_messages(READER)
+    await bot.emu.wait_for_call("answerCallbackQuery")
+    edits = len(bot.emu.calls("editMessageText"))
+    # The same button again (a double tap), then buttons the message never had.
+    for data in ("latest:1", "latest:999999", "more:zzzz:1", "more:", "x" * 64, "é"):
+        assert await _answer_of_press(bot, first, data) == EXPIRED, data
+    answer = await bot.one(ZHONGGUANCUN)
+    for data in ("more:forged:1", "latest:0"):
+        assert await _answer_of_press(bot, answer, data) == EXPIRED, data
+    assert len(bot.emu.calls("editMessageText")) == edits
+    assert bot.emu.unanswered_callback_queries == []
+    assert older.is_edit
+
+
+async def test_latest_page_emptied_by_removals_keeps_its_way_back(bot: RunningBot) -> None:
+    await _stories(bot, 12)
+    first = await bot.one("/latest")
+    for article_id in range(2, 14):
+        await bot.service.store.remove(article_id)
+    bot.emu.user_presses(first, "latest:1", user_id=READER)
+    [empty] = await bot.emu.wait_for_messages(READER)
+    assert empty.text == "No more articles."
+    assert [b["callback_data"] for b in inline_buttons(empty)] == ["latest:0"]
+
+
+async def test_an_update_ptb_cannot_parse_is_skipped_and_logged_once(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = {"message_id": 999, "date": "yesterday", "text": "hi"}
+    broken["chat"] = {"id": READER, "type": "private"}
+    with caplog.at_level(logging.ERROR, logger="newsbot.bot.updates"):
+        bot.emu.queue_raw_update("message", broken)
+        answer = await bot.one(ZHONGGUANCUN)
+        assert answer.text is not None and "Silicon Valley" in answer.text
+    skipped = [r for r in caplog.records if r.getMessage().startswith("skipping update")]
+    assert len(skipped) == 1
+    assert len(bot.emu.calls("getUpdates")) < 20  # no tight loop on the same update

@@ -19,10 +19,13 @@ Hosts other than 127.0.0.1 and IP literals only ever go through injected resolve
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 import sys
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -91,6 +94,14 @@ class Handler(BaseHTTPRequestHandler):
             self.redirect(query["to"])
         elif path == "/redirect-no-location":
             self.reply(302, None, b"")
+        elif path in RAW_ROUTES:
+            headers, body = RAW_ROUTES[path]
+            self.send_response(200)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif path in ROUTES:
             status, content_type, body = ROUTES[path]
             self.reply(status, content_type, body)
@@ -146,6 +157,33 @@ class Handler(BaseHTTPRequestHandler):
             self.server.sent[path] = sent
             self.server.finished[path].set()
 
+
+def _gzip_bomb(size: int, layers: int = 1) -> bytes:
+    body = b"<html><body><p>" + b"\0" * size
+    for _ in range(layers):
+        body = gzip.compress(body, compresslevel=9)
+    return body
+
+
+# path -> (headers, body) sent as is: compressed bodies, odd charsets
+RAW_ROUTES: dict[str, tuple[dict[str, str], bytes]] = {
+    "/bomb": ({"Content-Type": "text/html", "Content-Encoding": "gzip"}, _gzip_bomb(200_000_000)),
+    "/bomb2": (
+        {"Content-Type": "text/html", "Content-Encoding": "gzip, gzip"},
+        _gzip_bomb(100_000_000, layers=2),
+    ),
+    "/gzip": ({"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(ARTICLE)),
+    "/deflate": (
+        {"Content-Type": "text/html", "Content-Encoding": "deflate"},
+        zlib.compress(ARTICLE),
+    ),
+    "/raw-deflate": (
+        {"Content-Type": "text/html", "Content-Encoding": "deflate"},
+        zlib.compress(ARTICLE, wbits=-15),
+    ),
+    "/brotli": ({"Content-Type": "text/html", "Content-Encoding": "br"}, b"\x0b\x00\x80"),
+    "/bad-charset": ({"Content-Type": "text/plain; charset=x-no-such-charset"}, b"Plain text."),
+}
 
 ROUTES: dict[str, tuple[int, str | None, bytes]] = {
     "/article": (200, "text/html; charset=utf-8", ARTICLE),
@@ -701,3 +739,67 @@ async def test_extra_headers_go_with_every_hop_and_the_checks_still_apply() -> N
         with pytest.raises(RefusedURL, match="private address"):
             await safe.fetch("http://news.example/old", headers=headers, also_accept=FEED_TYPES)
     assert seen == [("/old", "Mon, 01 Apr 2024 00:00:00 GMT")]
+
+
+# ------------------------------------------------------------------ hostile bodies and URLs
+
+
+async def test_gzip_bomb_stops_at_the_limit_without_inflating(server: LocalServer) -> None:
+    # 200 kB on the wire, 200 MB decoded: one network chunk used to inflate to ~64 MB at once.
+    async with SafeFetcher(allow_private=True, timeout=10, max_bytes=1_000_000) as safe:
+        tracemalloc.start()
+        try:
+            with pytest.raises(TooLarge, match="larger than the 1 MB limit"):
+                await safe.fetch(f"{server.base}/bomb")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB while refusing a gzip bomb"
+
+
+async def test_more_than_one_compression_layer_refused(
+    server: LocalServer, fetcher: SafeFetcher
+) -> None:
+    with pytest.raises(NotHTML, match="compressed 2 times over"):
+        await fetcher.fetch(f"{server.base}/bomb2")
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/deflate", "/raw-deflate"])
+async def test_one_compression_layer_is_read(
+    server: LocalServer, fetcher: SafeFetcher, path: str
+) -> None:
+    page = await fetcher.fetch(f"{server.base}{path}")
+    assert page.content == ARTICLE
+
+
+async def test_unknown_compression_refused(server: LocalServer, fetcher: SafeFetcher) -> None:
+    with pytest.raises(NotHTML, match="compressed with br"):
+        await fetcher.fetch(f"{server.base}/brotli")
+
+
+async def test_asks_only_for_encodings_it_reads(server: LocalServer, fetcher: SafeFetcher) -> None:
+    page = await fetcher.fetch(f"{server.base}/headers")
+    assert b"accept-encoding: gzip, deflate\n" in page.content + b"\n"
+
+
+async def test_unknown_charset_is_ignored(server: LocalServer, fetcher: SafeFetcher) -> None:
+    page = await fetcher.fetch(f"{server.base}/bad-charset")
+    assert (page.encoding, page.content) == (None, b"Plain text.")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["javascript:alert(1)", "data:text/html,<p>hi</p>", "http:127.0.0.1", "http://[::1", "//\x00"],
+)
+async def test_odd_redirect_targets_are_refused_cleanly(
+    server: LocalServer, fetcher: SafeFetcher, target: str
+) -> None:
+    with pytest.raises(FetchError):
+        await fetcher.fetch(f"{server.base}/redirect-to?to={target}")
+
+
+async def test_dns_label_over_63_characters_refused() -> None:
+    # The real resolver: IDNA refuses the name before anything is sent.
+    async with SafeFetcher() as safe:
+        with pytest.raises(RefusedURL, match="not a valid host name"):
+            await safe.fetch(f"http://{'a' * 64}.example.com/")

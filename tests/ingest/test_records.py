@@ -141,3 +141,9 @@ def test_export_and_listing_shapes() -> None:
         "id": 3, "url": None, "title": "T", "site": "Site",
         "published": "2021-09-25T21:58:00+00:00", "added": "2024-02-01T08:00:00+00:00",
     }  # fmt: skip
+
+
+def test_jsonl_url_must_be_http_with_a_host() -> None:
+    for bad in ("javascript:alert(1)", "http://", "https:///path"):
+        with pytest.raises(IngestError, match='"url" must be an http'):
+            article_from_json({"title": "T", "text": "Body.", "url": bad})

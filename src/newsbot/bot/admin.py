@@ -17,9 +17,10 @@ from telegram.constants import ChatAction
 
 from newsbot.bot import render
 from newsbot.bot.context import Context
-from newsbot.bot.lists import list_page, show_page
-from newsbot.errors import NewsbotError, NotFound
-from newsbot.ingest.pipeline import IngestResult, extract_upload
+from newsbot.bot.lists import LIST_PAGE, list_page, show_page
+from newsbot.bot.paging import answer_query
+from newsbot.errors import NotFound
+from newsbot.ingest.pipeline import IngestResult
 
 FEEDBACK_SHOWN = 10  # the newest 👎 that /feedback lists
 
@@ -32,6 +33,8 @@ ADD_USAGE = (
 REMOVE_USAGE = "Usage: /remove &lt;id&gt; (the ids are in /articles)"
 ARTICLES_USAGE = "Usage: /articles [page], for example /articles 2"
 MAX_URLS = 10
+MAX_URL_LENGTH = 2_000  # browsers and servers stop at about this; Telegram messages at 4,096
+MAX_ID = 2**63 - 1  # SQLite's largest integer: no article has a larger id
 MAX_UPLOAD = 5 * 1024 * 1024  # the same 5 MB as a fetched page
 TYPING_EVERY = 4.0  # seconds; Telegram shows "typing…" for about 5
 _CAPTION_ADD = re.compile(r"/add(?:@(\w+))?(?:\s+(\S+))?", re.IGNORECASE)
@@ -83,6 +86,12 @@ async def add(update: Update, context: Context) -> None:
     if not pasted and len(words) > MAX_URLS:
         await message.reply_text(f"At most {MAX_URLS} URLs at a time, please.")
         return
+    if any(len(word) > MAX_URL_LENGTH for word in words):
+        longest = max(len(word) for word in words)
+        await message.reply_text(
+            f"Not added: that URL is {longest:,} characters long; at most {MAX_URL_LENGTH:,}."
+        )
+        return
     ingestor = context.bot_data.service.ingestor
     async with typing(message):
         if pasted:
@@ -120,13 +129,17 @@ async def add_document(update: Update, context: Context) -> None:
         return
     async with typing(message):
         progress = await message.reply_text(f"Reading {html.escape(name)}…")
-        data = bytes(await (await document.get_file()).download_as_bytearray())
-        try:
-            article = await asyncio.to_thread(extract_upload, name, data, match.group(2))
-        except NewsbotError as exc:
-            result = IngestResult.failed(name, str(exc))
+        file = await document.get_file()
+        # The declared sizes may be missing: the bytes downloaded are what counts.
+        data = (
+            b"" if (file.file_size or 0) > MAX_UPLOAD else bytes(await file.download_as_bytearray())
+        )
+        if not data or len(data) > MAX_UPLOAD:
+            problem = "is empty" if not data and not file.file_size else "is over the 5 MB limit"
+            result = IngestResult.failed(name, f"{name} {problem}")
         else:
-            result = await context.bot_data.service.ingestor.add_extracted(name, article)
+            ingestor = context.bot_data.service.ingestor
+            result = await ingestor.add_upload(name, data, match.group(2))
     await report(progress, [result])
 
 
@@ -137,8 +150,11 @@ async def remove(update: Update, context: Context) -> None:
         return
     args = context.args or []
     article_id = args[0].lstrip("#") if len(args) == 1 else ""
-    if not article_id.isdigit():
+    if not (article_id.isdecimal() and article_id.isascii()):
         await message.reply_text(REMOVE_USAGE)
+        return
+    if int(article_id) > MAX_ID:
+        await message.reply_text(f"There is no article with id {article_id}.")
         return
     try:
         info = await context.bot_data.service.store.remove(int(article_id))
@@ -154,10 +170,12 @@ async def articles(update: Update, context: Context) -> None:
     if message is None:
         return
     args = context.args or []
-    if len(args) > 1 or (args and not (args[0].isdigit() and int(args[0]) >= 1)):
+    valid = not args or (args[0].isdecimal() and args[0].isascii() and int(args[0]) >= 1)
+    if len(args) > 1 or not valid:
         await message.reply_text(ARTICLES_USAGE)
         return
-    page = int(args[0]) - 1 if args else 0
+    # A page past any possible one is just empty (and SQLite can't take such an offset).
+    page = min(int(args[0]) - 1, MAX_ID // LIST_PAGE - 1) if args else 0
     text, markup = await list_page(context, "articles", page)
     await message.reply_text(text, reply_markup=markup)
 
@@ -168,7 +186,7 @@ async def articles_page(update: Update, context: Context) -> None:
     if query is None:
         return
     if not context.bot_data.is_admin(query.from_user.id):
-        await query.answer(FOR_ADMINS, show_alert=True)
+        await answer_query(query, FOR_ADMINS, show_alert=True)
         return
     await show_page(update, context, "articles")
 

@@ -47,6 +47,7 @@ from newsbot.bot.paging import (
     MORE_PATTERN,
     VOTE_PATTERN,
 )
+from newsbot.bot.updates import SkippingUpdatesRequest
 from newsbot.db.models import utcnow
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
@@ -155,6 +156,7 @@ def build_application(
         # connections to one host carry the traffic; waiting for one is queueing, not failure.
         .connection_pool_size(CONNECTIONS)
         .pool_timeout(60.0)
+        .get_updates_request(SkippingUpdatesRequest())
         .rate_limiter(rate_limiter or default_rate_limiter())
         .post_init(post_init)
         .post_stop(post_stop)

@@ -8,7 +8,14 @@ from telegram.error import BadRequest
 
 from newsbot.bot import render
 from newsbot.bot.context import Context
-from newsbot.bot.paging import ListKind, list_keyboard, parse_page
+from newsbot.bot.paging import (
+    EXPIRED,
+    ListKind,
+    answer_query,
+    list_keyboard,
+    parse_page,
+    pressed_message,
+)
 
 LIST_PAGE = 10
 
@@ -26,12 +33,10 @@ async def list_page(
     store = context.bot_data.service.store
     found = await store.newest(limit=LIST_PAGE + 1, offset=page * LIST_PAGE)
     if not found:
-        if kind == "latest":
-            return "No articles yet.", None
-        total = await store.count()
-        return ("No articles yet. Add some with /add." if not total else "No more articles."), (
-            list_keyboard(kind, page, has_next=False) if page else None
-        )
+        # A page emptied by removals keeps its way back (/latest and /articles alike).
+        if page:
+            return "No more articles.", list_keyboard(kind, page, has_next=False)
+        return "No articles yet." + (" Add some with /add." if kind == "articles" else ""), None
     text = render.article_list(_heading(kind, page), found[:LIST_PAGE], with_id=kind == "articles")
     return text, list_keyboard(kind, page, has_next=len(found) > LIST_PAGE)
 
@@ -41,7 +46,10 @@ async def show_page(update: Update, context: Context, kind: ListKind) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    if pressed_message(query) is None:  # a double tap, an old or forged button
+        await answer_query(query, EXPIRED)
+        return
+    await answer_query(query)
     text, markup = await list_page(context, kind, parse_page(query.data))
     await edit_list(update, text, markup)
 

@@ -9,13 +9,18 @@ List pages need no state at all: `latest:3`, `articles:3`.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest
 
 ListKind = Literal["latest", "articles"]
+
+log = logging.getLogger(__name__)
+EXPIRED = "This answer has expired, ask again."
 
 _ANSWER_BUTTON = re.compile(r"(more|full|vote):([A-Za-z0-9_-]{1,16}):(\w{1,12})")
 MORE_PATTERN = r"^more:"
@@ -83,3 +88,26 @@ def list_keyboard(kind: ListKind, page: int, *, has_next: bool) -> InlineKeyboar
     if has_next:
         buttons.append(InlineKeyboardButton("Older »", callback_data=f"{kind}:{page + 1}"))
     return InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+def pressed_message(query: CallbackQuery) -> Message | None:
+    """The message whose button was pressed, if that button is still on it (else None).
+
+    A double tap, a button from before a restart or forged callback data finds no such button:
+    editing the message then would only earn "message is not modified" or worse."""
+    message = query.message if isinstance(query.message, Message) else None
+    markup = message.reply_markup if message is not None else None
+    if markup is None:
+        return None
+    buttons = (button for row in markup.inline_keyboard for button in row)
+    return message if any(b.callback_data == query.data for b in buttons) else None
+
+
+async def answer_query(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answer a button press; one Telegram no longer accepts (too old) is only logged."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        log.info("could not answer button press %s: %s", query.id, exc)

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from telegram.ext import SimpleUpdateProcessor
 
 from botapi_emulator import BotAPIEmulator, SentRecord, inline_buttons, render_plain
+from newsbot import db
 from newsbot.bot.app import CONCURRENT_UPDATES, build_application, running
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -186,7 +187,8 @@ async def chat(
         application = build_application(local, service, update_processor=tracker)
         async with running(application, poll_timeout=1.0):
             if interactive:
-                print(HELLO, file=out, flush=True)
+                database = db.sync_url(local.database_url).database
+                print(f"{HELLO}Articles are kept in {database}.\n", file=out, flush=True)
             sent = shown = 0
             while True:
                 if interactive:

@@ -15,6 +15,7 @@ from telegram.ext import filters
 
 from newsbot.bot.context import Context
 from newsbot.bot.lists import list_page, show_page
+from newsbot.bot.paging import EXPIRED, answer_query
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ async def help_command(update: Update, context: Context) -> None:
 async def stale_button(update: Update, context: Context) -> None:
     """A button this bot no longer knows (from an older version): answer so it stops spinning."""
     if update.callback_query is not None:
-        await update.callback_query.answer("This button no longer works.")
+        await answer_query(update.callback_query, EXPIRED)
 
 
 async def latest(update: Update, context: Context) -> None:

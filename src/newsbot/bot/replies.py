@@ -12,7 +12,13 @@ from telegram.error import BadRequest
 
 from newsbot.bot.answer_view import answer_view, full_passages
 from newsbot.bot.context import Context
-from newsbot.bot.paging import answer_keyboard, parse_answer_button, without_button
+from newsbot.bot.paging import (
+    EXPIRED,
+    answer_keyboard,
+    answer_query,
+    parse_answer_button,
+    without_button,
+)
 from newsbot.bot.render import Run, pack, plain, title_run
 from newsbot.conversation.chat import Reply
 from newsbot.errors import NotFound
@@ -25,7 +31,6 @@ HINT = (
     "Ask me a question about the news, for example: <i>Who won the election?</i> "
     "/latest shows the newest articles, /help everything else."
 )
-EXPIRED = "This answer has expired, ask again."
 NO_MORE = "No more results that answer this question."
 
 
@@ -106,10 +111,10 @@ async def more(update: Update, context: Context) -> None:
     if parsed is not None and parsed[2].isdigit():
         reply = await context.bot_data.service.conversation.more(parsed[1], int(parsed[2]))
     if reply is None or reply.kind == "expired":
-        await query.answer(EXPIRED)
+        await answer_query(query, EXPIRED)
         await _set_buttons(message, None)
         return
-    await query.answer()
+    await answer_query(query)
     # One live "More" per answer: the new page brings its own.
     await _set_buttons(message, without_button(message.reply_markup, query.data or ""))
     if reply.kind == "no_match":
@@ -135,9 +140,9 @@ async def full(update: Update, context: Context) -> None:
     except NotFound:
         info = None
     if info is None:
-        await query.answer(EXPIRED)
+        await answer_query(query, EXPIRED)
         return
-    await query.answer()
+    await answer_query(query)
     for chunk in full_passages(info, [texts[i] for i in ids if i in texts]):
         await message.get_bot().send_message(message.chat_id, chunk)
 
@@ -153,11 +158,11 @@ async def vote(update: Update, context: Context) -> None:
         state = context.bot_data.service.chat_state
         recorded = await state.vote(parsed[1], query.from_user.id, parsed[2] == "up")
     if recorded is None:
-        await query.answer(EXPIRED)
+        await answer_query(query, EXPIRED)
     elif recorded:
-        await query.answer("Thanks for telling me.")
+        await answer_query(query, "Thanks for telling me.")
     else:
-        await query.answer("You already rated this answer.")
+        await answer_query(query, "You already rated this answer.")
 
 
 async def _set_buttons(message: Message, markup: InlineKeyboardMarkup | None) -> None:

@@ -82,10 +82,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             # Telegram sends it back in a header; updates without it are refused.
             secret_token=secrets.token_urlsafe(32),
         )
+    # No sample article here: a production database starts empty (`make run` and `db sample`
+    # add it for the playground).
     service = await Newsbot.open(settings)
     try:
-        for result in await service.add_sample_if_empty():
-            log.info("empty database: added the sample article #%s", result.article_id)
         application = build_application(settings, service)
     except BaseException:
         await service.close()
@@ -122,6 +122,6 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.log_level != "DEBUG":
         # The transcript is the output here; the emulator's and PTB's chatter would drown it.
-        for name in ("telegram", "botapi_emulator", "tornado"):
+        for name in ("telegram", "botapi_emulator", "tornado", "newsbot"):
             logging.getLogger(name).setLevel(logging.WARNING)
     return await chat(settings, stdin_lines(), sys.stdout, interactive=sys.stdin.isatty())

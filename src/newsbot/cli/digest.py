@@ -122,5 +122,7 @@ async def _list(service: DigestService) -> int:
             f"{sub.chat_id}\t{sub.chat_type}\t{sub.local_time.strftime('%H:%M')} "
             f"{sub.timezone}\tnext {local(next_due(sub, now).at, sub.zone)}\tlast {last}"
         )
-    print(f"{len(subscriptions)} active subscriptions" if subscriptions else "No subscriptions.")
+    count = len(subscriptions)
+    plural = "" if count == 1 else "s"
+    print(f"{count} active subscription{plural}" if count else "No subscriptions.")
     return 0

@@ -137,13 +137,14 @@ class SubscriptionStore:
             )
             return count or 0
 
-    async def in_doubt(self) -> list[SubscriptionInfo]:
-        """Claims left SENDING by a process that died mid-request (see the module docstring)."""
+    async def in_doubt(self, since: datetime | None = None) -> list[SubscriptionInfo]:
+        """Claims left SENDING by a process that died mid-request (see the module docstring);
+        with `since`, only those claimed since then (older ones were reported before)."""
+        query = select(Subscription).where(Subscription.claim_state == SENDING)
+        if since is not None:
+            query = query.where(Subscription.claimed_at >= since)
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Subscription).where(Subscription.claim_state == SENDING)
-            )
-            return [SubscriptionInfo.from_row(row) for row in rows]
+            return [SubscriptionInfo.from_row(row) for row in await session.scalars(query)]
 
     async def claim(
         self, chat_id: int, day: date, *, state: str = SENDING, now: datetime | None = None

@@ -28,14 +28,16 @@ receives the original URL and is responsible for its own connections.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import ipaddress
 import re
 import socket
+import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Final, Self, TypeAlias
+from typing import Any, Final, Self, TypeAlias
 
 import httpx
 
@@ -89,6 +91,10 @@ FEED_TYPES: Final = frozenset(
 )
 _FEED_MARKER: Final = re.compile(rb"^\s*(?:<\?xml|<rss|<feed|<rdf:RDF)", re.IGNORECASE)
 _NOT_MODIFIED: Final = 304
+
+# We decode compression ourselves, chunk by chunk with a bound on the output, so a small
+# compressed body can't inflate to gigabytes before the size limit is checked.
+_ACCEPT_ENCODING: Final = "gzip, deflate"
 _HTML_MARKER: Final = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>/]", re.IGNORECASE)
 _SNIFF_BYTES: Final = 1024
 
@@ -155,7 +161,11 @@ class SafeFetcher:
             transport=transport,
             follow_redirects=False,
             timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": user_agent, "Accept": _ACCEPT_HEADER},
+            headers={
+                "User-Agent": user_agent,
+                "Accept": _ACCEPT_HEADER,
+                "Accept-Encoding": _ACCEPT_ENCODING,
+            },
             # No cookies: the client is shared by every user's fetches, and pinned
             # requests carry an IP URL that a cookie jar would key cookies by.
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
@@ -195,6 +205,10 @@ class SafeFetcher:
                 return await self._fetch(url.strip(), dict(headers or {}), also_accept)
         except TimeoutError:
             raise FetchError(self._timed_out(url.strip())) from None
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            # A URL httpx or IDNA can't handle (a label over 63 characters, odd characters in a
+            # redirect target): refused, never a traceback.
+            raise RefusedURL(f"This is not a valid URL ({_describe(exc)}): {url.strip()}") from None
 
     async def _fetch(
         self, original: str, headers: dict[str, str], also_accept: frozenset[str]
@@ -292,6 +306,10 @@ class SafeFetcher:
     async def _resolve(self, host: str, port: int, shown: str) -> list[IPAddress]:
         try:
             answers = await self._resolver(host, port)
+        except UnicodeError:
+            raise RefusedURL(
+                f"Refusing {shown}: {host} is not a valid host name (a part over 63 characters?)"
+            ) from None
         except OSError as exc:
             raise FetchError(f"Could not resolve host {host} ({_describe(exc)}): {shown}") from exc
         addresses: list[IPAddress] = []
@@ -361,13 +379,19 @@ class SafeFetcher:
             raise TooLarge(
                 f"The page is {_format_size(declared)}, larger than the {limit} limit: {shown}"
             )
+        encodings = response.headers.get_list("content-encoding", split_commas=True)
         body = bytearray()
-        # aiter_bytes yields decompressed data, so the limit also stops gzip bombs
-        # (one network chunk can still inflate to a few MB before we see it).
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > self._max_bytes:
-                raise TooLarge(f"The page is larger than the {limit} limit: {shown}")
+        if response.is_stream_consumed:  # an in-memory response (an injected transport)
+            body += response.content
+        else:
+            # Raw bytes, decoded here with a bound: never more than the limit in memory.
+            decoder = _Decoder(encodings, shown)
+            async for chunk in response.aiter_raw():
+                body += decoder.decode(chunk, self._max_bytes - len(body) + 1)
+                if len(body) > self._max_bytes:
+                    break
+        if len(body) > self._max_bytes:
+            raise TooLarge(f"The page is larger than the {limit} limit: {shown}")
 
         # Servers mislabel downloads as text/html; trust the bytes over the header.
         if bytes(body[:_SNIFF_BYTES]).lstrip().startswith(b"%PDF-"):
@@ -406,6 +430,43 @@ def _not_modified(url: httpx.URL, response: httpx.Response) -> FetchedPage:
         status=_NOT_MODIFIED,
         headers=response.headers,
     )
+
+
+class _Decoder:
+    """Undo at most one layer of gzip or deflate, never producing more than asked for."""
+
+    def __init__(self, encodings: list[str], shown: str) -> None:
+        layers = [e.strip().lower() for e in encodings if e.strip().lower() not in ("", "identity")]
+        if len(layers) > 1:
+            raise NotHTML(
+                f"{shown} is compressed {len(layers)} times over ({', '.join(layers)}); "
+                "newsbot reads at most one layer"
+            )
+        self._zlib: Any = None
+        self._deflate = False  # may still turn out to be raw deflate (no zlib header)
+        if layers:
+            if layers[0] in ("gzip", "x-gzip"):
+                self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            elif layers[0] == "deflate":
+                self._zlib, self._deflate = zlib.decompressobj(zlib.MAX_WBITS), True
+            else:
+                raise NotHTML(f"{shown} is compressed with {layers[0]}, which newsbot can't read")
+        self._shown = shown
+
+    def decode(self, chunk: bytes, max_length: int) -> bytes:
+        """Up to `max_length` decoded bytes of `chunk` (more input left means: over the limit)."""
+        if self._zlib is None:
+            return chunk
+        try:
+            out = bytes(self._zlib.decompress(chunk, max_length))
+            self._deflate = False  # the header was fine
+            return out
+        except zlib.error:
+            if self._deflate:
+                # "deflate" is often sent raw, without the zlib header (as httpx also allows).
+                self._zlib, self._deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
+                return self.decode(chunk, max_length)
+            raise FetchError(f"The page's compressed body is damaged: {self._shown}") from None
 
 
 def _parse_ip_literal(host: str) -> IPAddress | None:
@@ -469,6 +530,11 @@ def _parse_content_type(value: str) -> tuple[str, str | None]:
         key, _, raw = param.partition("=")
         if key.strip().lower() == "charset":
             charset = raw.strip().strip("\"'").lower() or None
+    if charset is not None:
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            charset = None  # an unknown label is ignored, as browsers do
     return mime.strip().lower(), charset
 
 

@@ -20,11 +20,13 @@ from typing import Literal
 from newsbot.db.articles import AddOutcome, ArticleStore, NewArticle
 from newsbot.errors import IngestError, NewsbotError, NoArticleText
 from newsbot.ingest.fetch import SafeFetcher
-from newsbot.ingest.html import extract_html
+from newsbot.ingest.html import extract_html, refuse_junk
 from newsbot.ingest.passages import split_into_passages
 from newsbot.ingest.plaintext import parse_text_article
 from newsbot.ingest.records import article_from_json
-from newsbot.ingest.text import ExtractedArticle, content_fingerprint, normalize_text
+from newsbot.ingest.sniff import check_bytes, decode_text, html_input
+from newsbot.ingest.text import ExtractedArticle, content_fingerprint, http_url, normalize_text
+from newsbot.ingest.worker import ExtractionWorker
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
@@ -70,38 +72,46 @@ def prepare(article: ExtractedArticle, passages: Sequence[str] | None = None) ->
     )
 
 
+def source_url(url: str | None) -> str | None:
+    """A given source link, checked like every other: http(s) with a host, or IngestError."""
+    if url is None or not url.strip():
+        return None
+    checked = http_url(url)
+    if checked is None:
+        shown = url if len(url) <= 200 else url[:200] + "…"
+        raise IngestError(f"the source link must be an http(s) URL, got {shown!r}")
+    return checked
+
+
 def read_file(path: Path, url: str | None = None) -> ExtractedArticle:
     """Extract an article from an .html/.htm/.txt/.md file."""
-    suffix = path.suffix.lower()
-    if suffix not in FILE_SUFFIXES:
+    if path.suffix.lower() not in FILE_SUFFIXES:
         raise IngestError(f"{path.name}: only .html, .htm, .txt and .md files can be added")
-    data = path.read_bytes()
-    if suffix in HTML_SUFFIXES:
-        article = extract_html(data, url=url)
-    else:
-        article = parse_text_article(_decode(data), source_name=path.name)
-    if url:
-        article = replace(article, url=url)
-    return article
+    return extract_upload(path.name, path.read_bytes(), url)
 
 
 def extract_upload(filename: str, data: bytes, url: str | None = None) -> ExtractedArticle:
-    """Extract an article from an uploaded file's bytes (the bot's `/add` with a document)."""
+    """Extract an article from a file's bytes (a file, or the bot's `/add` with a document).
+
+    The bytes decide, not the name: binary data is refused; `url` (checked) is the source link.
+    """
     suffix = Path(filename).suffix.lower()
     if suffix not in FILE_SUFFIXES:
         raise IngestError(f"{filename}: only .html, .htm, .txt and .md files can be added")
+    url = source_url(url)
     if suffix in HTML_SUFFIXES:
-        return extract_html(data, url=url)
-    return parse_text_article(_decode(data), source_name=filename)
+        article = extract_html(html_input(data, filename), url=url)
+    else:
+        article = parse_text_article(decode_text(data, filename), source_name=filename)
+        refuse_junk(article.text, filename)
+    return replace(article, url=url) if url else article
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
+def extract_page(content: bytes, url: str) -> ExtractedArticle:
+    """Extract a fetched HTML page (run in the extraction worker)."""
+    check_bytes(content, url)
+    article = extract_html(content, url=url)
+    return article if article.url else replace(article, url=url)
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -114,6 +124,22 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
                     yield child
         else:
             yield path
+
+
+def scan_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(files to add, files skipped): folders walked recursively; what a folder holds besides
+    article files (other types, hidden files) is skipped, and said so. Named files are kept."""
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        wanted = set(expand_paths([path]))
+        for child in sorted(path.rglob("*")):
+            if child.is_file():
+                (files if child in wanted else skipped).append(child)
+    return files, skipped
 
 
 def iter_jsonl(lines: Iterable[str], source: str) -> Iterator[tuple[str, object]]:
@@ -131,9 +157,17 @@ def iter_jsonl(lines: Iterable[str], source: str) -> Iterator[tuple[str, object]
 class Ingestor:
     """Adds articles from any source to the store."""
 
-    def __init__(self, store: ArticleStore, fetcher: SafeFetcher) -> None:
+    def __init__(
+        self, store: ArticleStore, fetcher: SafeFetcher, worker: ExtractionWorker | None = None
+    ) -> None:
         self.store = store
         self.fetcher = fetcher
+        # Pages and uploads are extracted in a worker process with a deadline.
+        self.worker = worker if worker is not None else ExtractionWorker()
+
+    def close(self) -> None:
+        """Stop the extraction worker."""
+        self.worker.close()
 
     async def add_extracted(
         self, source: str, article: ExtractedArticle, passages: Sequence[str] | None = None
@@ -177,11 +211,12 @@ class Ingestor:
         """Fetch a page safely and extract its article; raises a NewsbotError."""
         page = await self.fetcher.fetch(url)
         if page.content_type in {"text/plain", "text/markdown"}:
+            check_bytes(page.content, url)
             text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
-            article = await asyncio.to_thread(parse_text_article, text_body)
-            return replace(article, url=page.url)
-        article = await asyncio.to_thread(extract_html, page.content, url=page.url)
-        return article if article.url else replace(article, url=page.url)
+            article = replace(await asyncio.to_thread(parse_text_article, text_body), url=page.url)
+            refuse_junk(article.text, url)
+            return article
+        return await self.worker.run(extract_page, page.content, page.url, where=url)
 
     async def add_url(self, url: str) -> IngestResult:
         """Fetch a page safely, extract and store it."""
@@ -191,9 +226,23 @@ class Ingestor:
             return IngestResult.failed(url, str(exc))
         return await self.add_extracted(url, article)
 
+    async def add_upload(self, filename: str, data: bytes, url: str | None) -> IngestResult:
+        """Extract (in the worker, with its deadline) and store an uploaded file."""
+        try:
+            article = await self.worker.run(extract_upload, filename, data, url, where=filename)
+        except NewsbotError as exc:
+            return IngestResult.failed(filename, str(exc))
+        return await self.add_extracted(filename, article)
+
     async def add_file(self, path: Path, url: str | None = None) -> IngestResult:
         """Extract and store one file."""
-        return (await self._add_files([path], url, None))[0]
+        try:
+            article = await self.worker.run(read_file, path, url, where=path.name)
+        except NewsbotError as exc:
+            return IngestResult.failed(str(path), str(exc))
+        except OSError as exc:
+            return IngestResult.failed(str(path), exc.strerror or str(exc))
+        return await self.add_extracted(str(path), article)
 
     async def add_files(
         self, paths: Sequence[Path], url: str | None = None, *, window: int = 8
@@ -213,7 +262,7 @@ class Ingestor:
                     yield result
 
     async def _add_files(
-        self, paths: Sequence[Path], url: str | None, pool: Executor | None
+        self, paths: Sequence[Path], url: str | None, pool: Executor
     ) -> list[IngestResult]:
         loop = asyncio.get_running_loop()
         jobs = [loop.run_in_executor(pool, read_file, path, url) for path in paths]
@@ -233,6 +282,8 @@ class Ingestor:
         """Store pasted text (first line = title; a URL in it becomes the source link)."""
         try:
             article = await asyncio.to_thread(parse_text_article, body)
+            url = source_url(url)
+            refuse_junk(article.text, "the pasted text")
         except NewsbotError as exc:
             return IngestResult.failed("pasted text", str(exc))
         if url:

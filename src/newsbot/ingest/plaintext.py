@@ -302,20 +302,26 @@ def _code_lines(lines: list[str]) -> list[bool]:
     return flags
 
 
-def _source_url(lines: list[str], code: list[bool]) -> tuple[str | None, int | None]:
-    """The article's link: a 'Source: URL' line first, else the first http(s) URL in the text.
+_URL_SCAN = 4  # a bare URL is the source link in the first few lines or the last one
 
-    Returns the URL and the index of its line when that line holds nothing else (to be dropped).
+
+def _source_url(lines: list[str], code: list[bool]) -> tuple[str | None, int | None]:
+    """The article's link: a 'Source: URL' line first, else the first bare http(s) URL near the
+    top (the title and the next few lines) or in the last line.
+
+    Links in the body ("[an analysis](https://...)") point elsewhere and never count. Returns the
+    URL and the index of its line when that line holds nothing else (to be dropped).
     """
+    filled = [i for i, line in enumerate(lines) if line.strip() and not code[i]]
+    near = set(filled[: _URL_SCAN + 1]) | set(filled[-1:])
     first: str | None = None
-    for i, line in enumerate(lines):
-        if code[i]:
-            continue
+    for i in filled:
+        line = lines[i]
         m = _SOURCE_LINE.fullmatch(line)
         if m and (url := http_url(m.group(1).rstrip(".,;:!?)>"))):
             return url, i
-        if first is None:
-            for m_url in _URL.finditer(_IMAGE.sub("", line)):
+        if first is None and i in near and not _REF_DEFINITION.fullmatch(line):
+            for m_url in _URL.finditer(_LINK.sub(r"\1", _IMAGE.sub("", line))):
                 if url := http_url(m_url.group().rstrip(".,;:!?)>")):
                     first = url
                     break

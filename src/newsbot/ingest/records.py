@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from newsbot.errors import IngestError
-from newsbot.ingest.text import ExtractedArticle
+from newsbot.ingest.text import ExtractedArticle, http_url
 
 if TYPE_CHECKING:
     from newsbot.db.articles import ArticleInfo, StoredArticle
@@ -32,7 +32,7 @@ def article_from_json(record: object) -> tuple[ExtractedArticle, list[str] | Non
             raise IngestError(f'"{key}" must be a string or null, got {record[key]!r}')
     published = _published(record.get("published"))
     url = record.get("url") or None
-    if url is not None and not str(url).startswith(("http://", "https://")):
+    if url is not None and http_url(url) is None:
         raise IngestError(f'"url" must be an http(s) URL, got {url!r}')
     passages = record.get("passages")
     given = (

@@ -202,7 +202,11 @@ class Retriever:
             info = snapshot.SnapshotInfo(
                 state[0], state[1], int(row[0]), snapshot.passage_digest(str(row[1]))
             )
-            await asyncio.to_thread(snapshot.save, self.snapshot_path, self.index, info)
+            try:
+                await asyncio.to_thread(snapshot.save, self.snapshot_path, self.index, info)
+            except OSError as exc:  # a full disk, a read-only folder: it's only a cache
+                log.warning("could not save the search index to %s: %s", self.snapshot_path, exc)
+                return False
         self._saved = state
         return True
 

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram import Bot
@@ -161,7 +161,8 @@ async def start_digests(
     )
     scheduler = DigestScheduler(application.job_queue, sender)
     sender.on_blocked = scheduler.cancel
-    for sub in await service.subscriptions.in_doubt():
+    # Only today's doubts (a day back, in any zone): older ones were logged at earlier starts.
+    for sub in await service.subscriptions.in_doubt(since=utcnow() - timedelta(days=1)):
         log.warning(
             "the digest of %s for chat %s may or may not have gone out (a stop during the "
             "send); it is not sent again",
