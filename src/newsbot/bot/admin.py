@@ -108,9 +108,18 @@ async def add(update: Update, context: Context) -> None:
 _URLISH = re.compile(r"[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?")
 
 
+# Schemes that are links but not web pages: meant as a source link, so refused as one (never
+# stored as a title that a reader might mistake for a link).
+_OTHER_SCHEME = re.compile(r"(?i)(javascript|data|vbscript|file|ftp|mailto|tel|about|blob):\S+")
+
+
 def _looks_like_url(word: str) -> bool:
     """A word meant as a URL: with a scheme, or a bare host like example.org/page."""
-    return "://" in word or _URLISH.fullmatch(word) is not None
+    return (
+        "://" in word
+        or _URLISH.fullmatch(word) is not None
+        or _OTHER_SCHEME.fullmatch(word) is not None
+    )
 
 
 async def add_document(update: Update, context: Context) -> None:
