@@ -19,13 +19,13 @@ install: $(STAMP)
 # Prepare the database (migrations, the sample article on first use), then start the bot when
 # NEWSBOT_BOT_TOKEN is set, or the local playground when it is not.
 run: install
-	@$(BIN)/newsbot db upgrade >&2
-	@$(BIN)/newsbot db sample >&2
+	@$(BIN)/newsbot db upgrade >/dev/null
+	@$(BIN)/newsbot db sample >/dev/null
 	@$(BIN)/newsbot start
 
 test: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 
@@ -37,11 +37,15 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-# Every benchmark, one after the other; figures go to docs/benchmarks.md by hand.
+# Every benchmark, one after the other (each reads ../shared/eval); figures go to
+# docs/benchmarks.md by hand. The tune_*.py scripts fit parameters and are run by hand.
 bench: install
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/retrieval.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/bot_load.py
+	$(BIN)/python benchmarks/digest_fanout.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

@@ -143,12 +143,17 @@ class ScriptedUsers(EmulatorState):
         chat_id: int | None = None,
         chat_type: ChatType = "private",
         mime_type: str | None = None,
+        declare_size: bool = True,
     ) -> JSON:
-        """A user uploads a file; the Message carries a Document the bot can getFile."""
+        """A user uploads a file; the Message carries a Document the bot can getFile.
+
+        `declare_size=False`: the Document has no file_size (Telegram may leave it out)."""
         user = self._user(user_id)
         msg = self._new_user_message(user, self._chat_for(user, chat_id, chat_type), None)
         mime = mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         msg["document"] = self.store_file(content, filename, mime).document()
+        if not declare_size:
+            del msg["document"]["file_size"]
         if caption:
             msg["caption"] = caption
             entities = [e for e in user_entities(caption) if e["type"] != "bot_command"]
@@ -166,11 +171,13 @@ class ScriptedUsers(EmulatorState):
         *,
         user_id: int,
         chat_id: int | None = None,
+        forged: bool = False,
     ) -> JSON:
         """A user presses the inline button carrying ``callback_data``; the CallbackQuery.
 
         ``message`` is a Message object, a record from ``sent``, or a message id (in
-        ``chat_id``, by default the user's private chat). The button must currently exist.
+        ``chat_id``, by default the user's private chat). The button must currently exist,
+        unless ``forged`` (a modified client, or a double tap on a keyboard already replaced).
         """
         user = self._user(user_id)
         if isinstance(message, SentRecord):
@@ -182,7 +189,8 @@ class ScriptedUsers(EmulatorState):
         current = self.message(chat_id, message_id)
         if current is None:
             raise ValueError(f"no message {message_id} in chat {chat_id}")
-        if not any(b.get("callback_data") == callback_data for b in inline_buttons(current)):
+        buttons = inline_buttons(current)
+        if not forged and not any(b.get("callback_data") == callback_data for b in buttons):
             raise ValueError(f"message {message_id} has no button with data {callback_data!r}")
         query_id = str(4_000_000_000_000 + next(self._ids))
         query: JSON = {
@@ -195,6 +203,28 @@ class ScriptedUsers(EmulatorState):
         self._callback_queries[query_id] = False
         self._queue_update("callback_query", query)
         return query
+
+    def user_inline_query(
+        self, query: str, *, user_id: int, chat_type: str = "private", offset: str = ""
+    ) -> JSON:
+        """A user types ``@bot query`` in a chat of ``chat_type``; the InlineQuery."""
+        if len(query) > 256:
+            raise ValueError("Telegram clients send inline queries of at most 256 characters")
+        query_id = str(5_000_000_000_000 + next(self._ids))
+        inline: JSON = {
+            "id": query_id,
+            "from": self._user(user_id),
+            "query": query,
+            "offset": offset,
+            "chat_type": chat_type,
+        }
+        self._inline_queries[query_id] = False
+        self._queue_update("inline_query", inline)
+        return inline
+
+    def queue_raw_update(self, kind: str, payload: JSON) -> None:
+        """An update of `kind` carrying `payload` exactly as given (a newer or broken Bot API)."""
+        self._queue_update(kind, payload)
 
     @property
     def unanswered_callback_queries(self) -> list[str]:

@@ -12,9 +12,13 @@ from pathlib import Path
 from types import TracebackType
 
 from newsbot import db, metrics
+from newsbot.conversation.chat import Conversation
 from newsbot.db.articles import ArticleStore, Stats
+from newsbot.db.chat_state import ChatStateStore
 from newsbot.db.models import utcnow
+from newsbot.digest.content import DigestService
 from newsbot.digest.subscriptions import SubscriptionStore
+from newsbot.feeds import FeedService, FeedStore
 from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.pipeline import Ingestor, IngestResult
 from newsbot.search.retriever import Retriever, SearchResult
@@ -23,16 +27,24 @@ from newsbot.settings import Settings
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 
 
-def no_good_match(known: int) -> str:
-    """The plain answer when nothing matches well enough."""
+def no_good_match(
+    known: int, latest: str = "/latest", add: str = "an admin can add some with /add"
+) -> str:
+    """The plain answer when nothing matches well enough; `latest` and `add` name the commands
+    that list the articles and add some, where the question came from (the bot, the CLI)."""
+    if known == 0:
+        return f"I don't know any articles yet, so I can't answer that: {add}."
     return (
         f"I couldn't find that in the {known} article{'s' if known != 1 else ''} I know. "
-        "Try other words, or see the latest articles."
+        f"Try other words, or see {latest}."
     )
 
 
 class Newsbot:
-    """One database, its articles, and the retriever that answers from them."""
+    """One database, its articles and subscriptions, and the retriever that answers from them.
+
+    Every service is built here, once; the bot and the CLI use these and build none of their own.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -41,29 +53,48 @@ class Newsbot:
         self.write_engine = db.make_engine(settings.database_url, writer=True)
         self.write_sessions = db.make_sessionmaker(self.write_engine)
         self.store = ArticleStore(self.sessions, self.write_sessions)
+        self.subscriptions = SubscriptionStore(self.sessions, self.write_sessions)
+        self.digests = DigestService(self.subscriptions, self.store)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
+        self.feeds = FeedService(
+            FeedStore(self.sessions, self.write_sessions),
+            self.ingestor,
+            interval=settings.feed_interval * 60,
+        )
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
         self.retriever = Retriever(
             self.engine, self.reader, snapshot_path=db.index_snapshot_path(settings.database_url)
         )
         self.store.on_change(self.retriever.invalidate)
+        self.chat_state = ChatStateStore(self.sessions, self.write_sessions)
+        self.conversation = Conversation(
+            self.retriever,
+            self.store,
+            self.chat_state,
+            self._count_telegram_question,
+            per_page=settings.max_results,
+        )
         # Questions are counted in memory and written in batches: a write per question would
         # queue every answer behind SQLite's single writer.
         self._asked: list[tuple[datetime, bool, str]] = []
         self._asked_flushed = time.monotonic()
 
     @classmethod
-    async def open(cls, settings: Settings) -> Newsbot:
-        """Migrate the database if needed and build the service."""
-        await db.upgrade_async(settings.database_url)
+    async def open(cls, settings: Settings, *, create: bool = True) -> Newsbot:
+        """Migrate the database if needed and build the service.
+
+        `create=False` (read-only commands): a database that doesn't exist is refused."""
+        await db.upgrade_async(settings.database_url, create=create)
         return cls(settings)
 
     async def close(self) -> None:
         """Release the HTTP client and the database connections."""
         await self.flush_questions()
+        await self.chat_state.close()
         await self.retriever.save_snapshot()
         await self.fetcher.aclose()
+        self.ingestor.close()
         await self.engine.dispose()
         await self.write_engine.dispose()
         self.reader.dispose()
@@ -82,18 +113,28 @@ class Newsbot:
     async def ask(
         self, question: str, *, limit: int | None = None, offset: int = 0, source: str = "cli"
     ) -> SearchResult:
-        """Answer a question; counted for `/stats` when it is a new question (offset 0)."""
+        """Answer a question; counted for `/stats` when it is a new question (offset 0).
+
+        Messages that are not questions ("ok", "2") get no passages and are not counted.
+        """
         started = time.perf_counter()
         result = await self.retriever.search(
             question, limit=limit or self.settings.max_results, offset=offset
         )
-        if offset == 0:
+        if offset == 0 and not result.not_a_question:
             metrics.ANSWER_SECONDS.observe(time.perf_counter() - started)
             metrics.QUESTIONS.labels(answered=str(result.answered).lower()).inc()
-            self._asked.append((utcnow(), result.answered, source))
-            if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
-                await self.flush_questions()
+            await self.count_question(result.answered, source)
         return result
+
+    async def count_question(self, answered: bool, source: str) -> None:
+        """Count a question for `/stats` (written in batches)."""
+        self._asked.append((utcnow(), answered, source))
+        if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
+            await self.flush_questions()
+
+    async def _count_telegram_question(self, answered: bool) -> None:
+        await self.count_question(answered, "telegram")
 
     async def flush_questions(self) -> None:
         """Write the questions counted since the last flush."""
@@ -105,7 +146,13 @@ class Newsbot:
         """Counts for `/stats` and `newsbot stats`."""
         await self.flush_questions()
         stats = await self.store.stats()
-        return replace(stats, subscribers=await SubscriptionStore(self.sessions).count_active())
+        helpful, unhelpful = await self.chat_state.votes()
+        return replace(
+            stats,
+            subscribers=await self.subscriptions.count_active(),
+            helpful=helpful,
+            unhelpful=unhelpful,
+        )
 
     async def add_sample_if_empty(self) -> list[IngestResult]:
         """Give a new database the sample article(s), so there is something to ask about."""

@@ -12,7 +12,7 @@ import pytest
 
 from botapi_emulator import BotAPIEmulator
 from newsbot.cli.digest import add_digest_command, cmd_digest
-from newsbot.digest.subscriptions import BLOCKED, FAILED, SENT, SubscriptionStore
+from newsbot.digest.subscriptions import BLOCKED, FAILED, SENT
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -54,7 +54,7 @@ async def settings(emu: BotAPIEmulator, tmp_path: Path, database_url: str) -> Se
     zone = midday_zone(now)
     async with await Newsbot.open(settings) as service:
         await add_article(service, 1, now - timedelta(hours=3))
-        store = SubscriptionStore(service.sessions)
+        store = service.subscriptions
         long_ago = now - timedelta(days=3)
         for chat, when in [
             (DUE, now - timedelta(hours=1)),
@@ -69,7 +69,7 @@ async def settings(emu: BotAPIEmulator, tmp_path: Path, database_url: str) -> Se
 
 async def states(settings: Settings) -> dict[int, tuple[bool, str | None]]:
     async with await Newsbot.open(settings) as service:
-        store = SubscriptionStore(service.sessions)
+        store = service.subscriptions
         found = [await store.get(chat) for chat in (DUE, LATER, BLOCKED_CHAT, BROKEN)]
         return {s.chat_id: (s.active, s.claim_state) for s in found if s is not None}
 

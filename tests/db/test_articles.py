@@ -79,7 +79,9 @@ def fts_count(settings: Settings) -> int | None:
     """Rows in SQLite's FTS5 index (PostgreSQL has none: None)."""
     if db.is_postgres(settings.database_url):
         return None
-    return int(rows(settings, "SELECT count(*) FROM passages_fts_docsize")[0][0])
+    [(count,)] = rows(settings, "SELECT count(*) FROM passages_fts_docsize")
+    assert isinstance(count, int)
+    return count
 
 
 def assert_fts_holds(settings: Settings, passages: int) -> None:

@@ -65,10 +65,11 @@ def test_new_database_is_upgraded_to_head(tmp_path: Path, url: str) -> None:
     assert schema_names(tmp_path / "schema.db", "trigger") == TRIGGERS
 
 
-def test_missing_folder_is_created(tmp_path: Path) -> None:
+def test_a_mistyped_folder_is_refused_not_created(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/a/b/c/newsbot.db"
-    assert db.upgrade(url) is True
-    assert (tmp_path / "a" / "b" / "c" / "newsbot.db").is_file()
+    with pytest.raises(ConfigError, match=r"The folder .*/a/b/c does not exist"):
+        db.upgrade(url)
+    assert not (tmp_path / "a").exists()
 
 
 async def test_opening_the_service_migrates_a_new_database(settings: Settings) -> None:

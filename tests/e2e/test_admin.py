@@ -68,7 +68,18 @@ async def test_add_failures_are_explained_and_store_nothing(bot: RunningBot, sit
     assert lines[3] == "Not added: Only http and https URLs can be added: ftp://x.org/a"
     _, refused = await bot.say("/add http://169.254.169.254/latest/meta-data", user=ADMIN, count=2)
     assert refused.text is not None and "metadata" in refused.text
+    # Words that aren't URLs, with nothing pasted below: not two failed fetches, the usage.
+    words = await bot.one("/add My title", user=ADMIN)
+    assert words.text is not None and words.text.startswith("“My title” is not a URL.\nUsage:")
     assert await bot.service.store.count() == 1
+    # ...and with the text below them, they are its title.
+    _, added = await bot.say(
+        "/add Olkhon ferry timetable\nThe Olkhon ferry sails at dawn all summer.",
+        user=ADMIN,
+        count=2,
+    )
+    assert added.text is not None and added.text.startswith("Added #")
+    assert "Olkhon ferry timetable" in added.text
 
 
 async def test_slow_page_shows_typing_and_progress_first(bot: RunningBot, site: str) -> None:
@@ -182,7 +193,7 @@ async def test_remove_articles_and_stats(bot: RunningBot) -> None:
     stats = await bot.one("/stats", user=ADMIN)
     assert stats.text == (
         f"Articles: 11\nPassages: {sample_passages + 10}\nActive subscribers: 0\n"
-        "Questions asked: 2 (50% answered)"
+        "Questions asked: 2 (50% answered)\nFeedback: 0 👍, 0 👎"
     )
     usage = await bot.one("/add", user=ADMIN)
     assert usage.text is not None and usage.text.startswith("Usage: /add <url> [<url> …]")
@@ -193,3 +204,56 @@ async def _fetch(url: str) -> str:
 
     async with httpx.AsyncClient() as client:
         return (await client.get(url)).text
+
+
+async def test_uploads_are_measured_sniffed_and_honour_the_caption_url(bot: RunningBot) -> None:
+    big = b"Big story\n\n" + b"Words of the story go on. " * 250_000  # 6.5 MB, size not declared
+    bot.emu.user_sends_document("big.txt", big, user_id=ADMIN, caption="/add", declare_size=False)
+    _, refused = await bot.emu.wait_for_messages(ADMIN, 2)
+    assert refused.text == "Not added: big.txt is over the 5 MB limit"
+
+    zipped = b"PK\x03\x04" + bytes(200)
+    bot.emu.user_sends_document("story.txt", zipped, user_id=ADMIN, caption="/add")
+    _, binary = await bot.emu.wait_for_messages(ADMIN, 2)
+    assert binary.text is not None and binary.text.startswith("Not added: story.txt is a zip")
+
+    notes = "Ladoga seals counted\n\nA survey counted 5,000 ringed seals on Lake Ladoga."
+    caption = "/add https://courier.example/seals"
+    bot.emu.user_sends_document("seals.md", notes.encode(), user_id=ADMIN, caption=caption)
+    _, added = await bot.emu.wait_for_messages(ADMIN, 2)
+    assert added.text is not None and added.text.startswith("Added #2: Ladoga seals counted")
+    assert (await bot.service.store.get(2)).url == "https://courier.example/seals"
+
+    bad = "/add javascript:alert(1)"
+    bot.emu.user_sends_document("seals2.txt", b"Seals\n\nMore seals.", user_id=ADMIN, caption=bad)
+    _, scheme = await bot.emu.wait_for_messages(ADMIN, 2)
+    assert scheme.text is not None and "must be an http(s) URL" in scheme.text
+    assert await bot.service.store.count() == 2
+
+
+async def test_add_pasted_text_refuses_a_javascript_source(bot: RunningBot) -> None:
+    _, result = await bot.say(
+        "/add javascript:alert(1)\nTitle\nSome text here.", user=ADMIN, count=2
+    )
+    assert result.text is not None and "must be an http(s) URL" in result.text
+    assert await bot.service.store.count() == 1
+
+
+async def test_huge_ids_long_urls_and_long_dns_labels(bot: RunningBot) -> None:
+    huge = "99999999999999999999999"
+    assert (await bot.one(f"/remove {huge}", user=ADMIN)).text == (
+        f"There is no article with id {huge}."
+    )
+    assert (
+        await bot.one("/remove ²", user=ADMIN)
+    ).text == "Usage: /remove <id> (the ids are in /articles)"
+    listed = await bot.one(f"/articles {huge}", user=ADMIN)
+    assert listed.text == "No more articles."
+    long_url = "https://news.example/" + "a" * 4_000
+    assert (await bot.one(f"/add {long_url}", user=ADMIN)).text == (
+        "Not added: that URL is 4,021 characters long; at most 2,000."
+    )
+    label = "a" * 64
+    _, refused = await bot.say(f"/add http://{label}.example.com/", user=ADMIN, count=2)
+    assert refused.text is not None and "not a valid host name" in refused.text
+    assert await bot.service.store.count() == 1

@@ -19,10 +19,13 @@ Hosts other than 127.0.0.1 and IP literals only ever go through injected resolve
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 import sys
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,7 +35,7 @@ import httpx
 import pytest
 
 from newsbot.errors import BadStatus, FetchError, NotHTML, RefusedURL, TooLarge
-from newsbot.ingest.fetch import FetchedPage, Resolver, SafeFetcher
+from newsbot.ingest.fetch import FEED_TYPES, FetchedPage, Resolver, SafeFetcher
 
 ARTICLE = (
     b"<!DOCTYPE html><html><head><title>Moon landing</title></head>"
@@ -91,6 +94,14 @@ class Handler(BaseHTTPRequestHandler):
             self.redirect(query["to"])
         elif path == "/redirect-no-location":
             self.reply(302, None, b"")
+        elif path in RAW_ROUTES:
+            headers, body = RAW_ROUTES[path]
+            self.send_response(200)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif path in ROUTES:
             status, content_type, body = ROUTES[path]
             self.reply(status, content_type, body)
@@ -146,6 +157,33 @@ class Handler(BaseHTTPRequestHandler):
             self.server.sent[path] = sent
             self.server.finished[path].set()
 
+
+def _gzip_bomb(size: int, layers: int = 1) -> bytes:
+    body = b"<html><body><p>" + b"\0" * size
+    for _ in range(layers):
+        body = gzip.compress(body, compresslevel=9)
+    return body
+
+
+# path -> (headers, body) sent as is: compressed bodies, odd charsets
+RAW_ROUTES: dict[str, tuple[dict[str, str], bytes]] = {
+    "/bomb": ({"Content-Type": "text/html", "Content-Encoding": "gzip"}, _gzip_bomb(200_000_000)),
+    "/bomb2": (
+        {"Content-Type": "text/html", "Content-Encoding": "gzip, gzip"},
+        _gzip_bomb(100_000_000, layers=2),
+    ),
+    "/gzip": ({"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(ARTICLE)),
+    "/deflate": (
+        {"Content-Type": "text/html", "Content-Encoding": "deflate"},
+        zlib.compress(ARTICLE),
+    ),
+    "/raw-deflate": (
+        {"Content-Type": "text/html", "Content-Encoding": "deflate"},
+        zlib.compress(ARTICLE, wbits=-15),
+    ),
+    "/brotli": ({"Content-Type": "text/html", "Content-Encoding": "br"}, b"\x0b\x00\x80"),
+    "/bad-charset": ({"Content-Type": "text/plain; charset=x-no-such-charset"}, b"Plain text."),
+}
 
 ROUTES: dict[str, tuple[int, str | None, bytes]] = {
     "/article": (200, "text/html; charset=utf-8", ARTICLE),
@@ -633,3 +671,135 @@ async def test_repeated_content_type_header_uses_the_last() -> None:
     async with SafeFetcher(resolver=resolver, transport=public_site(routes, [])) as safe:
         page = await safe.fetch("http://news.example/")
     assert page.content_type == "text/html"
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+
+
+async def test_conditional_get_returns_304_without_a_body() -> None:
+    seen: list[str] = []
+    etag = '"v1"'
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("if-none-match", ""))
+        if request.headers.get("if-none-match") == etag or "x-force-304" in request.headers:
+            return httpx.Response(304, headers={"ETag": etag, "Cache-Control": "max-age=60"})
+        return httpx.Response(
+            200, headers={"Content-Type": "application/rss+xml", "ETag": etag}, content=FEED
+        )
+
+    resolver = resolver_from({"news.example": [PUBLIC_IP]})
+    transport = httpx.MockTransport(answer)
+    async with SafeFetcher(resolver=resolver, transport=transport) as safe:
+        first = await safe.fetch("http://news.example/feed", also_accept=FEED_TYPES)
+        assert (first.status, first.not_modified, first.headers["etag"]) == (200, False, etag)
+        again = await safe.fetch(
+            "http://news.example/feed", headers={"If-None-Match": etag}, also_accept=FEED_TYPES
+        )
+        assert (again.status, again.not_modified, again.content) == (304, True, b"")
+        assert again.headers["cache-control"] == "max-age=60"
+        # A 304 nobody asked for is not a page.
+        with pytest.raises(FetchError, match="304"):
+            await safe.fetch("http://news.example/feed", headers={"X-Force-304": "1"})
+    assert seen == ["", etag, ""]
+
+
+async def test_feed_types_only_when_asked_for() -> None:
+    routes = {
+        "/rss": httpx.Response(200, headers={"Content-Type": "application/rss+xml"}, content=FEED),
+        "/untyped": httpx.Response(200, content=FEED),
+    }
+    resolver = resolver_from({"news.example": [PUBLIC_IP]})
+    async with SafeFetcher(resolver=resolver, transport=public_site(routes, [])) as safe:
+        with pytest.raises(NotHTML, match=r"is a feed \(application/rss\+xml\), not a web page"):
+            await safe.fetch("http://news.example/rss")
+        with pytest.raises(NotHTML, match="does not look like a web page"):
+            await safe.fetch("http://news.example/untyped")
+        page = await safe.fetch("http://news.example/rss", also_accept=FEED_TYPES)
+        assert (page.content_type, page.content) == ("application/rss+xml", FEED)
+        sniffed = await safe.fetch("http://news.example/untyped", also_accept=FEED_TYPES)
+        assert sniffed.content_type == "application/xml"
+
+
+async def test_extra_headers_go_with_every_hop_and_the_checks_still_apply() -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, request.headers.get("if-modified-since")))
+        if request.url.path == "/old":
+            return httpx.Response(301, headers={"Location": "http://10.0.0.5/feed"})
+        return httpx.Response(200, headers={"Content-Type": "text/xml"}, content=FEED)
+
+    resolver = resolver_from({"news.example": [PUBLIC_IP]})
+    async with SafeFetcher(resolver=resolver, transport=httpx.MockTransport(answer)) as safe:
+        headers = {"If-Modified-Since": "Mon, 01 Apr 2024 00:00:00 GMT"}
+        with pytest.raises(RefusedURL, match="private address"):
+            await safe.fetch("http://news.example/old", headers=headers, also_accept=FEED_TYPES)
+    assert seen == [("/old", "Mon, 01 Apr 2024 00:00:00 GMT")]
+
+
+# ------------------------------------------------------------------ hostile bodies and URLs
+
+
+async def test_gzip_bomb_stops_at_the_limit_without_inflating(server: LocalServer) -> None:
+    # 200 kB on the wire, 200 MB decoded: one network chunk used to inflate to ~64 MB at once.
+    async with SafeFetcher(allow_private=True, timeout=10, max_bytes=1_000_000) as safe:
+        tracemalloc.start()
+        try:
+            with pytest.raises(TooLarge, match="larger than the 1 MB limit"):
+                await safe.fetch(f"{server.base}/bomb")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB while refusing a gzip bomb"
+
+
+async def test_more_than_one_compression_layer_refused(
+    server: LocalServer, fetcher: SafeFetcher
+) -> None:
+    with pytest.raises(NotHTML, match="compressed 2 times over"):
+        await fetcher.fetch(f"{server.base}/bomb2")
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/deflate", "/raw-deflate"])
+async def test_one_compression_layer_is_read(
+    server: LocalServer, fetcher: SafeFetcher, path: str
+) -> None:
+    page = await fetcher.fetch(f"{server.base}{path}")
+    assert page.content == ARTICLE
+
+
+async def test_unknown_compression_refused(server: LocalServer, fetcher: SafeFetcher) -> None:
+    with pytest.raises(NotHTML, match="compressed with br"):
+        await fetcher.fetch(f"{server.base}/brotli")
+
+
+async def test_asks_only_for_encodings_it_reads(server: LocalServer, fetcher: SafeFetcher) -> None:
+    page = await fetcher.fetch(f"{server.base}/headers")
+    assert b"accept-encoding: gzip, deflate\n" in page.content + b"\n"
+
+
+async def test_unknown_charset_is_ignored(server: LocalServer, fetcher: SafeFetcher) -> None:
+    page = await fetcher.fetch(f"{server.base}/bad-charset")
+    assert (page.encoding, page.content) == (None, b"Plain text.")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["javascript:alert(1)", "data:text/html,<p>hi</p>", "http:127.0.0.1", "http://[::1", "//\x00"],
+)
+async def test_odd_redirect_targets_are_refused_cleanly(
+    server: LocalServer, fetcher: SafeFetcher, target: str
+) -> None:
+    with pytest.raises(FetchError):
+        await fetcher.fetch(f"{server.base}/redirect-to?to={target}")
+
+
+async def test_dns_label_over_63_characters_refused() -> None:
+    # The real resolver: IDNA refuses the name before anything is sent.
+    async with SafeFetcher() as safe:
+        with pytest.raises(RefusedURL, match="not a valid host name"):
+            await safe.fetch(f"http://{'a' * 64}.example.com/")

@@ -1,32 +1,38 @@
-"""Tests for newsbot.ingest.pipeline: preparing articles, JSON records, files and folders, JSONL,
-and the Ingestor on real pages, a real HTTP server on 127.0.0.1, pasted text and bulk records."""
+"""Tests for newsbot.ingest.pipeline: preparing articles, files and folders, JSONL, and the
+Ingestor on real pages, a real HTTP server on 127.0.0.1, pasted text and bulk records."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import io
 import json
+import random
 import threading
+import time
+import zipfile
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newsbot.errors import IngestError, NoArticleText
+from newsbot.errors import IngestError, NoArticleText, NotHTML
 from newsbot.ingest.fetch import SafeFetcher
+from newsbot.ingest.html import MAX_ELEMENTS
 from newsbot.ingest.passages import split_into_passages
 from newsbot.ingest.pipeline import (
     Ingestor,
     IngestResult,
-    article_from_json,
     expand_paths,
+    extract_upload,
     iter_jsonl,
     prepare,
     read_file,
 )
 from newsbot.ingest.text import ExtractedArticle, content_fingerprint
+from newsbot.ingest.worker import ExtractionWorker
 from newsbot.service import Newsbot
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "pages"
@@ -84,86 +90,6 @@ def test_prepare_refuses_empty_text_naming_the_source() -> None:
         prepare(extracted(" \n\u200b\n ", url="https://news.example/e"))
     with pytest.raises(NoArticleText, match="'Just a title'"):
         prepare(extracted("", title="Just a title"))
-
-
-# -- JSON records -------------------------------------------------------------------------------
-
-
-def test_article_from_json_reads_every_field() -> None:
-    record = {
-        "id": 7,
-        "url": "https://news.example/baikal",
-        "title": " Ice road opens ",
-        "text": "The ice road opened.",
-        "published": "2024-01-15T09:30:00Z",
-        "site": "The Northern Courier",
-        "author": "Anna Petrova",
-        "language": "en",
-        "passages": ["The ice road opened.", "", 5],
-    }
-    article, passages = article_from_json(record)
-    assert article == ExtractedArticle(
-        title="Ice road opens",
-        text="The ice road opened.",
-        url="https://news.example/baikal",
-        site="The Northern Courier",
-        author="Anna Petrova",
-        published=datetime(2024, 1, 15, 9, 30, tzinfo=UTC),
-        language="en",
-    )
-    assert passages == ["The ice road opened."]  # blanks and non-strings dropped
-
-
-def test_article_from_json_dates_without_zone_are_utc_and_offsets_kept() -> None:
-    naive, _ = article_from_json({"title": "T", "text": "x", "published": "2024-01-15T09:30"})
-    assert naive.published == datetime(2024, 1, 15, 9, 30, tzinfo=UTC)
-    offset, _ = article_from_json(
-        {"title": "T", "text": "x", "published": "2024-01-15T11:30+02:00"}
-    )
-    assert offset.published == datetime(2024, 1, 15, 11, 30, tzinfo=timezone(timedelta(hours=2)))
-
-
-def test_article_from_json_text_from_passages_and_empty_strings_as_null() -> None:
-    article, passages = article_from_json(
-        {"title": "T", "passages": ["One.", "Two."], "url": "", "site": "", "author": None}
-    )
-    assert article.text == "One.\n\nTwo."
-    assert passages == ["One.", "Two."]
-    assert (article.url, article.site, article.author, article.published) == (None,) * 4
-
-
-@pytest.mark.parametrize(
-    ("record", "message"),
-    [
-        ([1, 2], "expected a JSON object, got list"),
-        ("text", "expected a JSON object, got str"),
-        ({"title": "T"}, '"text" must be a non-empty string'),
-        ({"title": "T", "text": "  "}, '"text" must be a non-empty string'),
-        ({"title": "T", "text": 5}, '"text" must be a non-empty string'),
-        ({"text": "Body."}, '"title" must be a non-empty string'),
-        ({"title": 5, "text": "Body."}, '"title" must be a non-empty string'),
-        ({"title": "T", "text": "B", "url": 5}, '"url" must be a string or null, got 5'),
-        ({"title": "T", "text": "B", "site": []}, '"site" must be a string or null, got []'),
-        ({"title": "T", "text": "B", "author": {}}, '"author" must be a string or null, got {}'),
-        ({"title": "T", "text": "B", "language": 1}, '"language" must be a string or null, got 1'),
-        (
-            {"title": "T", "text": "B", "published": "yesterday"},
-            "\"published\" is not an ISO-8601 date: 'yesterday'",
-        ),
-        (
-            {"title": "T", "text": "B", "published": 2021},
-            '"published" is not an ISO-8601 date: 2021',
-        ),
-        (
-            {"title": "T", "text": "B", "url": "ftp://files.example/a"},
-            "\"url\" must be an http(s) URL, got 'ftp://files.example/a'",
-        ),
-    ],
-)
-def test_article_from_json_errors_name_the_field(record: object, message: str) -> None:
-    with pytest.raises(IngestError) as caught:
-        article_from_json(record)
-    assert str(caught.value) == message
 
 
 def test_read_file_html(tmp_path: Path) -> None:
@@ -361,7 +287,7 @@ def site() -> Iterator[str]:
 async def local_ingestor(service: Newsbot) -> AsyncIterator[Ingestor]:
     fetcher = SafeFetcher(allow_private=True)
     try:
-        yield Ingestor(service.store, fetcher)
+        yield Ingestor(service.store, fetcher, service.ingestor.worker)
     finally:
         await fetcher.aclose()
 
@@ -461,3 +387,113 @@ async def test_add_records_bulk_with_a_bad_record_in_the_middle(service: Newsbot
     assert by_source["in:2"].reason == '"text" must be a non-empty string'
     assert by_source["in:3"].reason == "not valid JSON (Expecting value at column 1)"
     assert [a.title for a in await service.store.newest(10)] == ["Story 3", "Story 2", "Story 1"]
+
+
+# ---------------------------------------------------------------------- hostile files and text
+
+STORY = "Ice road opens\n\nThe ice road across the lake opened on Monday, officials said today."
+
+
+def _zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("story.txt", STORY)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("noise.txt", random.Random(7).randbytes(20_000), "binary file"),
+        ("noise.html", random.Random(8).randbytes(20_000), "binary file"),
+        ("story.txt", _zip_bytes(), "zip archive"),
+        ("story.md", gzip.compress(STORY.encode()), "gzip-compressed"),
+        ("story.html", gzip.compress(b"<html><body><p>x</p></body></html>"), "gzip-compressed"),
+        ("story.txt", STORY.encode() + b"\x00\x01\x02" * 100, "binary file"),
+    ],
+)
+def test_binary_files_are_refused_by_their_bytes(name: str, data: bytes, reason: str) -> None:
+    with pytest.raises(NotHTML, match=reason):
+        extract_upload(name, data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        STORY.encode("utf-16"),
+        codecs.BOM_UTF16_BE + STORY.encode("utf-16-be"),
+        STORY.encode("utf-32"),
+        STORY.encode("utf-8-sig"),
+    ],
+)
+def test_byte_order_marks_are_read_and_never_reach_the_title(data: bytes) -> None:
+    article = extract_upload("story.txt", data)
+    assert article.title == "Ice road opens"
+    assert article.text.startswith("The ice road")
+
+
+def test_utf16_html_with_bom_is_read() -> None:
+    article = extract_upload("baikal.html", ARTICLE_HTML.encode("utf-16"))
+    assert article.title == "Ice road opens on Lake Baikal"
+
+
+def test_text_upload_honours_the_given_url_and_refuses_other_schemes() -> None:
+    article = extract_upload("story.txt", STORY.encode(), "https://news.example/ice")
+    assert article.url == "https://news.example/ice"
+    for bad in ("javascript:alert(1)", "notaurl", "ftp://x.org/a", "data:text/html,x"):
+        with pytest.raises(IngestError, match="must be an http"):
+            extract_upload("story.txt", STORY.encode(), bad)
+
+
+async def test_source_links_refused_everywhere(service: Newsbot, tmp_path: Path) -> None:
+    pasted = await service.ingestor.add_text(STORY, url="javascript:alert(1)")
+    assert pasted.status == "failed" and "must be an http" in (pasted.reason or "")
+    story = tmp_path / "story.txt"
+    story.write_text(STORY)
+    filed = await service.ingestor.add_file(story, "javascript:alert(1)")
+    assert filed.status == "failed" and "must be an http" in (filed.reason or "")
+    assert await service.store.count() == 0
+
+
+def _paragraphs_page(count: int) -> str:
+    return "<html><body>" + "".join(f"<p>w{i}</p>" for i in range(count)) + "</body></html>"
+
+
+def test_pages_with_too_many_elements_are_refused_quickly() -> None:
+    started = time.monotonic()
+    with pytest.raises(NoArticleText, match="HTML elements"):
+        extract_upload("many.html", _paragraphs_page(MAX_ELEMENTS + 10_000).encode())
+    assert time.monotonic() - started < 2
+
+
+def test_mostly_tiny_paragraphs_are_refused() -> None:
+    with pytest.raises(NoArticleText, match="mostly scraps"):
+        extract_upload("many.html", _paragraphs_page(5_000).encode())
+    text = "A title\n\n" + "\n\n".join(f"ok {i}" for i in range(500))
+    with pytest.raises(NoArticleText, match="mostly scraps"):
+        extract_upload("many.txt", text.encode())
+
+
+def test_directory_listing_is_not_an_article() -> None:
+    items = "".join(f'<li><a href="file{i}.txt">file{i}.txt</a></li>' for i in range(30))
+    page = (
+        "<!DOCTYPE HTML><html><head><title>Directory listing for /</title></head><body>"
+        f"<h1>Directory listing for /</h1><hr><ul>{items}</ul><hr></body></html>"
+    )
+    with pytest.raises(NoArticleText, match="directory listing"):
+        extract_upload("index.html", page.encode())
+
+
+async def test_slow_extraction_is_stopped_at_the_deadline_and_the_worker_recovers() -> None:
+    worker = ExtractionWorker(timeout=0.5)
+    try:
+        page = _paragraphs_page(MAX_ELEMENTS - 100).encode()  # under the cap: ~4 s of trafilatura
+        started = time.monotonic()
+        with pytest.raises(NoArticleText, match=r"took longer than 0\.5 s"):
+            await worker.run(extract_upload, "slow.html", page, where="slow.html")
+        assert time.monotonic() - started < 3
+        worker.timeout = 30
+        article = await worker.run(extract_upload, "ok.html", ARTICLE_HTML.encode(), where="ok")
+        assert article.title == "Ice road opens on Lake Baikal"
+    finally:
+        worker.close()

@@ -345,3 +345,15 @@ def test_non_http_urls_are_not_links() -> None:
 def test_text_without_article_text(raw: str) -> None:
     with pytest.raises(NoArticleText, match=re.escape("notes.txt")):
         parse_text_article(raw, source_name="notes.txt")
+
+
+def test_a_body_link_is_not_the_source_but_a_url_line_at_top_or_bottom_is() -> None:
+    body = "\n\n".join(f"Paragraph {n} of the story goes on here." for n in range(8))
+    linked = f"# Ocean heat\n\n{body}\n\nSee [the analysis](https://example.org/a) too.\n\nEnd."
+    assert parse_text_article(linked).url is None
+    deep = f"Ocean heat\n\n{body}\n\nMore at https://example.org/deep in the report.\n\nEnd."
+    assert parse_text_article(deep).url is None
+    bottom = f"Ocean heat\n\n{body}\n\nhttps://news.example/ocean"
+    assert parse_text_article(bottom).url == "https://news.example/ocean"
+    top = f"Ocean heat\nhttps://news.example/top\n\n{body}"
+    assert parse_text_article(top).url == "https://news.example/top"

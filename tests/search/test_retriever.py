@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from newsbot.cli import result_json
+from newsbot.ingest.records import answer_json
 from newsbot.ingest.text import ExtractedArticle
 from newsbot.search.fts import fts_bm25, fts_or_query, quote_fts_word
 from newsbot.search.retriever import Retriever, SearchResult
@@ -64,12 +64,15 @@ ARABIC = article(
 
 def assert_json_answer(result: SearchResult, question: str) -> None:
     """PRODUCT.md's `ask --json` shape, strictly valid JSON (no NaN), for this question."""
-    shown = json.loads(json.dumps(result_json(result), ensure_ascii=False, allow_nan=False))
+    shown = json.loads(json.dumps(answer_json(result), ensure_ascii=False, allow_nan=False))
     assert shown["question"] == question
     assert isinstance(shown["answered"], bool)
     for hit in shown["results"]:
-        assert set(hit) == {"article_id", "url", "title", "passage", "score"}
+        assert set(hit) == {"article_id", "url", "title", "passage", "score", "answer"}
         assert isinstance(hit["score"], float)
+        if hit["answer"] is not None:
+            answer = hit["answer"]
+            assert hit["passage"][answer["start"] : answer["end"]] == answer["sentence"]
 
 
 # -- answers from the sample article ------------------------------------------------------------
@@ -97,7 +100,23 @@ async def test_zhongguancun_question_is_answered_by_the_silicon_valley_passage(
     assert len(best.highlights) == 3
     scores = [hit.score for hit in result.hits]
     assert scores == sorted(scores, reverse=True)
+    assert best.answer is not None
+    assert best.answer.sentence.startswith("Zhongguancun, China’s “Silicon Valley”")
+    assert best.passage[best.answer.start : best.answer.end] == best.answer.sentence
     assert_json_answer(result, ZHONGGUANCUN)
+
+
+async def test_the_answer_sentence_of_how_many_days_holds_the_number(seeded: Newsbot) -> None:
+    result = await seeded.retriever.search("How many days does the forum last?")
+    [hit] = [h for h in result.hits if "five-day" in h.passage]
+    assert hit.answer is not None and "five-day" in hit.answer.sentence
+
+
+@pytest.mark.parametrize("message", ["2", "ok", "thanks", "quit", "clear", "/help", "Thank you!"])
+async def test_messages_that_are_not_questions_are_declined(seeded: Newsbot, message: str) -> None:
+    result = await seeded.ask(message)
+    assert (result.answered, result.hits, result.not_a_question) == (False, [], True)
+    assert_json_answer(result, message)
 
 
 async def test_a_question_the_article_cannot_answer_is_not_answered(seeded: Newsbot) -> None:

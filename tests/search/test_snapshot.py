@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
+
 from newsbot import db
-from newsbot.ingest.pipeline import article_from_json, prepare
+from newsbot.ingest.pipeline import prepare
+from newsbot.ingest.records import article_from_json
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -49,7 +53,7 @@ async def test_saved_index_is_loaded_and_caught_up(settings: Settings) -> None:
 
 
 async def test_snapshot_of_another_database_is_ignored(tmp_path: Path, settings: Settings) -> None:
-    other = Settings(database_url=f"sqlite:///{tmp_path}/other.db", _env_file=None)  # type: ignore[call-arg]
+    other = Settings(database_url=f"sqlite:///{tmp_path}/other.db", _env_file=None)
     async with await Newsbot.open(other) as service:
         for title, body in TOPICS:
             await add(service, title, body)
@@ -82,6 +86,50 @@ async def test_small_index_is_not_saved(settings: Settings) -> None:
         await service.retriever.refresh()
         assert not await service.retriever.save_snapshot()  # default: 20,000 passages at least
     assert not db.index_snapshot_path(settings.database_url).exists()
+
+
+async def _saved_snapshot(settings: Settings) -> bytes:
+    async with await Newsbot.open(settings) as service:
+        for title, body in TOPICS:
+            await add(service, title, body)
+        await service.retriever.refresh()
+        assert await service.retriever.save_snapshot(min_passages=0)
+        service.retriever.snapshot_path = None
+    return db.index_snapshot_path(settings.database_url).read_bytes()
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "one byte changed", "zip of nothing"])
+async def test_damaged_snapshot_means_rebuild_and_says_so(
+    settings: Settings, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = await _saved_snapshot(settings)
+    middle = len(good) // 2
+    damaged = {
+        "empty": b"",
+        "truncated": good[:middle],
+        "one byte changed": good[:middle] + bytes([good[middle] ^ 0xFF]) + good[middle + 1 :],
+        "zip of nothing": b"PK\x05\x06" + bytes(18),
+    }[damage]
+    db.index_snapshot_path(settings.database_url).write_bytes(damaged)
+    with caplog.at_level(logging.INFO, logger="newsbot.search"):
+        async with await Newsbot.open(settings) as service:
+            await service.retriever.refresh()
+            assert service.retriever.index.size == 4
+            assert await answers(service, "ferry Olkhon dawn") == ["Ferry timetable"]
+    assert any("rebuilding" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_failed_save_is_logged_and_changes_nothing(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with await Newsbot.open(settings) as service:
+        for title, body in TOPICS:
+            await add(service, title, body)
+        await service.retriever.refresh()
+        service.retriever.snapshot_path = Path(settings.database_url[10:]).parent / "no" / "x.npz"
+        with caplog.at_level(logging.WARNING):
+            assert not await service.retriever.save_snapshot(min_passages=0)
+    assert "could not save the search index" in caplog.text
 
 
 async def test_snapshot_folder_is_created(tmp_path: Path, settings: Settings) -> None:

@@ -12,15 +12,17 @@ import html
 import re
 from collections.abc import AsyncIterator
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatAction
 
 from newsbot.bot import render
 from newsbot.bot.context import Context
-from newsbot.bot.paging import list_keyboard, parse_page
-from newsbot.bot.readers import LIST_PAGE, edit_list
-from newsbot.errors import NewsbotError, NotFound
-from newsbot.ingest.pipeline import IngestResult, extract_upload
+from newsbot.bot.lists import LIST_PAGE, list_page, show_page
+from newsbot.bot.paging import answer_query
+from newsbot.errors import NotFound
+from newsbot.ingest.pipeline import IngestResult
+
+FEEDBACK_SHOWN = 10  # the newest 👎 that /feedback lists
 
 FOR_ADMINS = "This command is for admins."
 ADD_USAGE = (
@@ -31,6 +33,8 @@ ADD_USAGE = (
 REMOVE_USAGE = "Usage: /remove &lt;id&gt; (the ids are in /articles)"
 ARTICLES_USAGE = "Usage: /articles [page], for example /articles 2"
 MAX_URLS = 10
+MAX_URL_LENGTH = 2_000  # browsers and servers stop at about this; Telegram messages at 4,096
+MAX_ID = 2**63 - 1  # SQLite's largest integer: no article has a larger id
 MAX_UPLOAD = 5 * 1024 * 1024  # the same 5 MB as a fetched page
 TYPING_EVERY = 4.0  # seconds; Telegram shows "typing…" for about 5
 _CAPTION_ADD = re.compile(r"/add(?:@(\w+))?(?:\s+(\S+))?", re.IGNORECASE)
@@ -73,8 +77,20 @@ async def add(update: Update, context: Context) -> None:
     if not words and not pasted:
         await message.reply_text(ADD_USAGE)
         return
+    if words and not any(_looks_like_url(word) for word in words):
+        if not pasted:  # "/add My title": words, not URLs, and nothing pasted below them
+            await message.reply_text(f"“{html.escape(' '.join(words))}” is not a URL.\n{ADD_USAGE}")
+            return
+        # "/add My title" with the text below: the words are the title line.
+        pasted, words = f"{' '.join(words)}\n{pasted}", []
     if not pasted and len(words) > MAX_URLS:
         await message.reply_text(f"At most {MAX_URLS} URLs at a time, please.")
+        return
+    if any(len(word) > MAX_URL_LENGTH for word in words):
+        longest = max(len(word) for word in words)
+        await message.reply_text(
+            f"Not added: that URL is {longest:,} characters long; at most {MAX_URL_LENGTH:,}."
+        )
         return
     ingestor = context.bot_data.service.ingestor
     async with typing(message):
@@ -87,6 +103,23 @@ async def add(update: Update, context: Context) -> None:
             progress = await message.reply_text(f"Fetching {what}…")
             results = [await ingestor.add_url(url) for url in words]
     await report(progress, results)
+
+
+_URLISH = re.compile(r"[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?")
+
+
+# Schemes that are links but not web pages: meant as a source link, so refused as one (never
+# stored as a title that a reader might mistake for a link).
+_OTHER_SCHEME = re.compile(r"(?i)(javascript|data|vbscript|file|ftp|mailto|tel|about|blob):\S+")
+
+
+def _looks_like_url(word: str) -> bool:
+    """A word meant as a URL: with a scheme, or a bare host like example.org/page."""
+    return (
+        "://" in word
+        or _URLISH.fullmatch(word) is not None
+        or _OTHER_SCHEME.fullmatch(word) is not None
+    )
 
 
 async def add_document(update: Update, context: Context) -> None:
@@ -105,13 +138,17 @@ async def add_document(update: Update, context: Context) -> None:
         return
     async with typing(message):
         progress = await message.reply_text(f"Reading {html.escape(name)}…")
-        data = bytes(await (await document.get_file()).download_as_bytearray())
-        try:
-            article = await asyncio.to_thread(extract_upload, name, data, match.group(2))
-        except NewsbotError as exc:
-            result = IngestResult.failed(name, str(exc))
+        file = await document.get_file()
+        # The declared sizes may be missing: the bytes downloaded are what counts.
+        data = (
+            b"" if (file.file_size or 0) > MAX_UPLOAD else bytes(await file.download_as_bytearray())
+        )
+        if not data or len(data) > MAX_UPLOAD:
+            problem = "is empty" if not data and not file.file_size else "is over the 5 MB limit"
+            result = IngestResult.failed(name, f"{name} {problem}")
         else:
-            result = await context.bot_data.service.ingestor.add_extracted(name, article)
+            ingestor = context.bot_data.service.ingestor
+            result = await ingestor.add_upload(name, data, match.group(2))
     await report(progress, [result])
 
 
@@ -122,8 +159,11 @@ async def remove(update: Update, context: Context) -> None:
         return
     args = context.args or []
     article_id = args[0].lstrip("#") if len(args) == 1 else ""
-    if not article_id.isdigit():
+    if not (article_id.isdecimal() and article_id.isascii()):
         await message.reply_text(REMOVE_USAGE)
+        return
+    if int(article_id) > MAX_ID:
+        await message.reply_text(f"There is no article with id {article_id}.")
         return
     try:
         info = await context.bot_data.service.store.remove(int(article_id))
@@ -139,11 +179,13 @@ async def articles(update: Update, context: Context) -> None:
     if message is None:
         return
     args = context.args or []
-    if len(args) > 1 or (args and not (args[0].isdigit() and int(args[0]) >= 1)):
+    valid = not args or (args[0].isdecimal() and args[0].isascii() and int(args[0]) >= 1)
+    if len(args) > 1 or not valid:
         await message.reply_text(ARTICLES_USAGE)
         return
-    page = int(args[0]) - 1 if args else 0
-    text, markup = await articles_page_content(context, page)
+    # A page past any possible one is just empty (and SQLite can't take such an offset).
+    page = min(int(args[0]) - 1, MAX_ID // LIST_PAGE - 1) if args else 0
+    text, markup = await list_page(context, "articles", page)
     await message.reply_text(text, reply_markup=markup)
 
 
@@ -153,27 +195,9 @@ async def articles_page(update: Update, context: Context) -> None:
     if query is None:
         return
     if not context.bot_data.is_admin(query.from_user.id):
-        await query.answer(FOR_ADMINS, show_alert=True)
+        await answer_query(query, FOR_ADMINS, show_alert=True)
         return
-    await query.answer()
-    text, markup = await articles_page_content(context, parse_page(query.data))
-    await edit_list(update, text, markup)
-
-
-async def articles_page_content(
-    context: Context, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Page `page` (0 is the newest) of the stored articles, with ids, and its buttons."""
-    store = context.bot_data.service.store
-    found = await store.newest(limit=LIST_PAGE + 1, offset=page * LIST_PAGE)
-    if not found:
-        total = await store.count()
-        return ("No articles yet. Add some with /add." if not total else "No more articles."), (
-            list_keyboard("articles", page, has_next=False) if page else None
-        )
-    heading = f"Articles, newest first (page {page + 1})"
-    text = render.article_list(heading, found[:LIST_PAGE], with_id=True)
-    return text, list_keyboard("articles", page, has_next=len(found) > LIST_PAGE)
+    await show_page(update, context, "articles")
 
 
 async def stats(update: Update, context: Context) -> None:
@@ -182,6 +206,18 @@ async def stats(update: Update, context: Context) -> None:
     if message is None:
         return
     await message.reply_text(render.stats_text(await context.bot_data.service.stats()))
+
+
+async def feedback(update: Update, context: Context) -> None:
+    """/feedback: the newest 👎 with their questions (and the 👍/👎 counts)."""
+    message = update.effective_message
+    if message is None:
+        return
+    state = context.bot_data.service.chat_state
+    helpful, unhelpful = await state.votes()
+    await message.reply_text(
+        render.feedback_text(helpful, unhelpful, await state.recent_unhelpful(FEEDBACK_SHOWN))
+    )
 
 
 async def admins_only(update: Update, context: Context) -> None:

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from newsbot import __version__, db
 from newsbot.cli.bot import add_bot_commands, cmd_chat, cmd_run
 from newsbot.cli.digest import add_digest_command
-from newsbot.errors import ConfigError, NewsbotError
-from newsbot.ingest.pipeline import IngestResult, expand_paths, iter_jsonl
+from newsbot.cli.feeds import add_feeds_command
+from newsbot.errors import ConfigError, NewsbotError, NotFound
+from newsbot.ingest.pipeline import IngestResult, iter_jsonl, scan_paths
+from newsbot.ingest.records import answer_json, export_json, listing_json
+from newsbot.ingest.text import http_url
 from newsbot.search.retriever import SearchResult
 from newsbot.service import Newsbot, no_good_match
 from newsbot.settings import Settings
@@ -27,28 +33,12 @@ log = logging.getLogger("newsbot")
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
-def result_json(result: SearchResult) -> dict[str, Any]:
-    """PRODUCT.md's `ask --json` shape."""
-    return {
-        "question": result.question,
-        "answered": result.answered,
-        "results": [
-            {
-                "article_id": hit.article_id,
-                "url": hit.url,
-                "title": hit.title,
-                "passage": hit.passage,
-                "score": hit.score,
-            }
-            for hit in result.hits
-        ],
-    }
-
-
 def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
     """A plain-text answer for the terminal (matched words in bold on a terminal)."""
     if not result.answered:
-        return no_good_match(known)
+        return no_good_match(
+            known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
+        )
     blocks = []
     for number, hit in enumerate(result.hits, 1):
         meta = ", ".join(
@@ -71,7 +61,7 @@ def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer one question, or one per line of stdin."""
     questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin
-    async with await Newsbot.open(settings) as app:
+    async with await Newsbot.open(settings, create=False) as app:
         known = await app.store.count()
         first = True
         for raw in questions:
@@ -80,7 +70,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 continue
             result = await app.ask(question, limit=args.top)
             if args.json:
-                print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
+                print(json.dumps(answer_json(result), ensure_ascii=False), flush=True)
             else:
                 if not first:
                     print()
@@ -118,15 +108,16 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if not args.sources and not args.jsonl:
         print("newsbot ingest: give files, folders, URLs or --jsonl FILE", file=sys.stderr)
         return 2
+    if args.url and http_url(args.url) is None:
+        raise ConfigError(f"--url must be an http(s) URL, got {args.url!r}")
     results: list[IngestResult] = []
+    # Anything spelled like a URL is one (ftp://... is refused as a URL, not looked up as a file).
+    urls = [s for s in args.sources if "://" in s]
+    files, skipped = scan_paths(Path(s) for s in args.sources if s not in urls)
+    if args.url and (urls or len(files) != 1 or len(args.sources) != 1):
+        print("newsbot ingest: --url gives the source link of exactly one file", file=sys.stderr)
+        return 2
     async with await Newsbot.open(settings) as app:
-        urls = [s for s in args.sources if s.startswith(("http://", "https://"))]
-        files = list(expand_paths(Path(s) for s in args.sources if s not in urls))
-        if args.url and (urls or len(files) != 1 or len(args.sources) != 1):
-            print(
-                "newsbot ingest: --url gives the source link of exactly one file", file=sys.stderr
-            )
-            return 2
         progress = Progress(len(urls) + len(files) or None)
         for url in urls:
             results.append(await app.ingestor.add_url(url))
@@ -151,43 +142,43 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                         results.append(result)
                         progress.step(result.source)
         progress.close()
-    return print_summary(results)
+    return print_summary(results, skipped=len(skipped))
 
 
-def print_summary(results: Sequence[IngestResult]) -> int:
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def print_summary(results: Sequence[IngestResult], *, skipped: int = 0) -> int:
     """Print what happened; exit status 1 when anything failed."""
     added = [r for r in results if r.status == "added"]
     duplicates = [r for r in results if r.status == "duplicate"]
     failed = [r for r in results if r.status == "failed"]
     for result in added if len(results) <= 20 else []:
-        print(f"added #{result.article_id}: {result.title} ({result.passages} passages)")
+        print(f"added #{result.article_id}: {result.title} ({_plural(result.passages, 'passage')})")
     for result in duplicates[:20]:
         print(f"duplicate of #{result.article_id}: {result.source}")
     for result in failed:
-        print(f"failed: {result.source}: {result.reason}", file=sys.stderr)
-    print(f"{len(added)} added, {len(duplicates)} duplicates, {len(failed)} failed")
+        reason = result.reason or "unknown reason"
+        # Most reasons name the source already: say it once.
+        shown = reason if result.source in reason else f"{result.source}: {reason}"
+        print(f"failed: {shown}", file=sys.stderr)
+    also = f", {skipped} skipped (unsupported type)" if skipped else ""
+    print(f"{len(added)} added, {len(duplicates)} duplicates, {len(failed)} failed{also}")
     return 1 if failed else 0
 
 
 async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     """List stored articles, newest first."""
-    async with await Newsbot.open(settings) as app:
+    async with await Newsbot.open(settings, create=False) as app:
         articles = await app.store.newest(limit=args.limit, offset=0)
+    if args.json and not articles:
+        print("[]")
+    elif articles and not args.json:
+        print("id  published  title (newest added first)")
     for info in articles:
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "id": info.id,
-                        "url": info.url,
-                        "title": info.title,
-                        "site": info.site,
-                        "published": info.published.isoformat() if info.published else None,
-                        "added": info.added_at.isoformat(),
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            print(json.dumps(listing_json(info), ensure_ascii=False))
         else:
             date = info.published.date().isoformat() if info.published else "no date"
             print(f"#{info.id}  {date}  {info.title}")
@@ -198,7 +189,9 @@ async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     """Remove an article by id."""
-    async with await Newsbot.open(settings) as app:
+    if args.id > MAX_ID:
+        raise NotFound(f"There is no article with id {args.id}.")
+    async with await Newsbot.open(settings, create=False) as app:
         info = await app.store.remove(args.id)
     print(f"Removed #{info.id}: {info.title}")
     return 0
@@ -206,7 +199,7 @@ async def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     """Counts of articles, passages, subscribers and questions."""
-    async with await Newsbot.open(settings) as app:
+    async with await Newsbot.open(settings, create=False) as app:
         stats = await app.stats()
     print(f"articles: {stats.articles}")
     print(f"passages: {stats.passages}")
@@ -217,27 +210,18 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Every article with its passages, one JSON object per line."""
-    # A CLI run has nothing else to do while it writes: blocking file I/O is fine here.
-    out: TextIO = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else sys.stdout  # noqa: SIM115, ASYNC230
-    try:
-        async with await Newsbot.open(settings) as app:
+    async with await Newsbot.open(settings, create=False) as app:
+        # A CLI run has nothing else to do while it writes: blocking file I/O is fine here.
+        try:
+            out: TextIO = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else sys.stdout  # noqa: SIM115, ASYNC230
+        except OSError as exc:
+            raise ConfigError(f"Cannot write {args.jsonl}: {exc.strerror or exc}") from None
+        try:
             async for article in app.store.export():
-                info = article.info
-                record = {
-                    "id": info.id,
-                    "url": info.url,
-                    "title": info.title,
-                    "text": article.text,
-                    "published": info.published.isoformat() if info.published else None,
-                    "site": info.site,
-                    "author": info.author,
-                    "language": info.language,
-                    "passages": article.passages,
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
+                out.write(json.dumps(export_json(article), ensure_ascii=False) + "\n")
+        finally:
+            if out is not sys.stdout:
+                out.close()
     return 0
 
 
@@ -269,20 +253,35 @@ async def cmd_db_sample(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_prompt(args: argparse.Namespace, settings: Settings) -> int:
     """Answer each stdin line like `newsbot ask`, until end of input."""
-    async with await Newsbot.open(settings) as app:
+    async with await Newsbot.open(settings, create=False) as app:
         known = await app.store.count()
         interactive = sys.stdin.isatty()
         if interactive:
-            print(f"Ask about the {known} articles I know (Ctrl-D to quit).")
-        while True:
-            if interactive:
-                print("> ", end="", flush=True)
-            line = sys.stdin.readline()
-            if not line:
-                return 0
-            if line.strip():
-                result = await app.ask(line.strip(), source="chat")
-                print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
+            print(f"Ask about the {known} articles I know ({PROMPT_HELP}).")
+        # Ctrl-C stops the prompt at once: while the loop waits in readline, asyncio's own
+        # handler would act only after the next Enter.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            while True:
+                if interactive:
+                    print("> ", end="", flush=True)
+                line = sys.stdin.readline()
+                word = line.strip()
+                if not line or word.lower() in ("quit", "exit"):
+                    return 0
+                if word.lower() in ("help", "?"):
+                    print(f"Type a question and press Enter; {PROMPT_HELP}.", flush=True)
+                elif word:
+                    result = await app.ask(word, source="chat")
+                    print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
+        except KeyboardInterrupt:
+            print()
+            return 0
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+PROMPT_HELP = "quit, exit, Ctrl-D or Ctrl-C to leave"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -311,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_articles)
 
     p = sub.add_parser("remove", help="remove an article by id")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=_article_id, help="the id, as `articles` shows it (39 or #39)")
     p.set_defaults(func=cmd_remove)
 
     sub.add_parser("stats", help="articles, passages, subscribers, questions").set_defaults(
@@ -342,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bot_commands(sub)
     add_digest_command(sub)
+    add_feeds_command(sub)
     p = sub.add_parser("start", help="the bot when a token is set, else the playground")
     p.set_defaults(func=cmd_start)
     return parser
@@ -355,11 +355,24 @@ async def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     return await cmd_chat(args, settings)
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer: no article has a larger id
+
+
 def _positive(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return number
+
+
+def _article_id(value: str) -> int:
+    digits = value.strip().removeprefix("#")
+    if not digits.isdecimal() or not digits.isascii():
+        raise argparse.ArgumentTypeError(f"an article id is a number like 39 or #39, not {value!r}")
+    return int(digits)
 
 
 def load_settings() -> Settings:
@@ -376,6 +389,10 @@ def load_settings() -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `newsbot` command."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Arguments with bytes that aren't UTF-8 arrive as lone surrogates: print them back as
+        # the same bytes instead of failing on them.
+        sys.stdout.reconfigure(errors="surrogateescape")
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -389,6 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(command(args, settings))
     except NewsbotError as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:  # a damaged or unusable database: one line, not a traceback
+        print(f"newsbot: database error: {exc.orig}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import hashlib
 import hmac
 import logging
@@ -15,7 +16,7 @@ import os
 import signal
 import sys
 
-from newsbot.errors import ConfigError
+from newsbot.errors import ConfigError, TelegramUnavailable
 from newsbot.settings import Settings
 
 log = logging.getLogger("newsbot")
@@ -89,10 +90,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             # from the token, so every replica behind the load balancer expects the same one.
             secret_token=webhook_secret(settings.token),
         )
+    # No sample article here: a production database starts empty (`make run` and `db sample`
+    # add it for the playground).
     service = await Newsbot.open(settings)
     try:
-        for result in await service.add_sample_if_empty():
-            log.info("empty database: added the sample article #%s", result.article_id)
         application = build_application(settings, service)
     except BaseException:
         await service.close()
@@ -103,6 +104,11 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         async with running(application, webhook=webhook):
+            # Everything built so far (the index, caches, PTB, SQLAlchemy) lives as long as the
+            # bot: keep it out of the garbage collector's full passes, which otherwise pause
+            # every answer in flight for tens of milliseconds as the heap grows. Here, not in
+            # the Application's post_init: it is process-wide, and tests build many bots.
+            gc.freeze()
             mode = f"webhook {webhook.url}" if webhook else "long polling"
             log.info("newsbot is running (%s); stop with Ctrl-C or SIGTERM", mode)
             await stop.wait()
@@ -110,7 +116,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     except InvalidToken as exc:
         raise ConfigError(f"Telegram refused the bot token: {exc}") from exc
     except TelegramError as exc:
-        raise ConfigError(f"could not start the bot: {exc}") from exc
+        raise TelegramUnavailable(f"could not start the bot: {exc}") from exc
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -124,6 +130,6 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.log_level != "DEBUG":
         # The transcript is the output here; the emulator's and PTB's chatter would drown it.
-        for name in ("telegram", "botapi_emulator", "tornado"):
+        for name in ("telegram", "botapi_emulator", "tornado", "newsbot"):
             logging.getLogger(name).setLevel(logging.WARNING)
     return await chat(settings, stdin_lines(), sys.stdout, interactive=sys.stdin.isatty())

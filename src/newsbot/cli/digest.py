@@ -11,7 +11,6 @@ module for every command, and `newsbot ask` shouldn't pay for importing telegram
 from __future__ import annotations
 
 import argparse
-import html
 import sys
 from datetime import date
 from typing import TYPE_CHECKING
@@ -51,13 +50,11 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         print("newsbot digest: --chat goes with --now", file=sys.stderr)
         return 2
     from newsbot.db.models import utcnow
-    from newsbot.digest.content import DigestService
     from newsbot.digest.schedule import due_today, today_slot
-    from newsbot.digest.subscriptions import SubscriptionStore
     from newsbot.service import Newsbot
 
     async with await Newsbot.open(settings) as app:
-        service = DigestService(SubscriptionStore(app.sessions), app.store)
+        service = app.digests
         if not args.now:
             return await _list(service)
         if not settings.token:
@@ -91,34 +88,22 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 async def _send(
     settings: Settings, service: DigestService, due: list[tuple[int, date]]
 ) -> DeliveryCounts:
-    from telegram.error import TelegramError
-
-    from newsbot.bot.context import ErrorReports
-    from newsbot.bot.digests.sender import DigestSender, delivery_bot
+    from newsbot.bot.digests.sender import DELIVERY_PROBLEM, DigestSender, delivery_bot
+    from newsbot.bot.notify import AdminNotifier
     from newsbot.db.leases import SENDER, Leader, LeaseStore
     from newsbot.digest.flood import FloodGate
 
     bot = delivery_bot(settings.token or "", settings.api_base_url)
-    reports = ErrorReports()
-
-    async def alert(text: str) -> None:
-        # The terminal has the log line already; admins hear of it as from the bot.
-        if not reports.due():
-            return
-        skipped = reports.take_suppressed()
-        extra = f" ({skipped} more since the last report)" if skipped else ""
-        message = f"<b>Digest delivery problem{extra}</b>\n{html.escape(text)}"
-        for admin_id in sorted(settings.admin_ids):
-            try:
-                await bot.send_message(admin_id, message, parse_mode="HTML")
-            except TelegramError as exc:
-                print(f"newsbot digest: could not alert admin {admin_id}: {exc}", file=sys.stderr)
+    # The terminal has the log line already; admins hear of it as from the bot.
+    notifier = AdminNotifier(bot, settings.admin_ids)
 
     async with bot:
         # The sender lease: beside a running bot (or another replica) that is sending, wait
         # for it to finish, so that together they stay inside Telegram's 30 messages/s.
         leader = Leader(LeaseStore(service.subscriptions.sessions), SENDER)
-        sender = DigestSender(bot, service, gate=FloodGate(), alert=alert, leader=leader)
+        sender = DigestSender(
+            bot, service, gate=FloodGate(), alert=notifier.alert(DELIVERY_PROBLEM), leader=leader
+        )
         sender.start()
         try:
             for chat_id, day in due:
@@ -142,5 +127,7 @@ async def _list(service: DigestService) -> int:
             f"{sub.chat_id}\t{sub.chat_type}\t{sub.local_time.strftime('%H:%M')} "
             f"{sub.timezone}\tnext {local(next_due(sub, now).at, sub.zone)}\tlast {last}"
         )
-    print(f"{len(subscriptions)} active subscriptions" if subscriptions else "No subscriptions.")
+    count = len(subscriptions)
+    plural = "" if count == 1 else "s"
+    print(f"{count} active subscription{plural}" if count else "No subscriptions.")
     return 0

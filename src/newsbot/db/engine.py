@@ -23,8 +23,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
 
 from newsbot.errors import ConfigError
@@ -56,7 +61,7 @@ MIGRATION_LOCK_KEY = WRITER_LOCK_KEY + 1
 def _parse(database_url: str) -> URL:
     try:
         url = make_url(database_url)
-    except Exception as exc:
+    except (ArgumentError, ValueError) as exc:  # unparseable; a port that isn't a number
         raise ConfigError(f"Not a database URL: {database_url!r}") from exc
     backend = url.get_backend_name()
     if backend == "postgresql":
@@ -217,16 +222,86 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def upgrade(database_url: str) -> bool:
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database(database_url: str, *, create: bool = True) -> None:
+    """Refuse, with a clear message, a database file newsbot can't or shouldn't use.
+
+    A folder, a file that isn't SQLite, and (unless `create`) a database that doesn't exist yet;
+    creating one needs its folder to exist, except the default one in the user's data folder.
+    """
+    from newsbot.settings import default_database_url  # settings imports nothing from here
+
+    url = sync_url(database_url)
+    if url.get_backend_name() != "sqlite":  # a server: it says itself what's wrong
+        return
+    if not url.database or url.database.startswith("file:"):
+        return
+    path = Path(url.database).expanduser()
+    if path.is_dir():
+        raise ConfigError(f"The database {path} is a folder, not a file (NEWSBOT_DATABASE_URL)")
+    if path.exists():
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(len(_SQLITE_HEADER))
+        except OSError as exc:
+            raise ConfigError(f"Cannot read the database {path}: {exc.strerror or exc}") from None
+        if head and head != _SQLITE_HEADER:
+            raise ConfigError(f"{path} is not a SQLite database (NEWSBOT_DATABASE_URL)")
+        return
+    if not create:
+        raise ConfigError(
+            f"There is no database at {path}: add articles first (newsbot ingest), "
+            "or fix NEWSBOT_DATABASE_URL"
+        )
+    if not path.parent.is_dir() and database_url != default_database_url():
+        raise ConfigError(
+            f"The folder {path.parent} does not exist: create it first, or fix NEWSBOT_DATABASE_URL"
+        )
+
+
+def _foreign_tables(database_url: str) -> list[str]:
+    """Tables of a database without newsbot's schema (empty for a new database)."""
+    engine = make_sync_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                query = (
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+                )
+            else:
+                query = (
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = current_schema() AND table_name != 'alembic_version'"
+                )
+            rows = connection.exec_driver_sql(query)
+            return sorted(str(row[0]) for row in rows)
+    finally:
+        engine.dispose()
+
+
+def upgrade(database_url: str, *, create: bool = True) -> bool:
     """Migrate the database to head; returns True when anything was applied.
+
+    Refuses (ConfigError) what `check_database` refuses, and a database that holds other tables
+    but not newsbot's schema: its tables are someone else's.
 
     Two processes starting on a new database at once (the bot and a CLI command, two
     replicas) would both create the tables: a lock makes the second wait, then find it
     already done. SQLite: a lock file beside the database (its DDL under the Python driver
     isn't transactional); PostgreSQL: a session advisory lock.
     """
+    check_database(database_url, create=create)
     if current_revision(database_url) == head_revision():
         return False
+    if current_revision(database_url) is None and (tables := _foreign_tables(database_url)):
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise ConfigError(
+            f"{sync_url(database_url).database} holds other tables ({shown}) and not newsbot's: "
+            "refusing to add newsbot's tables to it (NEWSBOT_DATABASE_URL)"
+        )
     with _migration_lock(sync_url(database_url)):
         if current_revision(database_url) == head_revision():
             return False
@@ -262,6 +337,6 @@ def _migration_lock(url: URL) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-async def upgrade_async(database_url: str) -> bool:
+async def upgrade_async(database_url: str, *, create: bool = True) -> bool:
     """`upgrade` off the event loop."""
-    return await asyncio.to_thread(upgrade, database_url)
+    return await asyncio.to_thread(upgrade, database_url, create=create)

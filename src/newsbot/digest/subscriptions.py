@@ -69,10 +69,20 @@ def _claimable_on(day: date) -> Any:
 
 
 class SubscriptionStore:
-    """Subscriptions in the database, and the per-day claims that make digests exactly once."""
+    """Subscriptions in the database, and the per-day claims that make digests exactly once.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    `writes` is the single-writer engine's sessions (BEGIN IMMEDIATE, see `newsbot.db.engine`):
+    a transaction that reads and then writes (`move`) must take the write lock before its read.
+    One-statement writes (the claim, the upsert) are atomic by themselves and use `sessions`.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writes: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._writes = writes or sessions
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -144,13 +154,14 @@ class SubscriptionStore:
             )
             return [SubscriptionInfo.from_row(row) for row in rows]
 
-    async def in_doubt(self) -> list[SubscriptionInfo]:
-        """Claims left SENDING by a process that died mid-request (see the module docstring)."""
+    async def in_doubt(self, since: datetime | None = None) -> list[SubscriptionInfo]:
+        """Claims left SENDING by a process that died mid-request (see the module docstring);
+        with `since`, only those claimed since then (older ones were reported before)."""
+        query = select(Subscription).where(Subscription.claim_state == SENDING)
+        if since is not None:
+            query = query.where(Subscription.claimed_at >= since)
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Subscription).where(Subscription.claim_state == SENDING)
-            )
-            return [SubscriptionInfo.from_row(row) for row in rows]
+            return [SubscriptionInfo.from_row(row) for row in await session.scalars(query)]
 
     async def claim(
         self, chat_id: int, day: date, *, state: str = SENDING, now: datetime | None = None
@@ -184,7 +195,7 @@ class SubscriptionStore:
 
     async def move(self, chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup (a new chat id): the subscription follows it."""
-        async with self._sessions() as session, session.begin():
+        async with self._writes() as session, session.begin():
             taken = await session.scalar(
                 select(Subscription.id).where(Subscription.chat_id == new_chat_id)
             )

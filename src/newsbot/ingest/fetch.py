@@ -9,7 +9,10 @@ their behalf. `SafeFetcher` refuses anything but public http(s) web pages:
   refused even when private addresses are allowed;
 * redirects are followed by hand so that every hop goes through the same checks;
 * one deadline covers the whole fetch, the body is streamed and cut off at a size limit,
-  and only HTML or text content is accepted.
+  and only HTML or text content is accepted (feeds, for the feed poller: `FEED_TYPES`).
+
+A caller may send conditional-GET headers (If-None-Match, If-Modified-Since); a 304 answer
+then comes back as a `FetchedPage` with status 304 and no body.
 
 DNS rebinding: we resolve and check the host, then a connection is opened. If httpx
 resolved the name again, a hostile DNS server could answer with a public address for
@@ -25,20 +28,22 @@ receives the original URL and is responsible for its own connections.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import ipaddress
 import re
 import socket
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+import zlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Final, Self, TypeAlias
+from typing import Any, Final, Self, TypeAlias
 
 import httpx
 
 from newsbot.errors import BadStatus, FetchError, NotHTML, RefusedURL, TooLarge
 
-__all__ = ["FetchedPage", "Resolver", "SafeFetcher", "system_resolver"]
+__all__ = ["FEED_TYPES", "FetchedPage", "Resolver", "SafeFetcher", "system_resolver"]
 
 Resolver: TypeAlias = Callable[[str, int], Awaitable[Sequence[str]]]
 """``async (host, port) -> IP address strings``; raises OSError when the name does not resolve."""
@@ -74,6 +79,22 @@ _ACCEPTED_TYPES: Final = frozenset(
 _ACCEPT_HEADER: Final = (
     "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,text/markdown;q=0.8,*/*;q=0.1"
 )
+# What feeds are served as (text/xml and application/xml too: many servers say just that).
+FEED_TYPES: Final = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+    }
+)
+_FEED_MARKER: Final = re.compile(rb"^\s*(?:<\?xml|<rss|<feed|<rdf:RDF)", re.IGNORECASE)
+_NOT_MODIFIED: Final = 304
+
+# We decode compression ourselves, chunk by chunk with a bound on the output, so a small
+# compressed body can't inflate to gigabytes before the size limit is checked.
+_ACCEPT_ENCODING: Final = "gzip, deflate"
 _HTML_MARKER: Final = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>/]", re.IGNORECASE)
 _SNIFF_BYTES: Final = 1024
 
@@ -87,6 +108,13 @@ class FetchedPage:
     content_type: str
     encoding: str | None
     status: int
+    # The response's headers (case-insensitive): ETag, Last-Modified, Cache-Control for feeds.
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def not_modified(self) -> bool:
+        """A 304 answer to a conditional GET: nothing new, no body."""
+        return self.status == _NOT_MODIFIED
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -133,7 +161,11 @@ class SafeFetcher:
             transport=transport,
             follow_redirects=False,
             timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": user_agent, "Accept": _ACCEPT_HEADER},
+            headers={
+                "User-Agent": user_agent,
+                "Accept": _ACCEPT_HEADER,
+                "Accept-Encoding": _ACCEPT_ENCODING,
+            },
             # No cookies: the client is shared by every user's fetches, and pinned
             # requests carry an IP URL that a cookie jar would key cookies by.
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
@@ -156,15 +188,31 @@ class SafeFetcher:
         """Close the HTTP client (and the transport, injected or not)."""
         await self._client.aclose()
 
-    async def fetch(self, url: str) -> FetchedPage:
-        """Fetch `url`, following checked redirects; raise a FetchError subclass on refusal."""
+    async def fetch(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        also_accept: frozenset[str] = frozenset(),
+    ) -> FetchedPage:
+        """Fetch `url`, following checked redirects; raise a FetchError subclass on refusal.
+
+        `headers` are sent with every hop (conditional GET, a feed's Accept); `also_accept`
+        adds content types to the HTML and text ones (`FEED_TYPES` for feeds).
+        """
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._fetch(url.strip())
+                return await self._fetch(url.strip(), dict(headers or {}), also_accept)
         except TimeoutError:
             raise FetchError(self._timed_out(url.strip())) from None
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            # A URL httpx or IDNA can't handle (a label over 63 characters, odd characters in a
+            # redirect target): refused, never a traceback.
+            raise RefusedURL(f"This is not a valid URL ({_describe(exc)}): {url.strip()}") from None
 
-    async def _fetch(self, original: str) -> FetchedPage:
+    async def _fetch(
+        self, original: str, headers: dict[str, str], also_accept: frozenset[str]
+    ) -> FetchedPage:
         try:
             url = httpx.URL(original)
         except httpx.InvalidURL as exc:
@@ -174,11 +222,13 @@ class SafeFetcher:
         redirects = 0
         try:
             while True:
-                response = await self._send(url, addresses)
+                response = await self._send(url, addresses, headers)
                 try:
                     status = response.status_code
+                    if status == _NOT_MODIFIED and _is_conditional(headers):
+                        return _not_modified(url, response)
                     if status not in _REDIRECT_STATUSES:
-                        return await self._read(url, shown, response)
+                        return await self._read(url, shown, response, also_accept)
                     location = response.headers.get("location", "").strip()
                     if not location:
                         raise FetchError(
@@ -256,6 +306,10 @@ class SafeFetcher:
     async def _resolve(self, host: str, port: int, shown: str) -> list[IPAddress]:
         try:
             answers = await self._resolver(host, port)
+        except UnicodeError:
+            raise RefusedURL(
+                f"Refusing {shown}: {host} is not a valid host name (a part over 63 characters?)"
+            ) from None
         except OSError as exc:
             raise FetchError(f"Could not resolve host {host} ({_describe(exc)}): {shown}") from exc
         addresses: list[IPAddress] = []
@@ -272,30 +326,38 @@ class SafeFetcher:
             raise FetchError(f"Could not resolve host {host} (no addresses): {shown}")
         return addresses
 
-    async def _send(self, url: httpx.URL, addresses: list[IPAddress]) -> httpx.Response:
+    async def _send(
+        self, url: httpx.URL, addresses: list[IPAddress], headers: dict[str, str]
+    ) -> httpx.Response:
         """Send a GET for `url`, pinned to the checked addresses for plain http."""
         if not (self._pin_connections and url.scheme == "http"):
-            request = self._client.build_request("GET", url)
+            request = self._client.build_request("GET", url, headers=headers)
             return await self._client.send(request, stream=True)
         # Try each checked address in resolver order, like a browser falling back
         # from an unreachable IPv6 address to IPv4; only connection failures move on.
         *fallbacks, last = addresses
         for address in fallbacks:
             try:
-                return await self._client.send(self._pinned(url, address), stream=True)
+                return await self._client.send(self._pinned(url, address, headers), stream=True)
             except httpx.ConnectError:
                 continue
-        return await self._client.send(self._pinned(url, last), stream=True)
+        return await self._client.send(self._pinned(url, last, headers), stream=True)
 
-    def _pinned(self, url: httpx.URL, address: IPAddress) -> httpx.Request:
+    def _pinned(self, url: httpx.URL, address: IPAddress, headers: dict[str, str]) -> httpx.Request:
         """A GET for `url` that connects to `address` and still names the host."""
         return self._client.build_request(
             "GET",
             url.copy_with(host=str(address)),
-            headers={"Host": url.netloc.decode("ascii")},
+            headers={**headers, "Host": url.netloc.decode("ascii")},
         )
 
-    async def _read(self, url: httpx.URL, shown: str, response: httpx.Response) -> FetchedPage:
+    async def _read(
+        self,
+        url: httpx.URL,
+        shown: str,
+        response: httpx.Response,
+        also_accept: frozenset[str] = frozenset(),
+    ) -> FetchedPage:
         """Check status and type, then stream the body up to the size limit."""
         status = response.status_code
         if status >= 400:
@@ -308,7 +370,7 @@ class SafeFetcher:
         # A repeated header is joined with ", " by .get(); the last one wins, as in browsers.
         content_types = response.headers.get_list("content-type")
         mime, charset = _parse_content_type(content_types[-1] if content_types else "")
-        if mime and mime not in _ACCEPTED_TYPES:
+        if mime and mime not in _ACCEPTED_TYPES and mime not in also_accept:
             raise NotHTML(f"{shown} is {_describe_type(mime)} ({mime}), not a web page")
 
         limit = _format_size(self._max_bytes)
@@ -317,32 +379,94 @@ class SafeFetcher:
             raise TooLarge(
                 f"The page is {_format_size(declared)}, larger than the {limit} limit: {shown}"
             )
+        encodings = response.headers.get_list("content-encoding", split_commas=True)
         body = bytearray()
-        # aiter_bytes yields decompressed data, so the limit also stops gzip bombs
-        # (one network chunk can still inflate to a few MB before we see it).
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > self._max_bytes:
-                raise TooLarge(f"The page is larger than the {limit} limit: {shown}")
+        if response.is_stream_consumed:  # an in-memory response (an injected transport)
+            body += response.content
+        else:
+            # Raw bytes, decoded here with a bound: never more than the limit in memory.
+            decoder = _Decoder(encodings, shown)
+            async for chunk in response.aiter_raw():
+                body += decoder.decode(chunk, self._max_bytes - len(body) + 1)
+                if len(body) > self._max_bytes:
+                    break
+        if len(body) > self._max_bytes:
+            raise TooLarge(f"The page is larger than the {limit} limit: {shown}")
 
         # Servers mislabel downloads as text/html; trust the bytes over the header.
         if bytes(body[:_SNIFF_BYTES]).lstrip().startswith(b"%PDF-"):
             label = f"labelled {mime}" if mime else "without a content type"
             raise NotHTML(f"{shown} is a PDF ({label}), not a web page")
         if not mime:
-            if _HTML_MARKER.search(body, 0, _SNIFF_BYTES) is None:
+            if also_accept & FEED_TYPES and _FEED_MARKER.match(bytes(body[:_SNIFF_BYTES])):
+                mime = "application/xml"
+            elif _HTML_MARKER.search(body, 0, _SNIFF_BYTES) is None:
                 raise NotHTML(f"{shown} has no content type and does not look like a web page")
-            mime = "text/html"
+            else:
+                mime = "text/html"
         return FetchedPage(
             url=str(url),
             content=bytes(body),
             content_type=mime,
             encoding=charset,
             status=status,
+            headers=response.headers,
         )
 
     def _timed_out(self, shown: str) -> str:
         return f"Timed out after {self._timeout:g} s fetching {shown}"
+
+
+def _is_conditional(headers: Mapping[str, str]) -> bool:
+    return any(key.lower() in ("if-none-match", "if-modified-since") for key in headers)
+
+
+def _not_modified(url: httpx.URL, response: httpx.Response) -> FetchedPage:
+    return FetchedPage(
+        url=str(url),
+        content=b"",
+        content_type="",
+        encoding=None,
+        status=_NOT_MODIFIED,
+        headers=response.headers,
+    )
+
+
+class _Decoder:
+    """Undo at most one layer of gzip or deflate, never producing more than asked for."""
+
+    def __init__(self, encodings: list[str], shown: str) -> None:
+        layers = [e.strip().lower() for e in encodings if e.strip().lower() not in ("", "identity")]
+        if len(layers) > 1:
+            raise NotHTML(
+                f"{shown} is compressed {len(layers)} times over ({', '.join(layers)}); "
+                "newsbot reads at most one layer"
+            )
+        self._zlib: Any = None
+        self._deflate = False  # may still turn out to be raw deflate (no zlib header)
+        if layers:
+            if layers[0] in ("gzip", "x-gzip"):
+                self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            elif layers[0] == "deflate":
+                self._zlib, self._deflate = zlib.decompressobj(zlib.MAX_WBITS), True
+            else:
+                raise NotHTML(f"{shown} is compressed with {layers[0]}, which newsbot can't read")
+        self._shown = shown
+
+    def decode(self, chunk: bytes, max_length: int) -> bytes:
+        """Up to `max_length` decoded bytes of `chunk` (more input left means: over the limit)."""
+        if self._zlib is None:
+            return chunk
+        try:
+            out = bytes(self._zlib.decompress(chunk, max_length))
+            self._deflate = False  # the header was fine
+            return out
+        except zlib.error:
+            if self._deflate:
+                # "deflate" is often sent raw, without the zlib header (as httpx also allows).
+                self._zlib, self._deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
+                return self.decode(chunk, max_length)
+            raise FetchError(f"The page's compressed body is damaged: {self._shown}") from None
 
 
 def _parse_ip_literal(host: str) -> IPAddress | None:
@@ -406,6 +530,11 @@ def _parse_content_type(value: str) -> tuple[str, str | None]:
         key, _, raw = param.partition("=")
         if key.strip().lower() == "charset":
             charset = raw.strip().strip("\"'").lower() or None
+    if charset is not None:
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            charset = None  # an unknown label is ignored, as browsers do
     return mime.strip().lower(), charset
 
 

@@ -26,7 +26,7 @@ from newsbot.ingest.text import (
     shorten,
 )
 
-__all__ = ["extract_html"]
+__all__ = ["MAX_ELEMENTS", "extract_html", "refuse_junk"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,28 @@ _TRAFILATURA_OPTIONS: dict[str, Any] = {
 _RESCUE_BELOW = 500
 _MIN_TEXT = 200  # below this, the text must hold real sentences to count as an article
 TITLE_MAX = 200  # longer titles are shortened at a word boundary
+# trafilatura's time grows with the square of the element count: 20,000 elements take ~4 s, and
+# the largest page of the extraction-tune set has 1,596.
+MAX_ELEMENTS = 20_000
+_DIRECTORY_LISTING = re.compile(r"\s*(?:index of|directory listing for)\s+/", re.IGNORECASE)
+# Text of many paragraphs that are nearly all scraps (under 20 characters) or repeats is junk, not
+# an article. The tune set's worst: 24 paragraphs all short (Japanese), 205 with 29% distinct.
+_JUNK_MIN_PARAGRAPHS = 100
+_JUNK_TINY_SHARE = 0.9
+_JUNK_MIN_DISTINCT = 0.1
+
+
+def refuse_junk(text: str, where: str) -> None:
+    """Raise NoArticleText when the text is mostly tiny or repeated paragraphs."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    if len(paragraphs) < _JUNK_MIN_PARAGRAPHS:
+        return
+    tiny = sum(1 for p in paragraphs if len(p) < 20)
+    if tiny > _JUNK_TINY_SHARE * len(paragraphs):
+        raise NoArticleText(f"{where} is mostly scraps of text ({tiny:,} tiny paragraphs)")
+    distinct = len({p.casefold() for p in paragraphs})
+    if distinct < _JUNK_MIN_DISTINCT * len(paragraphs):
+        raise NoArticleText(f"{where} is mostly the same text repeated")
 
 
 def _run_trafilatura(tree: Any, url: str | None, *, precision: bool) -> Any:
@@ -213,6 +235,15 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
         tree = None
     if tree is None:
         raise NoArticleText(f"No article text found in {where}")
+    elements = sum(1 for _ in tree.iter())
+    if elements > MAX_ELEMENTS:
+        raise NoArticleText(
+            f"{where} has {elements:,} HTML elements, more than the {MAX_ELEMENTS:,} "
+            "an article page has; not added"
+        )
+    page_title = _page_title(tree) or ""
+    if _DIRECTORY_LISTING.match(page_title):
+        raise NoArticleText(f"{where} is a directory listing, not an article")
 
     document = _run_trafilatura(tree, url, precision=True)
     text = _document_text(document)
@@ -223,10 +254,11 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
             document, text = rescue, rescue_text
     if document is None or _is_trivial(text):
         raise NoArticleText(f"No article text found in {where}")
+    refuse_junk(text, where)
 
     canonical = _canonical_url(tree, url)
     site = _str_or_none(document.sitename) or _site_from_url(canonical)
-    title = _str_or_none(document.title) or _page_title(tree)
+    title = _str_or_none(document.title) or page_title or None
     title = _strip_site_name(title, site) if title else first_line_title(text)
     first, _, rest = text.partition("\n\n")
     if rest and _WORD.findall(first.casefold()) == _WORD.findall(title.casefold()):

@@ -13,17 +13,20 @@ import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from newsbot.db.articles import AddOutcome, ArticleStore, NewArticle
 from newsbot.errors import IngestError, NewsbotError, NoArticleText
 from newsbot.ingest.fetch import SafeFetcher
-from newsbot.ingest.html import extract_html
+from newsbot.ingest.html import extract_html, refuse_junk
 from newsbot.ingest.passages import split_into_passages
 from newsbot.ingest.plaintext import parse_text_article
-from newsbot.ingest.text import ExtractedArticle, content_fingerprint, normalize_text
+from newsbot.ingest.records import article_from_json
+from newsbot.ingest.sniff import check_bytes, decode_text, html_input
+from newsbot.ingest.text import ExtractedArticle, content_fingerprint, http_url, normalize_text
+from newsbot.ingest.worker import ExtractionWorker
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
@@ -69,89 +72,46 @@ def prepare(article: ExtractedArticle, passages: Sequence[str] | None = None) ->
     )
 
 
-def article_from_json(record: object) -> tuple[ExtractedArticle, list[str] | None]:
-    """A PRODUCT.md JSON article (export's `passages` are kept as they are)."""
-    if not isinstance(record, dict):
-        raise IngestError(f"expected a JSON object, got {type(record).__name__}")
-    title, body = record.get("title"), record.get("text")
-    if not isinstance(body, str) or not body.strip():
-        passages = record.get("passages")
-        if isinstance(passages, list) and passages and all(isinstance(p, str) for p in passages):
-            body = "\n\n".join(passages)
-        else:
-            raise IngestError('"text" must be a non-empty string')
-    if not isinstance(title, str) or not title.strip():
-        raise IngestError('"title" must be a non-empty string')
-    for key in ("url", "site", "author", "language"):
-        if record.get(key) is not None and not isinstance(record[key], str):
-            raise IngestError(f'"{key}" must be a string or null, got {record[key]!r}')
-    published = None
-    if record.get("published") is not None:
-        try:
-            published = datetime.fromisoformat(str(record["published"]).replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise IngestError(
-                f'"published" is not an ISO-8601 date: {record["published"]!r}'
-            ) from exc
-        if published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
-    url = record.get("url") or None
-    if url is not None and not str(url).startswith(("http://", "https://")):
-        raise IngestError(f'"url" must be an http(s) URL, got {url!r}')
-    passages = record.get("passages")
-    given = (
-        [p for p in passages if isinstance(p, str) and p.strip()]
-        if isinstance(passages, list)
-        else None
-    )
-    extracted = ExtractedArticle(
-        title=title.strip(),
-        text=body,
-        url=url,
-        site=record.get("site") or None,
-        author=record.get("author") or None,
-        published=published,
-        language=record.get("language") or None,
-    )
-    return extracted, given or None
+def source_url(url: str | None) -> str | None:
+    """A given source link, checked like every other: http(s) with a host, or IngestError."""
+    if url is None or not url.strip():
+        return None
+    checked = http_url(url)
+    if checked is None:
+        shown = url if len(url) <= 200 else url[:200] + "…"
+        raise IngestError(f"the source link must be an http(s) URL, got {shown!r}")
+    return checked
 
 
 def read_file(path: Path, url: str | None = None) -> ExtractedArticle:
     """Extract an article from an .html/.htm/.txt/.md file."""
-    suffix = path.suffix.lower()
-    if suffix not in FILE_SUFFIXES:
+    if path.suffix.lower() not in FILE_SUFFIXES:
         raise IngestError(f"{path.name}: only .html, .htm, .txt and .md files can be added")
-    data = path.read_bytes()
-    if suffix in HTML_SUFFIXES:
-        article = extract_html(data, url=url)
-    else:
-        article = parse_text_article(_decode(data), source_name=path.name)
-    if url:
-        article = _with_url(article, url)
-    return article
+    return extract_upload(path.name, path.read_bytes(), url)
 
 
 def extract_upload(filename: str, data: bytes, url: str | None = None) -> ExtractedArticle:
-    """Extract an article from an uploaded file's bytes (the bot's `/add` with a document)."""
+    """Extract an article from a file's bytes (a file, or the bot's `/add` with a document).
+
+    The bytes decide, not the name: binary data is refused; `url` (checked) is the source link.
+    """
     suffix = Path(filename).suffix.lower()
     if suffix not in FILE_SUFFIXES:
         raise IngestError(f"{filename}: only .html, .htm, .txt and .md files can be added")
+    url = source_url(url)
     if suffix in HTML_SUFFIXES:
-        return extract_html(data, url=url)
-    return parse_text_article(_decode(data), source_name=filename)
+        article = extract_html(html_input(data, filename), url=url)
+    else:
+        article = parse_text_article(decode_text(data, filename), source_name=filename)
+        refuse_junk(article.text, filename)
+    return replace(article, url=url) if url else article
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
-
-
-def _with_url(article: ExtractedArticle, url: str) -> ExtractedArticle:
-    return replace(article, url=url)
+def extract_page(content: bytes, url: str) -> ExtractedArticle:
+    """Extract a fetched HTML page (run in the extraction worker)."""
+    check_bytes(content, url)
+    article = extract_html(content, url=url)
+    return article if article.url else replace(article, url=url)
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -164,6 +124,22 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
                     yield child
         else:
             yield path
+
+
+def scan_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(files to add, files skipped): folders walked recursively; what a folder holds besides
+    article files (other types, hidden files) is skipped, and said so. Named files are kept."""
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        wanted = set(expand_paths([path]))
+        for child in sorted(path.rglob("*")):
+            if child.is_file():
+                (files if child in wanted else skipped).append(child)
+    return files, skipped
 
 
 def iter_jsonl(lines: Iterable[str], source: str) -> Iterator[tuple[str, object]]:
@@ -181,19 +157,43 @@ def iter_jsonl(lines: Iterable[str], source: str) -> Iterator[tuple[str, object]
 class Ingestor:
     """Adds articles from any source to the store."""
 
-    def __init__(self, store: ArticleStore, fetcher: SafeFetcher) -> None:
+    def __init__(
+        self, store: ArticleStore, fetcher: SafeFetcher, worker: ExtractionWorker | None = None
+    ) -> None:
         self.store = store
         self.fetcher = fetcher
+        # Pages and uploads are extracted in a worker process with a deadline.
+        self.worker = worker if worker is not None else ExtractionWorker()
+
+    def close(self) -> None:
+        """Stop the extraction worker."""
+        self.worker.close()
 
     async def add_extracted(
         self, source: str, article: ExtractedArticle, passages: Sequence[str] | None = None
     ) -> IngestResult:
-        """Store one extracted article."""
+        """Store one extracted article; the CPU work (normalising, splitting, fingerprinting a
+        text of up to 5 MB takes seconds) runs in a thread, so the bot's other chats go on."""
         try:
-            prepared = prepare(article, passages)
+            prepared = await asyncio.to_thread(prepare, article, passages)
         except NewsbotError as exc:
             return IngestResult.failed(source, str(exc))
         return self._result(source, prepared, await self.store.add(prepared))
+
+    async def add_extracted_many(
+        self, articles: Sequence[tuple[str, ExtractedArticle]]
+    ) -> list[IngestResult]:
+        """Store (source, article) pairs in one transaction; a result for each, in order."""
+        prepared: list[tuple[str, NewArticle]] = []
+        results: list[IngestResult | None] = []
+        for source, article in articles:
+            try:
+                prepared.append((source, prepare(article)))
+                results.append(None)
+            except NewsbotError as exc:
+                results.append(IngestResult.failed(source, str(exc)))
+        stored = iter(await self._store_batch(prepared) if prepared else [])
+        return [result if result is not None else next(stored) for result in results]
 
     @staticmethod
     def _result(source: str, prepared: NewArticle, outcome: AddOutcome) -> IngestResult:
@@ -207,24 +207,42 @@ class Ingestor:
             passages=len(prepared.passages),
         )
 
+    async def fetch_article(self, url: str) -> ExtractedArticle:
+        """Fetch a page safely and extract its article; raises a NewsbotError."""
+        page = await self.fetcher.fetch(url)
+        if page.content_type in {"text/plain", "text/markdown"}:
+            check_bytes(page.content, url)
+            text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
+            article = replace(await asyncio.to_thread(parse_text_article, text_body), url=page.url)
+            refuse_junk(article.text, url)
+            return article
+        return await self.worker.run(extract_page, page.content, page.url, where=url)
+
     async def add_url(self, url: str) -> IngestResult:
         """Fetch a page safely, extract and store it."""
         try:
-            page = await self.fetcher.fetch(url)
-            if page.content_type in {"text/plain", "text/markdown"}:
-                text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
-                article = _with_url(parse_text_article(text_body), page.url)
-            else:
-                article = await asyncio.to_thread(extract_html, page.content, url=page.url)
-                if not article.url:
-                    article = _with_url(article, page.url)
+            article = await self.fetch_article(url)
         except NewsbotError as exc:
             return IngestResult.failed(url, str(exc))
         return await self.add_extracted(url, article)
 
+    async def add_upload(self, filename: str, data: bytes, url: str | None) -> IngestResult:
+        """Extract (in the worker, with its deadline) and store an uploaded file."""
+        try:
+            article = await self.worker.run(extract_upload, filename, data, url, where=filename)
+        except NewsbotError as exc:
+            return IngestResult.failed(filename, str(exc))
+        return await self.add_extracted(filename, article)
+
     async def add_file(self, path: Path, url: str | None = None) -> IngestResult:
         """Extract and store one file."""
-        return (await self._add_files([path], url, None))[0]
+        try:
+            article = await self.worker.run(read_file, path, url, where=path.name)
+        except NewsbotError as exc:
+            return IngestResult.failed(str(path), str(exc))
+        except OSError as exc:
+            return IngestResult.failed(str(path), exc.strerror or str(exc))
+        return await self.add_extracted(str(path), article)
 
     async def add_files(
         self, paths: Sequence[Path], url: str | None = None, *, window: int = 8
@@ -244,7 +262,7 @@ class Ingestor:
                     yield result
 
     async def _add_files(
-        self, paths: Sequence[Path], url: str | None, pool: Executor | None
+        self, paths: Sequence[Path], url: str | None, pool: Executor
     ) -> list[IngestResult]:
         loop = asyncio.get_running_loop()
         jobs = [loop.run_in_executor(pool, read_file, path, url) for path in paths]
@@ -263,11 +281,13 @@ class Ingestor:
     async def add_text(self, body: str, url: str | None = None) -> IngestResult:
         """Store pasted text (first line = title; a URL in it becomes the source link)."""
         try:
-            article = parse_text_article(body)
+            article = await asyncio.to_thread(parse_text_article, body)
+            url = source_url(url)
+            refuse_junk(article.text, "the pasted text")
         except NewsbotError as exc:
             return IngestResult.failed("pasted text", str(exc))
         if url:
-            article = _with_url(article, url)
+            article = replace(article, url=url)
         return await self.add_extracted(article.url or "pasted text", article)
 
     async def add_records(

@@ -7,12 +7,11 @@ import asyncio
 import logging
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice, pairwise
 from pathlib import Path
 
-from rapidfuzz import fuzz
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Engine
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.db.models import UTCDateTime
 from newsbot.search import snapshot
+from newsbot.search.answer import is_not_a_question, locate_answer
 from newsbot.search.evidence import (
     Candidate,
     Features,
@@ -29,10 +29,11 @@ from newsbot.search.evidence import (
     weighted_share,
 )
 from newsbot.search.index import IndexedPassage, PassageIndex
+from newsbot.search.results import Hit as Hit
+from newsbot.search.results import SearchResult as SearchResult
 from newsbot.search.text import (
     STOP_WORDS,
     highlight_spans,
-    normalize,
     term_positions,
     terms,
     word_terms,
@@ -60,35 +61,9 @@ class Weights:
     bigrams: float = 0.5
     proximity: float = 0.6
     title: float = 0.2
-    fuzz: float = 0.0
     article_coverage: float = 2.0
     # "answered" when the best passage's evidence passes this line (see `answer_confidence`)
     answer_threshold: float = 0.5
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One passage that answers (or might answer) a question."""
-
-    passage_id: int
-    article_id: int
-    title: str
-    url: str | None
-    site: str | None
-    published: datetime | None
-    passage: str
-    score: float
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """The best passages for a question, best first, and whether they answer it."""
-
-    question: str
-    answered: bool
-    hits: list[Hit]
-    confidence: float = 0.0
 
 
 _PASSAGES_SQL = text(
@@ -119,8 +94,8 @@ class Retriever:
         snapshot_path: Path | None = None,
     ) -> None:
         # Core connections, not ORM sessions: this is the hot read path and needs no objects.
-        # Catching up with the database may read many rows: async. Fetching a question's 40
-        # candidates by primary key takes ~0.1 ms: a plain blocking read saves the ~1.5 ms of
+        # Catching up with the database may read many rows: async. Fetching a question's
+        # CANDIDATES (12) by primary key takes ~0.1 ms: a plain blocking read saves the ~1.5 ms of
         # thread hand-offs an async round trip costs.
         self._engine = engine
         self._reader = reader
@@ -234,7 +209,11 @@ class Retriever:
             info = snapshot.SnapshotInfo(
                 state[0], state[1], int(row[0]), snapshot.passage_digest(str(row[1]))
             )
-            await asyncio.to_thread(snapshot.save, self.snapshot_path, self.index, info)
+            try:
+                await asyncio.to_thread(snapshot.save, self.snapshot_path, self.index, info)
+            except OSError as exc:  # a full disk, a read-only folder: it's only a cache
+                log.warning("could not save the search index to %s: %s", self.snapshot_path, exc)
+                return False
         self._saved = state
         return True
 
@@ -328,6 +307,8 @@ class Retriever:
 
     async def search(self, question: str, *, limit: int = 3, offset: int = 0) -> SearchResult:
         """The best `limit` passages (after skipping `offset`) and whether they answer."""
+        if is_not_a_question(question):
+            return SearchResult(question, answered=False, hits=[], not_a_question=True)
         await self.refresh(max_age=REFRESH_SECONDS)
         found = await self.candidates(question, max(CANDIDATES, limit + offset))
         if not found:
@@ -335,7 +316,8 @@ class Retriever:
         ranked = sorted(
             ((self.score(c.features), c) for c in found), key=lambda sc: (-sc[0], sc[1].passage_id)
         )
-        confidence = answer_confidence([c for _, c in ranked])
+        candidates = [c for _, c in ranked]
+        confidence = answer_confidence(candidates)
         hits = [
             Hit(
                 passage_id=c.passage_id,
@@ -347,14 +329,19 @@ class Retriever:
                 passage=c.passage,
                 score=round(score, 4),
                 highlights=highlight_spans(c.passage, set(c.features.matched)),
+                confidence=round(
+                    answer_confidence([c, *candidates[:rank], *candidates[rank + 1 :]]), 4
+                ),
+                answer=locate_answer(question, c.passage, self.index.idf),
             )
-            for score, c in ranked[offset : offset + limit]
+            for rank, (score, c) in enumerate(ranked[offset : offset + limit], start=offset)
         ]
         return SearchResult(
             question,
             answered=bool(hits) and confidence >= self.weights.answer_threshold,
             hits=hits,
             confidence=round(confidence, 4),
+            threshold=self.weights.answer_threshold,
         )
 
     def _features(
@@ -381,18 +368,12 @@ class Retriever:
         bigram_share = bigrams / pairs if pairs else 0.0
         closeness = proximity(matched, positions)
         title_share = weighted_share(query, set(terms(title)))
-        fuzz_score = (
-            fuzz.token_set_ratio(normalize(question), normalize(passage)) / 100
-            if self.weights.fuzz
-            else 0.0
-        )
         return Features(
             bm25 / top_bm25,
             coverage,
             bigram_share,
             closeness,
             title_share,
-            fuzz_score,
             frozenset(q.term for q in matched),
         )
 
@@ -405,7 +386,6 @@ class Retriever:
             + w.bigrams * f.bigrams
             + w.proximity * f.proximity
             + w.title * f.title
-            + w.fuzz * f.fuzz
             + w.article_coverage * f.article_coverage
         )
 

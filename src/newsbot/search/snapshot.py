@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from newsbot.search.index import PassageIndex, Segment
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: a checksum of the arrays in "info"
 _INDEX_ARRAYS = ("terms", "df", "passage_ids", "article_ids", "alive", "scalars")
 
 
@@ -69,6 +70,7 @@ def save(path: Path, index: PassageIndex, info: SnapshotInfo) -> None:
                 str(info.last_removal),
                 str(info.check_id),
                 info.check_digest,
+                _checksum(arrays),
             ]
         ),
     }
@@ -76,7 +78,24 @@ def save(path: Path, index: PassageIndex, info: SnapshotInfo) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)  # PostgreSQL's: a cache folder, maybe new
     with open(temporary, "wb") as handle:
         np.savez(handle, **arrays)  # type: ignore[arg-type]
+        # On disk before the rename: a crash must leave the old file or the whole new one.
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(temporary, path)
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not possible everywhere (Windows); the rename itself is still atomic
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def load(path: Path, *, max_postings: int) -> tuple[PassageIndex, SnapshotInfo] | None:
@@ -84,37 +103,56 @@ def load(path: Path, *, max_postings: int) -> tuple[PassageIndex, SnapshotInfo] 
     if not path.exists():
         return None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            version, max_passage, last_removal, check_id, digest = (str(v) for v in data["info"])
-            if version != text_processing_version():
-                log.info("search index snapshot %s is from other text processing", path)
-                return None
+        # Our own handle: np.load leaks the one it opens when the file is damaged.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as npz:
             # Each access to an NpzFile member reads it again from the file: read each once.
-            terms, starts, ends, docs, impacts = (
-                data[key]
-                for key in ("seg_terms", "seg_starts", "seg_ends", "seg_docs", "seg_impacts")
-            )
-            segments = []
-            term_at, post_at = 0, 0
-            for count, size in zip(data["seg_counts"], data["seg_sizes"], strict=True):
-                count, size = int(count), int(size)
-                segments.append(
-                    Segment(
-                        terms[term_at : term_at + count],
-                        starts[term_at : term_at + count],
-                        ends[term_at : term_at + count],
-                        docs[post_at : post_at + size],
-                        impacts[post_at : post_at + size],
-                    )
+            data = {key: npz[key] for key in npz.files}
+        version, max_passage, last_removal, check_id, digest, checksum = (
+            str(v) for v in data.pop("info")
+        )
+        if version != text_processing_version():
+            log.info("search index snapshot %s is from other text processing", path)
+            return None
+        if checksum != _checksum(data):
+            raise ValueError("checksum mismatch")
+        terms, starts, ends, docs, impacts = (
+            data[key] for key in ("seg_terms", "seg_starts", "seg_ends", "seg_docs", "seg_impacts")
+        )
+        segments = []
+        term_at, post_at = 0, 0
+        for count, size in zip(data["seg_counts"], data["seg_sizes"], strict=True):
+            count, size = int(count), int(size)
+            segments.append(
+                Segment(
+                    terms[term_at : term_at + count],
+                    starts[term_at : term_at + count],
+                    ends[term_at : term_at + count],
+                    docs[post_at : post_at + size],
+                    impacts[post_at : post_at + size],
                 )
-                term_at, post_at = term_at + count, post_at + size
-            index = PassageIndex.from_arrays(
-                {key: data[key] for key in _INDEX_ARRAYS}, segments, max_postings=max_postings
             )
-    except (OSError, ValueError, KeyError) as exc:
-        log.warning("ignoring unreadable search index snapshot %s: %s", path, exc)
+            term_at, post_at = term_at + count, post_at + size
+        index = PassageIndex.from_arrays(
+            {key: data[key] for key in _INDEX_ARRAYS}, segments, max_postings=max_postings
+        )
+    except Exception as exc:  # a cache: truncated, empty, damaged (BadZipFile, EOFError, ...)
+        log.warning(
+            "search index snapshot %s is unreadable (%s: %s): rebuilding from the database",
+            path,
+            type(exc).__name__,
+            exc,
+        )
         return None
     return index, SnapshotInfo(int(max_passage), int(last_removal), int(check_id), digest)
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    """CRC-32 of every array's bytes, in name order (zip's own CRC isn't checked by np.load)."""
+    crc = 0
+    for key in sorted(arrays):
+        if key != "info":
+            crc = zlib.crc32(np.ascontiguousarray(arrays[key]).tobytes(), crc)
+    return f"{crc:08x}"
 
 
 def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:

@@ -3,7 +3,8 @@
 
 Wiring, in the composition root (`app.py`):
 
-    post_init:   await start_digests(application)   # after bot_data.attach(service, settings)
+    post_init:   await start_digests(application)   # after bot_data.attach(service, settings);
+                                                    # kept in bot_data.digests
     post_stop:   await stop_digests(application)    # before the service closes
     commands:    subscribe, unsubscribe, digest_now, settings_cmd
 
@@ -14,23 +15,20 @@ them (a restart) loses nothing, and a job that runs late or twice sends nothing 
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 import time
-import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram import Bot
-from telegram.error import TelegramError
 from telegram.ext import Application, Job, JobQueue
 
 from newsbot.bot.context import Context, NewsApplication
 from newsbot.bot.digests.sender import (
+    DELIVERY_PROBLEM,
     WORKERS,
-    Alert,
     DigestSender,
     delivery_bot,
 )
@@ -51,6 +49,7 @@ STOP_GRACE = 10.0  # seconds a stopping bot waits for digests in flight
 SWEEP_SECONDS = 30.0  # how often each replica looks for due digests nobody has claimed
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+Clock = Callable[[], datetime]  # now, aware UTC: tests start the scheduler at any moment
 
 
 class DigestScheduler:
@@ -147,40 +146,7 @@ class Digests:
     bot: Bot
     start_seconds: float  # how long scheduling took at start (the benchmark reports it)
     caught_up: int  # today's digests missed while the bot was down, sent at start
-
-
-_RUNNING: weakref.WeakKeyDictionary[AnyApplication, Digests] = weakref.WeakKeyDictionary()
-
-
-def digests_of(application: AnyApplication) -> Digests:
-    """The digests started for this Application."""
-    try:
-        return _RUNNING[application]
-    except KeyError:
-        raise ConfigError("digests are not started: call start_digests in post_init") from None
-
-
-def _admin_alert(application: NewsApplication) -> Alert:
-    """Failures to the admins through the bot, throttled with the error handler's reports."""
-    app_ref = weakref.ref(application)
-
-    async def alert(text: str) -> None:
-        app = app_ref()
-        if app is None:
-            return
-        data = app.bot_data
-        if not data.error_reports.due():
-            return
-        skipped = data.error_reports.take_suppressed()
-        extra = f" ({skipped} more since the last report)" if skipped else ""
-        message = f"<b>Digest delivery problem{extra}</b>\n{html.escape(text)}"
-        for admin_id in sorted(data.settings.admin_ids):
-            try:
-                await app.bot.send_message(admin_id, message)
-            except TelegramError as exc:
-                log.warning("could not alert admin %s: %s", admin_id, exc)
-
-    return alert
+    clock: Clock = utcnow  # the time digests are planned, scheduled and caught up by
 
 
 async def start_digests(
@@ -190,6 +156,7 @@ async def start_digests(
     workers: int = WORKERS,
     lease_ttl: float = TTL,
     sweep_seconds: float = SWEEP_SECONDS,
+    clock: Clock = utcnow,
 ) -> Digests:
     """Schedule every active subscription and start the sender (in post_init, after the
     service is attached to bot_data); today's digests missed while down go out now.
@@ -202,32 +169,45 @@ async def start_digests(
         raise ConfigError("digests need PTB's job queue: install python-telegram-bot[job-queue]")
     started = time.perf_counter()
     data = application.bot_data
-    service = DigestService(SubscriptionStore(data.service.sessions), data.service.store)
+    service = data.service.digests
     bot = delivery_bot(application.bot.token, data.settings.api_base_url, connections=workers)
     await bot.initialize()
     gate = FloodGate(limits)
     leader = Leader(LeaseStore(data.service.sessions), SENDER, ttl=lease_ttl, margin=lease_ttl / 5)
     sender = DigestSender(
-        bot, service, gate=gate, alert=_admin_alert(application), workers=workers, leader=leader
+        bot,
+        service,
+        gate=gate,
+        alert=data.notifier.alert(DELIVERY_PROBLEM),
+        workers=workers,
+        clock=clock,
+        leader=leader,
     )
     scheduler = DigestScheduler(application.job_queue, sender, service.subscriptions)
     sender.on_blocked = scheduler.cancel
-    for sub in await service.subscriptions.in_doubt():
+    # Only today's doubts (a day back, in any zone): older ones were logged at earlier starts.
+    for sub in await service.subscriptions.in_doubt(since=utcnow() - timedelta(days=1)):
         log.warning(
             "the digest of %s for chat %s may or may not have gone out (a stop during the "
             "send); it is not sent again",
             sub.claimed_day,
             sub.chat_id,
         )
-    caught_up = scheduler.start(await service.subscriptions.active(), utcnow())
+    caught_up = scheduler.start(await service.subscriptions.active(), clock())
     sender.start()
     application.job_queue.run_repeating(
         scheduler.sweep, sweep_seconds, first=sweep_seconds, name="digest-sweep"
     )
     digests = Digests(
-        service, sender, scheduler, bot, time.perf_counter() - started, caught_up=caught_up
+        service,
+        sender,
+        scheduler,
+        bot,
+        time.perf_counter() - started,
+        caught_up=caught_up,
+        clock=clock,
     )
-    _RUNNING[application] = digests
+    data.attach_digests(digests)
     log.info(
         "digests: %d chats scheduled, %d missed today sent now (%.2f s)",
         scheduler.scheduled,
@@ -237,9 +217,9 @@ async def start_digests(
     return digests
 
 
-async def stop_digests(application: AnyApplication, grace: float = STOP_GRACE) -> None:
+async def stop_digests(application: NewsApplication, grace: float = STOP_GRACE) -> None:
     """Stop scheduling; let the digests in flight finish (in post_stop)."""
-    digests = _RUNNING.pop(application, None)
+    digests = application.bot_data.attach_digests(None)
     if digests is None:
         return
     digests.scheduler.forget_all()

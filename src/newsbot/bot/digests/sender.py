@@ -55,6 +55,7 @@ from newsbot.digest.subscriptions import BLOCKED, EMPTY, FAILED, SENT, Subscript
 
 log = logging.getLogger(__name__)
 
+DELIVERY_PROBLEM = "Digest delivery problem"  # the title of the admins' report
 WORKERS = 16  # requests in flight at once: enough for 30/s at ~0.5 s round trips
 BURST_OF_429 = 3  # this many 429s within BURST_WINDOW seconds pause everybody
 BURST_WINDOW = 1.0

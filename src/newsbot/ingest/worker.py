@@ -1,0 +1,90 @@
+"""Extraction in a worker process with a deadline, so a hostile page can't hold the bot.
+
+trafilatura is CPU-bound and, on some pages, slow (its cost grows with the square of the number
+of elements). A thread running it can't be stopped: neither a deadline nor SIGTERM reaches it.
+A worker process can be killed. `ExtractionWorker.run` sends one call to a one-process pool and
+waits at most `timeout` seconds; past that the worker is killed (a new one starts on the next
+call) and the caller gets a NoArticleText that says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import Callable
+from multiprocessing.pool import Pool
+from typing import TypeVar
+
+from newsbot.errors import NoArticleText
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 30.0
+
+
+class ExtractionWorker:
+    """One worker process for extraction calls, started on first use, killed on a deadline."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {timeout}")
+        self.timeout = timeout
+        self._pool: Pool | None = None
+
+    def _get_pool(self) -> Pool:
+        if self._pool is None:
+            # forkserver, not fork: the calling process has threads (aiosqlite's).
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["newsbot.ingest.html"])
+            self._pool = context.Pool(processes=1)
+        return self._pool
+
+    async def run(self, function: Callable[..., T], *args: object, where: str) -> T:
+        """`function(*args)` in the worker; NoArticleText if it takes longer than the deadline.
+
+        Exceptions raised by `function` (NewsbotError and the like) come back as they are.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def done(value: T) -> None:
+            loop.call_soon_threadsafe(_settle, future, value, None)
+
+        def failed(error: BaseException) -> None:
+            loop.call_soon_threadsafe(_settle, future, None, error)
+
+        self._get_pool().apply_async(function, args, callback=done, error_callback=failed)
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            self.kill()
+            raise NoArticleText(
+                f"Reading {where} took longer than {self.timeout:g} s; not added"
+            ) from None
+        except asyncio.CancelledError:
+            self.kill()  # shutting down (SIGTERM): don't leave the worker busy
+            raise
+
+    def kill(self) -> None:
+        """Stop the worker at once (whatever it is doing); the next call starts a new one."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+    def close(self) -> None:
+        """Let the worker finish and exit."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            pool.terminate()
+            pool.join()
+
+
+def _settle(future: asyncio.Future[T], value: T | None, error: BaseException | None) -> None:
+    if future.done():
+        return  # timed out or cancelled meanwhile
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The sample article a new playground database starts with (data only)."""

@@ -1,0 +1,188 @@
+"""The answer inside a passage: the sentence that best answers a question, and what isn't one.
+
+A passage is 300-700 characters; the reader wants the one sentence that answers. Each sentence
+is scored by the share of the question's weight it holds (IDF from the index when given, else
+within the passage: a word found in every sentence says little), plus the question's names and
+numbers it repeats, plus whether it holds what the question asks for (`expected_type`): a number
+for "how many", a name for "who", a date or time word for "when", a capitalised place-like word
+for "where". Offsets are into the passage text, for the bot to bold.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from newsbot.search.text import STOP_WORDS, normalize, terms, word_terms, words
+
+# A sentence ends at . ! ? … (and their run, closing quotes or brackets) followed by a space and
+# an upper-case letter, a digit or an opening quote; or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)\]]*\s+(?=[\"'«“(]?[\w\d])|\n+")
+_ABBREVIATIONS_TEXT = (
+    "mr mrs ms dr prof st jr sr vs etc inc ltd co corp gen gov sen rep no fig e.g i.e u.s "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|"
+    r"один|два|три|четыре|пять|десять|сто|тысяч\w*|миллион\w*|миллиард\w*)\b"
+)
+_DATE_WORDS_TEXT = """
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight
+    morning evening night week weekend month year years decade century ago since later earlier
+    spring summer autumn fall winter noon midnight am pm bc ad season
+    января февраля марта апреля мая июня июля августа сентября октября ноября декабря
+    январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь
+    понедельник вторник среда четверг пятница суббота воскресенье сегодня вчера завтра
+    году год века веке лет"""
+_DATE_WORDS = frozenset(_DATE_WORDS_TEXT.split())
+_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b\d{1,2}:\d{2}\b")
+_CAPITALISED = re.compile(r"(?<![\w.])[A-ZА-ЯЁ][\w'’-]+")
+_PLACE_LEAD = re.compile(
+    r"\b(?:in|at|from|near|to|into|outside|inside|across|в|во|на|из)\s+"
+    r"(?:the\s+)?[A-ZА-ЯЁ]"
+)
+
+TYPE_WEIGHT = 0.35
+"""What finding the expected kind of answer adds, against a full match of the question (1.0)."""
+NAME_WEIGHT = 0.25
+"""What repeating the question's names and numbers adds (their share of them)."""
+
+_CHATTER_TEXT = """
+    ok okay k kk thanks thank thx ty cheers yes yeah yep no nope sure fine great cool nice
+    hi hello hey bye goodbye quit exit stop start clear reset help menu more next back cancel
+    lol hmm hm wow please pls test спасибо ок да нет привет пока стоп хорошо ладно помощь"""
+_CHATTER = frozenset(_CHATTER_TEXT.split())
+
+
+@dataclass(frozen=True)
+class AnswerSpan:
+    """The sentence of a passage that answers, and where it is: `passage[start:end]`."""
+
+    sentence: str
+    start: int
+    end: int
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, without the spaces around it."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        before = text[start : match.start()].rsplit(None, 1)
+        last = before[-1].rstrip(".").lower() if before else ""
+        # "Dr. Smith", "U.S. officials", "J. R. R. Tolkien": not the end of a sentence.
+        if text[match.start() - 1] == "." and (last in _ABBREVIATIONS or len(last) == 1):
+            continue
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def expected_type(question: str) -> str | None:
+    """What kind of answer the question asks for: "number", "name", "date", "place" or None."""
+    q = " ".join(words(question))
+    if re.search(r"\bhow (many|much|long|old|far|big|tall|high|large|often)\b|\bсколько\b", q):
+        return "number"
+    if re.search(r"\bwhat (year|date|day|month|time|century|decade)\b|\bwhen\b|\bкогда\b", q):
+        return "date"
+    if re.search(r"\bwho(m|se)?\b|\bкто\b|\bкого\b|\bкому\b", q):
+        return "name"
+    if re.search(r"\bwhere\b|\bwhat (country|city|state|town|place)\b|\bгде\b|\bкуда\b", q):
+        return "place"
+    return None
+
+
+def has_type(sentence: str, kind: str, question_words: set[str]) -> bool:
+    """Whether `sentence` holds an answer of that kind that the question doesn't already say."""
+    if kind == "number":
+        return bool(_NUMBER.search(normalize(sentence)))
+    if kind == "date":
+        return bool(_YEAR.search(sentence)) or any(w in _DATE_WORDS for w in words(sentence))
+    new_names = [
+        m for m in _CAPITALISED.finditer(sentence) if normalize(m.group()) not in question_words
+    ]
+    # The sentence's first word is capitalised anyway: it counts only with another name.
+    names = [m for m in new_names if m.start() > 0] or new_names[1:]
+    if kind == "name":
+        return bool(names)
+    return bool(names) and bool(_PLACE_LEAD.search(sentence))
+
+
+def _names_and_numbers(question: str) -> set[str]:
+    """The question's terms written with a capital (not the first word) or with digits."""
+    found: set[str] = set()
+    for i, match in enumerate(re.finditer(r"[^\W_]+", question)):
+        word = match.group()
+        if any(c.isdigit() for c in word) or (i > 0 and word[0].isupper()):
+            found.update(word_terms(normalize(word)))
+    return found
+
+
+def locate_answer(
+    question: str, passage: str, idf: Callable[[str], float] | None = None
+) -> AnswerSpan | None:
+    """The sentence of `passage` that best answers `question`; None when none relates to it.
+
+    `idf` gives a term's weight (the index's IDF); without it, weights come from the passage's
+    own sentences.
+    """
+    spans = sentences(passage)
+    if not spans:
+        return None
+    question_terms = list(
+        dict.fromkeys(t for w in words(question) if w not in STOP_WORDS for t in word_terms(w))
+    )
+    sentence_terms = [set(terms(passage[a:b])) for a, b in spans]
+    if idf is None:
+        n = len(spans)
+        weight = {
+            t: math.log(1 + (n + 0.5) / (0.5 + sum(t in s for s in sentence_terms)))
+            for t in question_terms
+        }
+    else:
+        weight = {t: idf(t) for t in question_terms}
+    total = sum(weight.values())
+    kind = expected_type(question)
+    marked = _names_and_numbers(question)
+    question_words = set(words(question))
+    best: tuple[float, int] | None = None
+    for i, found in enumerate(sentence_terms):
+        coverage = sum(weight[t] for t in question_terms if t in found) / total if total else 0.0
+        if coverage == 0 and len(spans) > 1:
+            continue
+        score = coverage
+        if marked:
+            score += NAME_WEIGHT * len(marked & found) / len(marked)
+        a, b = spans[i]
+        if kind and has_type(passage[a:b], kind, question_words):
+            score += TYPE_WEIGHT
+        if best is None or score > best[0]:
+            best = (score, i)
+    if best is None:
+        return None
+    a, b = spans[best[1]]
+    return AnswerSpan(passage[a:b], a, b)
+
+
+def is_not_a_question(text: str) -> bool:
+    """True for messages with no content word: "2", "ok", "thanks", "quit", "/help", "?"."""
+    for word in words(text):
+        if word in STOP_WORDS or word in _CHATTER or word.isdigit():
+            continue
+        if len(word) >= 2 or not word.isascii():
+            return False
+    return True

@@ -1,0 +1,46 @@
+"""What a search returns: the hits, best first, and whether they answer the question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import takewhile
+
+from newsbot.search.answer import AnswerSpan
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One passage that answers (or might answer) a question."""
+
+    passage_id: int
+    article_id: int
+    title: str
+    url: str | None
+    site: str | None
+    published: datetime | None
+    passage: str
+    score: float
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    # How sure the "answered" decision would be if this hit were the best one (0..1): "More"
+    # pages only through hits that pass it.
+    confidence: float = 0.0
+    answer: AnswerSpan | None = None  # the sentence of `passage` that best answers
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The best passages for a question, best first, and whether they answer it."""
+
+    question: str
+    answered: bool
+    hits: list[Hit]
+    confidence: float = 0.0
+    threshold: float = 0.5  # the confidence a hit needs to count as answering
+    not_a_question: bool = False  # "ok", "2", "thanks": no content word, nothing searched
+
+    def relevant(self) -> list[Hit]:
+        """The leading hits that each pass the "answered" decision (none if not answered)."""
+        if not self.answered:
+            return []
+        return list(takewhile(lambda hit: hit.confidence >= self.threshold, self.hits))
