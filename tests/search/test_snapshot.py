@@ -126,7 +126,10 @@ async def test_a_failed_save_is_logged_and_changes_nothing(
         for title, body in TOPICS:
             await add(service, title, body)
         await service.retriever.refresh()
-        service.retriever.snapshot_path = Path(settings.database_url[10:]).parent / "no" / "x.npz"
+        # The folder can't be made: a file stands where it would go.
+        blocker = Path(settings.database_url[10:]).parent / "blocker"
+        blocker.write_bytes(b"")
+        service.retriever.snapshot_path = blocker / "x.npz"
         with caplog.at_level(logging.WARNING):
             assert not await service.retriever.save_snapshot(min_passages=0)
     assert "could not save the search index" in caplog.text
