@@ -5,17 +5,23 @@ Nothing here knows about Telegram.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from newsbot import db
 from newsbot.digest import SubscriptionStore
 from newsbot.fetch import SafeFetcher
 from newsbot.ingest import Ingestor, IngestResult
 from newsbot.models import utcnow
+from newsbot.search.dense import Encoder, load_encoder
+from newsbot.search.embedding import EmbeddingWorker
 from newsbot.search.retriever import Retriever, SearchResult
 from newsbot.settings import Settings
 from newsbot.store import ArticleStore, Stats
@@ -34,8 +40,13 @@ def no_good_match(known: int) -> str:
 class Newsbot:
     """One database, its articles, and the retriever that answers from them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, encoder: Encoder | Literal["auto"] | None = "auto"
+    ) -> None:
         self.settings = settings
+        if encoder == "auto":
+            encoder = load_encoder() if settings.embeddings else None
+        self.encoder = encoder
         self.engine = db.make_engine(settings.database_url)
         self.sessions = db.make_sessionmaker(self.engine)
         self.write_engine = db.make_engine(settings.database_url, writer=True)
@@ -45,22 +56,55 @@ class Newsbot:
         self.ingestor = Ingestor(self.store, self.fetcher)
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
         self.retriever = Retriever(
-            self.engine, self.reader, snapshot_path=db.index_snapshot_path(settings.database_url)
+            self.engine,
+            self.reader,
+            snapshot_path=db.index_snapshot_path(settings.database_url),
+            encoder=encoder,
         )
         self.store.on_change(self.retriever.invalidate)
+        # Passages get their vectors after they are stored, in the background (or, for the
+        # CLI, by `embed_pending`); until then they are found lexically.
+        self.embedder = (
+            EmbeddingWorker(
+                self.engine, self.write_engine, encoder, on_written=self.retriever.invalidate
+            )
+            if encoder
+            else None
+        )
+        if self.embedder:
+            self.store.on_change(self.embedder.wake)
+        self._embedding: asyncio.Task[None] | None = None
         # Questions are counted in memory and written in batches: a write per question would
         # queue every answer behind SQLite's single writer.
         self._asked: list[tuple[datetime, bool, str]] = []
         self._asked_flushed = time.monotonic()
 
     @classmethod
-    async def open(cls, settings: Settings) -> Newsbot:
+    async def open(
+        cls, settings: Settings, *, encoder: Encoder | Literal["auto"] | None = "auto"
+    ) -> Newsbot:
         """Migrate the database if needed and build the service."""
         await db.upgrade_async(settings.database_url)
-        return cls(settings)
+        return cls(settings, encoder=encoder)
+
+    def start_embedding(self) -> None:
+        """Embed new passages in a background task until the service closes (the bot)."""
+        if self.embedder and self._embedding is None:
+            self._embedding = asyncio.create_task(self.embedder.run_forever())
+
+    async def embed_pending(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Embed every passage that has no vector yet (the CLI's ingest); how many."""
+        if self.embedder is None:
+            return 0
+        return await self.embedder.run_until_done(progress)
 
     async def close(self) -> None:
         """Release the HTTP client and the database connections."""
+        if self._embedding:
+            self._embedding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._embedding
+            self._embedding = None
         await self.flush_questions()
         await self.retriever.save_snapshot()
         await self.fetcher.aclose()

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_results: int = Field(default=3, ge=1, le=10)
     allow_private_urls: bool = False
     log_level: str = "INFO"
+    # Dense re-scoring with the bundled sentence-embedding model (search/dense.py); false:
+    # lexical search only, no passages embedded.
+    embeddings: bool = True
 
     @field_validator("bot_token", mode="before")
     @classmethod

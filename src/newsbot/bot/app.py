@@ -101,6 +101,7 @@ def build_application(
         # otherwise search while the first of them is still loading it, and find nothing.
         await service.retriever.refresh()
         await service.retriever.save_snapshot()  # a big index built now needn't be rebuilt
+        service.start_embedding()  # vectors for passages stored without them, then new ones
         # Everything built so far (the index, caches, PTB, SQLAlchemy) lives as long as the
         # bot: keep it out of the garbage collector's full passes, which otherwise pause every
         # answer in flight for tens of milliseconds as the heap grows.

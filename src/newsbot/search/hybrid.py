@@ -1,0 +1,105 @@
+"""Hybrid ranking and the "answered" decision that reads the passage.
+
+Ranking: the lexical stage's best `CANDIDATES` are re-scored by
+`(1 - a)·minmax(lexical score) + a·minmax(cosine)` (the lab found this as good as a full dense
+first stage, so no vector index is needed). A candidate without a vector yet keeps its lexical
+share in place of the dense one, so a new article ranks as it would lexically.
+
+Answered: a logistic model over the evidence that a passage *answers* rather than being on the
+same topic: the lexical confidence (evidence.answer_confidence, as a logit), the cosine of the
+final top passage, the share of the question's weight its best sentence holds, the share of
+the question's names and numbers the passage holds (near misses differ in one of them), and
+whether the expected kind of answer (how many -> a number, who -> a name, ...) is in the best
+sentence. Fitted by benchmarks/tune_answered.py, see ANSWERED_WEIGHTS.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from newsbot.search.answer import AnswerEvidence
+
+DENSE_WEIGHT = 0.6
+"""`a` of the fusion: chosen on squad-tune (benchmarks/tune_answered.py --fusion prints the
+grid); top-1 is flat between 0.4 and 0.7."""
+
+# Logistic model of "the top passage answers the question", over `answer_features`:
+# (logit of the lexical confidence, cosine of the top passage, best sentence's coverage,
+#  names/numbers share, expected answer type missing), then the bias with the operating
+# point folded in. Fitted by benchmarks/tune_answered.py on pooled tune questions:
+# squad-tune with half its articles indexed (in-corpus answerable vs out-of-corpus, clean and
+# typo'd), squad2-tune's unanswerable questions against their own paragraphs, nq-open-tune
+# against the squad half (out of domain), and TyDi QA / XQuAD Russian with half indexed. The
+# line is set where 95% of the tune in-corpus questions are answered.
+ANSWERED_WEIGHTS = (1.0, 139.3, 0.0, 0.0, 0.0)
+ANSWERED_BIAS = -115.1
+
+
+def minmax(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 1e-9:
+        return np.ones_like(values)
+    return (values - lo) / (hi - lo)
+
+
+def fuse(
+    lexical: Sequence[float], cosines: npt.NDArray[np.float32], a: float = DENSE_WEIGHT
+) -> list[float]:
+    """Fused scores of candidates; a NaN cosine (no vector yet) counts as its lexical share."""
+    lex = minmax(np.asarray(lexical, dtype=np.float64))
+    cos = np.asarray(cosines, dtype=np.float64)
+    have = ~np.isnan(cos)
+    dense = lex.copy()
+    if have.sum() >= 2:
+        dense[have] = minmax(cos[have])
+    return [float(x) for x in (1 - a) * lex + a * dense]
+
+
+@dataclass(frozen=True)
+class Decision:
+    answered: bool
+    confidence: float
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def answer_features(
+    lexical_confidence: float, cosine: float, evidence: AnswerEvidence | None
+) -> list[float]:
+    """The "answered" model's inputs for the top passage (see ANSWERED_WEIGHTS)."""
+    if evidence is None:
+        return [logit(lexical_confidence), cosine, 0.0, 0.0, 1.0]
+    return [
+        logit(lexical_confidence),
+        cosine,
+        evidence.coverage,
+        evidence.names,
+        float(evidence.type_expected and not evidence.type_found),
+    ]
+
+
+def decide(
+    lexical_confidence: float,
+    cosine: float,
+    evidence: AnswerEvidence | None,
+    lexical_threshold: float,
+) -> Decision:
+    """Whether the top passage answers; without its vector, the lexical rule of today."""
+    if math.isnan(cosine):
+        return Decision(lexical_confidence >= lexical_threshold, lexical_confidence)
+    z = ANSWERED_BIAS + sum(
+        w * x
+        for w, x in zip(
+            ANSWERED_WEIGHTS, answer_features(lexical_confidence, cosine, evidence), strict=True
+        )
+    )
+    p = 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
+    return Decision(p >= 0.5, p)
