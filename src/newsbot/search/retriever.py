@@ -8,7 +8,7 @@ import logging
 import math
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from itertools import islice, pairwise
 from pathlib import Path
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.models import UTCDateTime
 from newsbot.search import snapshot
-from newsbot.search.answer import AnswerSpan, answer_evidence, is_not_a_question, locate_answer
+from newsbot.search.answer import answer_evidence, is_not_a_question, locate_answer
 from newsbot.search.dense import Encoder, Vector, VectorStore, from_blobs
 from newsbot.search.evidence import (
     Candidate,
@@ -34,6 +34,7 @@ from newsbot.search.evidence import (
 )
 from newsbot.search.hybrid import decide, fuse
 from newsbot.search.index import IndexedPassage, PassageIndex
+from newsbot.search.results import Hit, Ranking, SearchResult, Weights
 from newsbot.search.text import (
     STOP_WORDS,
     highlight_spans,
@@ -44,6 +45,8 @@ from newsbot.search.text import (
     words,
 )
 from newsbot.search.typos import TypoCorrector
+
+__all__ = ["Hit", "Ranking", "Retriever", "SearchResult", "Weights"]
 
 log = logging.getLogger(__name__)
 
@@ -56,58 +59,6 @@ QUERY_CACHE = 256
 """Question vectors kept (the bot's "More" button asks the same question again)."""
 REFRESH_SECONDS = 1.0
 """How stale the index may be for changes made by other processes (ours refresh at once)."""
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How the reranker combines its features (tuned on the SQuAD tune set, see benchmarks)."""
-
-    bm25: float = 1.0
-    coverage: float = 2.0
-    bigrams: float = 0.5
-    proximity: float = 0.6
-    title: float = 0.2
-    fuzz: float = 0.0
-    article_coverage: float = 2.0
-    # "answered" when the best passage's evidence passes this line (see `answer_confidence`)
-    answer_threshold: float = 0.5
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One passage that answers (or might answer) a question."""
-
-    passage_id: int
-    article_id: int
-    title: str
-    url: str | None
-    site: str | None
-    published: datetime | None
-    passage: str
-    score: float
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-    answer: AnswerSpan | None = None  # the sentence of `passage` that best answers
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """The best passages for a question, best first, and whether they answer it."""
-
-    question: str
-    answered: bool
-    hits: list[Hit]
-    confidence: float = 0.0
-    not_a_question: bool = False  # "ok", "2", "thanks": no content word, nothing searched
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """The candidates best first (score, candidate), their cosines with the question (NaN
-    without a vector, all NaN without the model) and the lexical stage's confidence."""
-
-    ranked: list[tuple[float, Candidate]]
-    cosines: list[float]
-    lexical_confidence: float
 
 
 _PASSAGES_SQL = text(
