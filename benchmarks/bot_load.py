@@ -40,6 +40,7 @@ from squad import load
 from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from botapi_emulator import BotAPIEmulator
 from newsbot.bot.app import (
     CONCURRENT_UPDATES,
     CONNECTIONS,
@@ -47,7 +48,6 @@ from newsbot.bot.app import (
     default_rate_limiter,
     running,
 )
-from newsbot.emulator import BotAPIEmulator
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 

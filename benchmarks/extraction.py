@@ -25,8 +25,8 @@ from pathlib import Path
 import trafilatura
 
 from newsbot.errors import NoArticleText
-from newsbot.extract import extract_html
-from newsbot.passages import split_into_passages
+from newsbot.ingest.html import extract_html
+from newsbot.ingest.passages import split_into_passages
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/eval/extraction-tune"
 

@@ -73,7 +73,7 @@ def write_vectors(path: Path, squad_urls: set[str]) -> None:
         real = [(pid, body) for pid, body, url in rows if url in squad_urls]
         fake = [pid for pid, _, url in rows if url not in squad_urls]
         vectors = quantize(cached.passages([body for _, body in real]))
-        from newsbot.passages import split_into_passages
+        from newsbot.ingest.passages import split_into_passages
 
         pool = cached.passages([p for t in pool_texts for p in split_into_passages(t)])
         rng = np.random.default_rng(5)

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from newsbot.models import UTCDateTime
+from newsbot.db.models import UTCDateTime
 from newsbot.search import snapshot
 from newsbot.search.answer import answer_evidence, is_not_a_question, locate_answer
 from newsbot.search.dense import Encoder, Vector, VectorStore, from_blobs
