@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import pickle
 import statistics
 import sys
 import tempfile
@@ -27,6 +28,8 @@ from suites import Outcome, corpora, evaluate, open_corpus, question_sets, typo_
 from vector_cache import CachedEncoder
 
 from newsbot.search.dense import Encoder
+from newsbot.search.hybrid import decide
+from newsbot.search.results import Weights
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -37,6 +40,7 @@ PLAN = {
     "tydi-en": [("tydi-en", True)],
     "ru": [("tydi-ru", False), ("xquad-ru", False)],
 }
+OUTCOMES = Path("/work/cache/retrieval-outcomes.pickle")
 TOP_K = ["squad-in", "tydi-en", "tydi-ru", "xquad-ru"]
 
 
@@ -91,6 +95,14 @@ async def collect(n: int) -> dict[tuple[str, str], list[Outcome]]:
                     results[key, "typos"] = await evaluate(app, typo_texts(qs), urls)
             await app.close()
     return results
+
+
+def redecide(results: dict[tuple[str, str], list[Outcome]]) -> None:
+    """Apply the current "answered" constants to stored features (after a refit)."""
+    for outcomes in results.values():
+        for o in outcomes:
+            if o.features is not None:
+                o.hybrid_answered = decide(o.features, Weights().answer_threshold).answered
 
 
 def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
@@ -158,8 +170,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--questions", type=int, default=600, help="sample size per set")
+    parser.add_argument("--save", type=Path, default=OUTCOMES, help="where to keep the outcomes")
+    parser.add_argument(
+        "--load", action="store_true", help="report the saved outcomes (with today's constants)"
+    )
     args = parser.parse_args()
-    report(asyncio.run(collect(args.questions)))
+    if args.load:
+        results = pickle.loads(args.save.read_bytes())
+        redecide(results)
+    else:
+        results = asyncio.run(collect(args.questions))
+        args.save.write_bytes(pickle.dumps(results))
+    report(results)
 
 
 if __name__ == "__main__":

@@ -208,12 +208,7 @@ async def evaluate(app: Newsbot, texts: list[str], targets: list[str]) -> list[O
                 top = hyb.ranked[0][1]
                 evidence = answer_evidence(question, top.passage, retriever.index.idf)
                 features = answer_features(hyb.lexical_confidence, hyb.cosines[0], evidence)
-                hybrid_answered = decide(
-                    hyb.lexical_confidence,
-                    hyb.cosines[0],
-                    evidence,
-                    retriever.weights.answer_threshold,
-                ).answered
+                hybrid_answered = decide(features, retriever.weights.answer_threshold).answered
             out.append(
                 Outcome(
                     _rank_of(fts, target),

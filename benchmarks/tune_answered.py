@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import pickle
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from retrieval import collect
+from retrieval import OUTCOMES, collect
 
 POSITIVE = {"squad-in", "squad2-answerable", "tydi-en", "tydi-ru", "xquad-ru"}
 
@@ -59,8 +60,12 @@ def main() -> None:
     )
     parser.add_argument("--questions", type=int, default=600)
     parser.add_argument("--answer-share", type=float, default=0.96)
+    parser.add_argument("--load", action="store_true", help=f"use the outcomes saved in {OUTCOMES}")
     args = parser.parse_args()
-    results = asyncio.run(collect(args.questions))
+    if args.load:
+        results = pickle.loads(OUTCOMES.read_bytes())
+    else:
+        results = asyncio.run(collect(args.questions))
     rows: list[tuple[str, str, list[float], bool]] = []
     for (key, variant), outcomes in results.items():
         for o in outcomes:

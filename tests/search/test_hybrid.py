@@ -25,8 +25,9 @@ def test_a_candidate_without_a_vector_keeps_its_lexical_share() -> None:
 
 
 def test_without_the_top_passages_vector_the_lexical_rule_decides() -> None:
-    assert decide(0.7, math.nan, None, 0.5).answered
-    assert not decide(0.3, math.nan, None, 0.5).answered
+    assert decide(answer_features(0.7, math.nan, None), 0.5).answered
+    assert not decide(answer_features(0.3, math.nan, None), 0.5).answered
+    assert decide(answer_features(0.7, math.nan, None), 0.5).confidence == pytest.approx(0.7)
 
 
 def test_the_decision_reads_the_cosine_and_the_sentence() -> None:
@@ -38,7 +39,7 @@ def test_the_decision_reads_the_cosine_and_the_sentence() -> None:
     assert features[0] == pytest.approx(logit(0.4))
     assert features[1] == pytest.approx(0.85)
     assert features[4] == 0.0  # the number is there
-    high = decide(0.9, 0.90, evidence, 0.5)
-    low = decide(0.05, 0.70, evidence, 0.5)
+    high = decide(answer_features(0.9, 0.90, evidence), 0.5)
+    low = decide(answer_features(0.05, 0.70, evidence), 0.5)
     assert high.answered and not low.answered
     assert 0.0 <= low.confidence < high.confidence <= 1.0

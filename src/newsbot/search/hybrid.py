@@ -86,20 +86,12 @@ def answer_features(
     ]
 
 
-def decide(
-    lexical_confidence: float,
-    cosine: float,
-    evidence: AnswerEvidence | None,
-    lexical_threshold: float,
-) -> Decision:
-    """Whether the top passage answers; without its vector, the lexical rule of today."""
-    if math.isnan(cosine):
-        return Decision(lexical_confidence >= lexical_threshold, lexical_confidence)
-    z = ANSWERED_BIAS + sum(
-        w * x
-        for w, x in zip(
-            ANSWERED_WEIGHTS, answer_features(lexical_confidence, cosine, evidence), strict=True
-        )
-    )
+def decide(features: Sequence[float], lexical_threshold: float) -> Decision:
+    """Whether the top passage answers, from its `answer_features`; without its vector (the
+    cosine is NaN), today's lexical rule: its confidence against `lexical_threshold`."""
+    if math.isnan(features[1]):
+        confidence = 1 / (1 + math.exp(-features[0]))
+        return Decision(confidence >= lexical_threshold, confidence)
+    z = ANSWERED_BIAS + sum(w * x for w, x in zip(ANSWERED_WEIGHTS, features, strict=True))
     p = 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
     return Decision(p >= 0.5, p)

@@ -32,7 +32,7 @@ from newsbot.search.evidence import (
     proximity,
     weighted_share,
 )
-from newsbot.search.hybrid import decide, fuse
+from newsbot.search.hybrid import answer_features, decide, fuse
 from newsbot.search.index import IndexedPassage, PassageIndex
 from newsbot.search.results import Hit, Ranking, SearchResult, Weights
 from newsbot.search.text import (
@@ -354,10 +354,9 @@ class Retriever:
         if not ranked:
             return SearchResult(question, answered=False, hits=[])
         top = ranked[0][1]
+        evidence = answer_evidence(question, top.passage, self.index.idf)
         decision = decide(
-            ranking.lexical_confidence,
-            ranking.cosines[0],
-            answer_evidence(question, top.passage, self.index.idf),
+            answer_features(ranking.lexical_confidence, ranking.cosines[0], evidence),
             self.weights.answer_threshold,
         )
         hits = [
