@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from retrieval import OUTCOMES, collect
 
+BALANCED = True
 POSITIVE = {"squad-in", "squad2-answerable", "tydi-en", "tydi-ru", "xquad-ru"}
 
 
@@ -40,7 +41,9 @@ def fit(
     std[std == 0] = 1.0
     xs = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
     # Each class weighs the same, whatever the number of questions in it.
-    sample_weight = np.where(y, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    sample_weight = (
+        np.where(y, 0.5 / y.mean(), 0.5 / (1 - y.mean())) if BALANCED else np.ones(len(y))
+    )
     w = np.zeros(xs.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-xs @ w))
@@ -61,7 +64,12 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=600)
     parser.add_argument("--answer-share", type=float, default=0.96)
     parser.add_argument("--load", action="store_true", help=f"use the outcomes saved in {OUTCOMES}")
+    parser.add_argument("--unbalanced", action="store_true", help="don't weigh the classes equally")
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--leave-out", nargs="*", default=[], help="question sets not fitted on")
     args = parser.parse_args()
+    global BALANCED
+    BALANCED = not args.unbalanced
     if args.load:
         results = pickle.loads(OUTCOMES.read_bytes())
     else:
@@ -69,6 +77,8 @@ def main() -> None:
     rows: list[tuple[str, str, list[float], bool]] = []
     for (key, variant), outcomes in results.items():
         for o in outcomes:
+            if key in args.leave_out:
+                continue
             if o.features is None or np.isnan(o.features[1]):
                 continue  # no candidate, or no vector: the lexical rule decides those
             rows.append((key, variant, o.features, key in POSITIVE))
@@ -93,14 +103,14 @@ def main() -> None:
 
     index = np.arange(len(rows))
     even, odd = index % 2 == 0, index % 2 == 1
-    w_half = fit(x[even], y[even])
+    w_half = fit(x[even], y[even], steps=args.steps)
     show(
         w_half,
         line_for(w_half, even),
         odd,
         "2-fold check: fitted on even questions, shown on odd ones",
     )
-    w = fit(x, y)
+    w = fit(x, y, steps=args.steps)
     line = line_for(w, np.ones(len(rows), dtype=bool))
     show(w, line, np.ones(len(rows), dtype=bool), "fitted on all tune questions")
     print("ANSWERED_WEIGHTS =", tuple(round(float(v), 4) for v in w[:-1]))

@@ -95,3 +95,23 @@ async def test_two_workers_write_each_vector_once_and_removals_cascade(
         assert [r[0] for r in vector_rows(settings)] == [1, 2, 3, 4]
         await app.store.remove(1)
         assert vector_rows(settings) == []
+
+
+async def test_the_seed_articles_questions_with_vectors(settings: Settings) -> None:
+    async with await Newsbot.open(settings) as app:
+        await app.ingestor.add_file(SEED)
+        await app.embed_pending()
+        for question in (
+            "What is Zhongguancun known as?",
+            "what does technology for good mean",
+            "What did Xi Jinping call for?",
+        ):
+            result = await app.ask(question)
+            assert result.answered, question
+            assert result.hits[0].answer is not None
+        for question in (
+            "Who won the 2018 football world cup?",
+            "How do I bake sourdough bread?",
+            "What is the price of the new iPhone?",
+        ):
+            assert not (await app.ask(question)).answered, question

