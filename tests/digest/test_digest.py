@@ -95,7 +95,7 @@ def sub(local_time: time, tz: str = BERLIN, **fields: object) -> SubscriptionInf
 def test_migration_matches_the_model_and_downgrades(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'schema.db'}"
     assert db.upgrade(url)
-    assert db.current_revision(url) == db.head_revision() == "0002"
+    assert db.current_revision(url) == db.head_revision()  # 0002 or a later revision
     engine = db.make_sync_engine(url)
     try:
         with engine.connect() as connection:
