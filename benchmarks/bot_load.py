@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import html
 import itertools
 import os
@@ -182,6 +183,7 @@ async def serve(args: argparse.Namespace) -> int:
         limiter = default_rate_limiter() if args.telegram_limits else no_throttle()
         app = build_application(settings, await Newsbot.open(settings), rate_limiter=limiter)
     async with running(app):  # type: ignore[arg-type]
+        gc.freeze()  # as `newsbot run` does once the bot is up
         await stop.wait()
     return 0
 

@@ -29,7 +29,7 @@ from vector_cache import CachedEncoder
 
 from newsbot.search.dense import Encoder
 from newsbot.search.hybrid import decide
-from newsbot.search.results import Weights
+from newsbot.search.retriever import Weights
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 

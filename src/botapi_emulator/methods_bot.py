@@ -28,7 +28,7 @@ async def get_me(emu: EmulatorState, p: Params, _ctx: RequestContext) -> JSON:
         **emu.bot_user,
         "can_join_groups": True,
         "can_read_all_group_messages": not emu.group_privacy,
-        "supports_inline_queries": False,
+        "supports_inline_queries": True,
         "can_connect_to_business": False,
         "has_main_web_app": False,
     }

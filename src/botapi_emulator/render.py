@@ -5,34 +5,40 @@ from __future__ import annotations
 from .htmltext import utf16_to_index
 from .records import JSON, SentRecord, inline_buttons
 
+BOLD, RESET = "\033[1m", "\033[0m"
 
-def _with_link_targets(text: str, entities: list[JSON]) -> str:
-    """Show each text link as ``title (url)``; a link whose title is its URL stays as is."""
-    links = [e for e in entities if e.get("type") == "text_link"]
-    # Insert from the end so earlier offsets stay valid.
-    for entity in sorted(links, key=lambda e: e["offset"] + e["length"], reverse=True):
+
+def _decorate(text: str, entities: list[JSON], *, ansi: bool) -> str:
+    """Show each text link as ``title (url)`` (a link whose title is its URL stays as is) and,
+    with ``ansi``, bold as terminal bold."""
+    inserts: list[tuple[int, int, str]] = []  # (position, order at that position, piece)
+    for entity in entities:
         start = utf16_to_index(text, entity["offset"])
         end = utf16_to_index(text, entity["offset"] + entity["length"])
-        url = str(entity.get("url", ""))
-        if text[start:end].strip() != url:
-            text = f"{text[:end]} ({url}){text[end:]}"
+        if entity.get("type") == "text_link":
+            url = str(entity.get("url", ""))
+            if text[start:end].strip() != url:
+                inserts.append((end, 1, f" ({url})"))
+        elif ansi and entity.get("type") == "bold":
+            inserts += [(start, 2, BOLD), (end, 0, RESET)]
+    # From the end, so earlier positions stay valid; at one position: reset, link, bold.
+    for position, _, piece in sorted(inserts, reverse=True):
+        text = text[:position] + piece + text[position:]
     return text
 
 
-def render_plain(record: SentRecord | JSON) -> str:
+def render_plain(record: SentRecord | JSON, *, ansi: bool = False) -> str:
     """A bot message (record or Message object) as readable terminal text.
 
-    Links become ``title (url)``, a document shows as ``[file: name]``, an edit is marked
-    ``(edited)``, and inline buttons are listed as ``[1] More  [2] Sources`` — numbered in
-    the order of ``inline_buttons()``, so a number maps back to its callback_data.
+    Links become ``title (url)``, bold is terminal bold with ``ansi``, a document shows as
+    ``[file: name]``, an edit is marked ``(edited)``, and inline buttons are listed as
+    ``[1] More  [2] Sources`` — numbered in the order of ``inline_buttons()``, so a number
+    maps back to its callback_data.
     """
     msg = record.message if isinstance(record, SentRecord) else record
-    if "text" in msg:
-        body = _with_link_targets(str(msg["text"]), list(msg.get("entities", [])))
-    else:
-        body = _with_link_targets(
-            str(msg.get("caption", "")), list(msg.get("caption_entities", []))
-        )
+    key = "text" if "text" in msg else "caption"
+    entities = list(msg.get("entities" if key == "text" else "caption_entities", []))
+    body = _decorate(str(msg.get(key, "")), entities, ansi=ansi)
     document = msg.get("document")
     if isinstance(document, dict):
         name = document.get("file_name") or document.get("file_id")

@@ -18,6 +18,7 @@ import tornado.netutil
 import tornado.web
 
 from . import methods_bot as _methods_bot  # noqa: F401  (registers its methods)
+from . import methods_inline as _methods_inline  # noqa: F401  (registers its methods)
 from .flood import FloodLimits
 from .methods import MAX_UPLOAD, METHODS, RequestContext
 from .params import Params, Upload, api_error_for_code, coerce

@@ -63,6 +63,8 @@ class EmulatorState:
         self.allowed_updates: list[str] | None = None
         self.callback_answers: list[JSON] = []
         self._callback_queries: dict[str, bool] = {}  # id -> answered
+        self.inline_answers: list[JSON] = []  # answerInlineQuery calls, oldest first
+        self._inline_queries: dict[str, bool] = {}  # id -> answered
         self._messages: dict[int, dict[int, JSON]] = {}
         self._last_message_id: dict[int, int] = {}
         self._updates: list[JSON] = []

@@ -196,6 +196,24 @@ class ScriptedUsers(EmulatorState):
         self._queue_update("callback_query", query)
         return query
 
+    def user_inline_query(
+        self, query: str, *, user_id: int, chat_type: str = "private", offset: str = ""
+    ) -> JSON:
+        """A user types ``@bot query`` in a chat of ``chat_type``; the InlineQuery."""
+        if len(query) > 256:
+            raise ValueError("Telegram clients send inline queries of at most 256 characters")
+        query_id = str(5_000_000_000_000 + next(self._ids))
+        inline: JSON = {
+            "id": query_id,
+            "from": self._user(user_id),
+            "query": query,
+            "offset": offset,
+            "chat_type": chat_type,
+        }
+        self._inline_queries[query_id] = False
+        self._queue_update("inline_query", inline)
+        return inline
+
     @property
     def unanswered_callback_queries(self) -> list[str]:
         """Ids of callback queries the bot never answered (the user sees a spinner)."""

@@ -16,10 +16,13 @@ from types import TracebackType
 from typing import Literal
 
 from newsbot import db
+from newsbot.conversation.chat import Conversation
 from newsbot.db.articles import ArticleStore, Stats
+from newsbot.db.chat_state import ChatStateStore
 from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
 from newsbot.digest.subscriptions import SubscriptionStore
+from newsbot.feeds import FeedService, FeedStore
 from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.pipeline import Ingestor, IngestResult
 from newsbot.search.dense import Encoder, load_encoder
@@ -30,11 +33,16 @@ from newsbot.settings import Settings
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 
 
-def no_good_match(known: int) -> str:
-    """The plain answer when nothing matches well enough."""
+def no_good_match(
+    known: int, latest: str = "/latest", add: str = "an admin can add some with /add"
+) -> str:
+    """The plain answer when nothing matches well enough; `latest` and `add` name the commands
+    that list the articles and add some, where the question came from (the bot, the CLI)."""
+    if known == 0:
+        return f"I don't know any articles yet, so I can't answer that: {add}."
     return (
         f"I couldn't find that in the {known} article{'s' if known != 1 else ''} I know. "
-        "Try other words, or see the latest articles."
+        f"Try other words, or see {latest}."
     )
 
 
@@ -60,6 +68,11 @@ class Newsbot:
         self.digests = DigestService(self.subscriptions, self.store)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
+        self.feeds = FeedService(
+            FeedStore(self.sessions, self.write_sessions),
+            self.ingestor,
+            interval=settings.feed_interval * 60,
+        )
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
         self.retriever = Retriever(
             self.engine,
@@ -80,6 +93,14 @@ class Newsbot:
         if self.embedder:
             self.store.on_change(self.embedder.wake)
         self._embedding: asyncio.Task[None] | None = None
+        self.chat_state = ChatStateStore(self.sessions, self.write_sessions)
+        self.conversation = Conversation(
+            self.retriever,
+            self.store,
+            self.chat_state,
+            self._count_telegram_question,
+            per_page=settings.max_results,
+        )
         # Questions are counted in memory and written in batches: a write per question would
         # queue every answer behind SQLite's single writer.
         self._asked: list[tuple[datetime, bool, str]] = []
@@ -112,6 +133,7 @@ class Newsbot:
                 await self._embedding
             self._embedding = None
         await self.flush_questions()
+        await self.chat_state.close()
         await self.retriever.save_snapshot()
         await self.fetcher.aclose()
         await self.engine.dispose()
@@ -140,10 +162,17 @@ class Newsbot:
             question, limit=limit or self.settings.max_results, offset=offset
         )
         if offset == 0 and not result.not_a_question:
-            self._asked.append((utcnow(), result.answered, source))
-            if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
-                await self.flush_questions()
+            await self.count_question(result.answered, source)
         return result
+
+    async def count_question(self, answered: bool, source: str) -> None:
+        """Count a question for `/stats` (written in batches)."""
+        self._asked.append((utcnow(), answered, source))
+        if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
+            await self.flush_questions()
+
+    async def _count_telegram_question(self, answered: bool) -> None:
+        await self.count_question(answered, "telegram")
 
     async def flush_questions(self) -> None:
         """Write the questions counted since the last flush."""
@@ -155,7 +184,13 @@ class Newsbot:
         """Counts for `/stats` and `newsbot stats`."""
         await self.flush_questions()
         stats = await self.store.stats()
-        return replace(stats, subscribers=await self.subscriptions.count_active())
+        helpful, unhelpful = await self.chat_state.votes()
+        return replace(
+            stats,
+            subscribers=await self.subscriptions.count_active(),
+            helpful=helpful,
+            unhelpful=unhelpful,
+        )
 
     async def add_sample_if_empty(self) -> list[IngestResult]:
         """Give a new database the sample article(s), so there is something to ask about."""

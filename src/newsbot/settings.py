@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     digest_time: time = time(8, 0)
     max_results: int = Field(default=3, ge=1, le=10)
     allow_private_urls: bool = False
+    # Minutes between polls of a feed, unless its <ttl> or Cache-Control says otherwise.
+    feed_interval: int = Field(default=15, ge=1, le=1440)
     log_level: str = "INFO"
     # Dense re-scoring with the bundled sentence-embedding model (search/dense.py); false:
     # lexical search only, no passages embedded.

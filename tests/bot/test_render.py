@@ -10,68 +10,8 @@ from hypothesis import strategies as st
 from botapi_emulator import MAX_MESSAGE_LENGTH, parse_html, utf16_len
 from newsbot.bot import render
 from newsbot.bot.commands import COMMANDS, bot_commands, help_text
-from newsbot.bot.paging import AnswerPages, list_keyboard, more_keyboard, parse_more
+from newsbot.bot.paging import answer_keyboard, list_keyboard, parse_answer_button, without_button
 from newsbot.ingest.pipeline import IngestResult
-from newsbot.search.retriever import Hit, SearchResult
-
-
-def hit(passage: str, highlights: list[tuple[int, int]], **fields: object) -> Hit:
-    values: dict[str, object] = {
-        "passage_id": 1,
-        "article_id": 7,
-        "title": "Title",
-        "url": "https://example.org/a?x=1&y=2",
-        "site": "Example",
-        "published": datetime(2021, 9, 25, tzinfo=UTC),
-        "score": 1.0,
-    }
-    values.update(fields)
-    return Hit(passage=passage, highlights=highlights, **values)  # type: ignore[arg-type]
-
-
-def test_answer_links_title_and_bolds_matches() -> None:
-    passage = 'Zhongguancun is "China\'s Silicon Valley" <b> & more'
-    result = SearchResult("q", True, [hit(passage, [(0, 12), (33, 39)])])
-    [message] = render.answer_messages(result, "no match")
-    assert message == (
-        '<a href="https://example.org/a?x=1&amp;y=2">Title</a>\n'
-        "<i>Example · 2021-09-25</i>\n"
-        "<b>Zhongguancun</b> is &quot;China&#x27;s Silicon <b>Valley</b>&quot; &lt;b&gt; &amp; more"
-    )
-    text, entities = parse_html(message)
-    assert text.splitlines()[2] == passage
-    kinds = [(e["type"], e.get("url")) for e in entities]
-    assert kinds == [
-        ("text_link", "https://example.org/a?x=1&y=2"),
-        ("italic", None),
-        ("bold", None),
-        ("bold", None),
-    ]
-
-
-def test_title_without_url_is_bold_and_no_match_is_plain() -> None:
-    result = SearchResult("q", True, [hit("text", [], url=None, site=None, published=None)])
-    assert render.answer_messages(result, "x") == ["<b>Title</b>\ntext"]
-    declined = SearchResult("q", False, [hit("text", [])])
-    assert render.answer_messages(declined, "I couldn't find <that>") == [
-        "I couldn&#x27;t find &lt;that&gt;"
-    ]
-
-
-def test_long_passages_split_at_line_then_word_boundaries() -> None:
-    lines = [f"line {n} " + "word " * 150 for n in range(12)]  # ~9,000 characters
-    result = SearchResult("q", True, [hit("\n".join(lines), [(0, 4)])])
-    messages = render.answer_messages(result, "")
-    assert len(messages) == 3
-    for message in messages:
-        assert utf16_len(message) <= MAX_MESSAGE_LENGTH
-        text, _ = parse_html(message)
-        assert all(line.startswith(("line ", "Title", "Example")) for line in text.splitlines())
-    one_line = SearchResult("q", True, [hit("word " * 2000, [(0, 10_000)])])
-    pieces = render.answer_messages(one_line, "")
-    assert len(pieces) == 3
-    assert all(p.startswith("<b>word") or p.startswith("<a") for p in pieces)
-    assert all(p.endswith("</b>") for p in pieces[1:])  # every piece closes its tags
 
 
 def test_article_list_and_ingest_reports() -> None:
@@ -114,40 +54,32 @@ def test_help_and_menu_come_from_the_table() -> None:
     assert len(bot_commands(admin_view=True)) == len(COMMANDS)
 
 
-def test_paging_tokens_are_small_and_bounded() -> None:
-    pages = AnswerPages(capacity=2)
-    first = pages.remember("q1")
-    pages.remember("q2")
-    assert pages.question(first) == "q1"  # used: now the newest
-    pages.remember("q3")
-    assert len(pages) == 2 and pages.question(first) == "q1"
-    button = more_keyboard(first, 12).inline_keyboard[0][0]
-    assert parse_more(button.callback_data) == (first, 12)  # type: ignore[arg-type]
-    assert len(str(button.callback_data).encode()) <= 64
-    assert parse_more("more:../../etc:1") is None and parse_more("latest:1") is None
-    assert list_keyboard("latest", 0, has_next=False) is None
-    markup = list_keyboard("latest", 1, has_next=True)
+def test_answer_buttons_are_small_and_parse_back() -> None:
+    token = "Xy3_a9Qk"
+    markup = answer_keyboard(
+        token, next_page=12, full=[(7, "A title " * 10), (8, "Short")], feedback=True
+    )
     assert markup is not None
-    assert [b.callback_data for b in markup.inline_keyboard[0]] == ["latest:0", "latest:2"]
-
-
-spans = st.lists(st.tuples(st.integers(-5, 300), st.integers(-5, 300)), max_size=6)
-texts = st.text(max_size=3000) | st.text(alphabet="<>&\"' \n😀ab", max_size=6000)
-urls = st.none() | st.just("https://example.org/?a=1&b=<2>") | st.text(max_size=40)
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    passages=st.lists(st.tuples(texts, spans, st.text(max_size=300), urls), min_size=1, max_size=4)
-)
-def test_any_answer_is_valid_telegram_html(
-    passages: list[tuple[str, list[tuple[int, int]], str, str | None]],
-) -> None:
-    hits = [hit(p, s, title=t, url=u) for p, s, t, u in passages]
-    for message in render.answer_messages(SearchResult("q", True, hits), "no"):
-        assert utf16_len(message) <= MAX_MESSAGE_LENGTH
-        text, _ = parse_html(message)  # raises on anything Telegram would refuse
-        assert text  # never an empty message
+    rows = [[b.text for b in row] for row in markup.inline_keyboard]
+    assert rows == [
+        ["More from “A title A title A title…”"],
+        ["More from “Short”"],
+        ["More", "👍", "👎"],
+    ]
+    for row in markup.inline_keyboard:
+        for button in row:
+            assert len(str(button.callback_data).encode()) <= 64
+    assert parse_answer_button("more:Xy3_a9Qk:12") == ("more", token, "12")
+    assert parse_answer_button("vote:Xy3_a9Qk:down") == ("vote", token, "down")
+    assert parse_answer_button("more:../../etc:1") is None
+    assert parse_answer_button("latest:1") is None
+    assert answer_keyboard(token, next_page=None) is None
+    fewer = without_button(markup, "more:Xy3_a9Qk:12")
+    assert fewer is not None and [b.text for b in fewer.inline_keyboard[-1]] == ["👍", "👎"]
+    assert list_keyboard("latest", 0, has_next=False) is None
+    lists = list_keyboard("latest", 1, has_next=True)
+    assert lists is not None
+    assert [b.callback_data for b in lists.inline_keyboard[0]] == ["latest:0", "latest:2"]
 
 
 @settings(max_examples=100, deadline=None)

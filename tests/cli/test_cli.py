@@ -180,7 +180,7 @@ def test_ask_plain_text_batch_from_stdin(seeded_db: Path) -> None:
     assert "\033[" not in done.stdout  # no bold escapes when stdout is not a terminal
     assert done.stdout.endswith(
         "\n\nI couldn't find that in the 1 article I know. "
-        "Try other words, or see the latest articles.\n"
+        "Try other words, or see `newsbot articles`.\n"
     )
 
 

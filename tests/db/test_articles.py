@@ -67,7 +67,9 @@ def passage_rows(settings: Settings) -> list[tuple[object, ...]]:
 
 
 def fts_count(settings: Settings) -> int:
-    return int(rows(settings, "SELECT count(*) FROM passages_fts_docsize")[0][0])
+    [(count,)] = rows(settings, "SELECT count(*) FROM passages_fts_docsize")
+    assert isinstance(count, int)
+    return count
 
 
 # -- adding --------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from newsbot.db.models import Article, Base
 from newsbot.digest.content import DigestService, build_digest, digest_since, lead_sentence
 from newsbot.digest.flood import FloodGate
 from newsbot.digest.schedule import (
-    BadSubscription,
     due_at,
     due_today,
     last_due,
@@ -36,6 +35,7 @@ from newsbot.digest.subscriptions import (
     SubscriptionInfo,
     SubscriptionStore,
 )
+from newsbot.errors import BadSubscription
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -95,7 +95,8 @@ def sub(local_time: time, tz: str = BERLIN, **fields: object) -> SubscriptionInf
 def test_migration_matches_the_model_and_downgrades(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'schema.db'}"
     assert db.upgrade(url)
-    assert db.current_revision(url) == db.head_revision()  # 0002 or a later revision
+    # Head is the newest revision; downgrading passes back through every one.
+    assert db.current_revision(url) == db.head_revision()
     engine = db.make_sync_engine(url)
     try:
         with engine.connect() as connection:
@@ -258,7 +259,7 @@ def test_due_today_is_the_catch_up_rule() -> None:
 # ---- digest content ---------------------------------------------------------------------------
 
 
-async def test_first_digest_is_the_last_24_hours_newest_first_at_most_ten(
+async def test_first_digest_is_the_last_24_hours_at_most_ten_and_the_rest_stay_due(
     service: Newsbot,
 ) -> None:
     now = datetime.now(UTC)
@@ -267,21 +268,43 @@ async def test_first_digest_is_the_last_24_hours_newest_first_at_most_ten(
     since = digest_since(None, now)
     assert since == now - timedelta(hours=24)
     digest = await build_digest(service.store, since, until=now)
+    # Twelve are new: the first ten added, newest first; the digest ends at the tenth.
     assert digest is not None and len(digest.items) == 10
-    assert [i.title for i in digest.items] == [f"Story {n}" for n in range(13, 3, -1)]
+    assert (digest.total, digest.remaining) == (12, 2)
+    assert [i.title for i in digest.items] == [f"Story {n}" for n in range(11, 1, -1)]
     first = digest.items[0]
     assert (first.url, first.site, first.lead) == (
-        "https://news.example/13",
+        "https://news.example/11",
         "Example News",
-        "Story 13 opens with its lead.",
+        "Story 11 opens with its lead.",
     )
-    # The next digest starts where this one ended: nothing new, then one new article.
-    assert await build_digest(service.store, digest.until, until=now) is None
+    # The next digest starts where this one ended: the two left, then one new article.
+    rest = await build_digest(service.store, digest.until, until=now)
+    assert rest is not None and [i.title for i in rest.items] == ["Story 13", "Story 12"]
+    assert (rest.total, rest.remaining) == (2, 0)
+    assert await build_digest(service.store, rest.until, until=now) is None
     await add_article(service, 99, now + timedelta(seconds=1), published=datetime(2021, 9, 25))
-    later = await build_digest(service.store, digest.until, until=now + timedelta(seconds=2))
+    later = await build_digest(service.store, rest.until, until=now + timedelta(seconds=2))
     assert later is not None and [(i.title, i.date.date()) for i in later.items] == [
         ("Story 99", date(2021, 9, 25))
     ]
+
+
+async def test_articles_added_at_one_instant_are_never_split_across_digests(
+    service: Newsbot,
+) -> None:
+    now = datetime.now(UTC)
+    at = now - timedelta(hours=1)
+    for n in range(8):
+        await add_article(service, n, now - timedelta(hours=2, minutes=n))
+    for n in range(8, 12):  # four stored in one instant, across the tenth place
+        await add_article(service, n, at)
+    digest = await build_digest(service.store, now - timedelta(hours=3), until=now)
+    assert digest is not None and len(digest.items) == 8 and digest.until < at
+    rest = await build_digest(service.store, digest.until, until=now)
+    assert rest is not None and sorted(i.title for i in rest.items) == [
+        f"Story {n}" for n in range(10, 12)
+    ] + [f"Story {n}" for n in range(8, 10)]
 
 
 def test_lead_sentence_is_one_sentence_and_not_endless() -> None:
@@ -291,6 +314,23 @@ def test_lead_sentence_is_one_sentence_and_not_endless() -> None:
     long = lead_sentence("word " * 200)
     assert len(long) <= 280 and long.endswith("word…")
     assert lead_sentence("") == ""
+
+
+def test_lead_sentence_skips_datelines_headings_and_glued_headlines() -> None:
+    assert lead_sentence("HAYWARD, Calif. (AP) — A fire closed the bridge. It reopened.") == (
+        "A fire closed the bridge."
+    )
+    assert lead_sentence("LONDON (Reuters) - Shares fell on Monday. Then rose.") == (
+        "Shares fell on Monday."
+    )
+    title = "Bridge closed by fire"
+    assert lead_sentence("Bridge closed by fire A fire closed the bridge. More.", title) == (
+        "A fire closed the bridge."
+    )
+    assert lead_sentence("Live updates\nA fire closed the bridge. More.", title) == (
+        "A fire closed the bridge."
+    )
+    assert lead_sentence("No full stop in this one", title) == "No full stop in this one"
 
 
 # ---- exactly once across a crash in the middle of a send ------------------------------------

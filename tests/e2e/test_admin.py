@@ -68,7 +68,18 @@ async def test_add_failures_are_explained_and_store_nothing(bot: RunningBot, sit
     assert lines[3] == "Not added: Only http and https URLs can be added: ftp://x.org/a"
     _, refused = await bot.say("/add http://169.254.169.254/latest/meta-data", user=ADMIN, count=2)
     assert refused.text is not None and "metadata" in refused.text
+    # Words that aren't URLs, with nothing pasted below: not two failed fetches, the usage.
+    words = await bot.one("/add My title", user=ADMIN)
+    assert words.text is not None and words.text.startswith("“My title” is not a URL.\nUsage:")
     assert await bot.service.store.count() == 1
+    # ...and with the text below them, they are its title.
+    _, added = await bot.say(
+        "/add Olkhon ferry timetable\nThe Olkhon ferry sails at dawn all summer.",
+        user=ADMIN,
+        count=2,
+    )
+    assert added.text is not None and added.text.startswith("Added #")
+    assert "Olkhon ferry timetable" in added.text
 
 
 async def test_slow_page_shows_typing_and_progress_first(bot: RunningBot, site: str) -> None:
@@ -182,7 +193,7 @@ async def test_remove_articles_and_stats(bot: RunningBot) -> None:
     stats = await bot.one("/stats", user=ADMIN)
     assert stats.text == (
         f"Articles: 11\nPassages: {sample_passages + 10}\nActive subscribers: 0\n"
-        "Questions asked: 2 (50% answered)"
+        "Questions asked: 2 (50% answered)\nFeedback: 0 👍, 0 👎"
     )
     usage = await bot.one("/add", user=ADMIN)
     assert usage.text is not None and usage.text.startswith("Usage: /add <url> [<url> …]")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from botapi_emulator import BotAPIEmulator, SentRecord, parse_html
+from botapi_emulator import BotAPIEmulator, SentRecord, inline_buttons, parse_html
 from newsbot.bot.app import build_application, running
 from newsbot.bot.digests.jobs import Clock, Digests
 from newsbot.bot.digests.render import digest_messages
@@ -136,7 +136,7 @@ async def test_scheduled_digests_fire_while_running_and_a_stop_mid_way_loses_non
         emu.private_chat(chat)
     for group in groups:
         emu.group_chat(group, f"Group {group}")
-    due = datetime.now(UTC) + timedelta(seconds=3)
+    due = datetime.now(UTC) + timedelta(seconds=7)  # room for a loaded machine
     await prepare(settings, readers, due)
     async with await Newsbot.open(settings) as service:
         for group in groups:
@@ -227,3 +227,48 @@ def test_digest_html_is_escaped_linked_and_split_past_4096() -> None:
     assert joined.count("Site & Co · 2024-05-01") == 10 and "Lead <i>sentence</i>" in joined
     # Each article starts whole in a message: splits fall between articles.
     assert all(re.match(r"Title <\d>", t.split("\n")[0]) for t in texts[1:])
+
+
+async def test_forty_new_articles_all_reach_the_subscriber_none_skipped(
+    emu: BotAPIEmulator, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, emu, timezone="UTC")
+    now = datetime.now(UTC)
+    async with await Newsbot.open(settings) as service:
+        for n in range(40):
+            await add_article(service, n, now - timedelta(hours=3, minutes=-n))
+    async with digest_bot(settings):
+        emu.user_sends("/subscribe 07:00 UTC", user_id=READER)
+        await emu.wait_for_messages(READER, 1, timeout=10)
+        emu.user_sends("/digest", user_id=READER)
+        [first] = await emu.wait_for_messages(READER, 1, timeout=10)
+        assert (first.text or "").startswith(f"{DIGEST}: 10 of 40 new articles since ")
+        assert (first.text or "").endswith("30 more: /digest more")
+        seen = titles(first)
+        # The button shows the next ten; `/digest more` (the cursor moved) the ten after.
+        [button] = inline_buttons(first)
+        assert button["text"] == "Next 10 of 30 »"
+        emu.user_presses(first, button["callback_data"], user_id=READER)
+        _, second = await emu.wait_for_messages(READER, 2, timeout=10)
+        assert (second.text or "").startswith(f"{DIGEST}: 10 of 30 new articles")
+        seen += titles(second)
+        emu.user_sends("/digest more", user_id=READER)
+        [third] = await emu.wait_for_messages(READER, 1, timeout=10)
+        seen += titles(third)
+        emu.user_sends("/digest", user_id=READER)
+        [fourth] = await emu.wait_for_messages(READER, 1, timeout=10)
+        assert (fourth.text or "").startswith(f"{DIGEST}: 10 new articles")
+        assert inline_buttons(fourth) == []
+        seen += titles(fourth)
+        emu.user_sends("/digest", user_id=READER)
+        [done] = await emu.wait_for_messages(READER, 1, timeout=10)
+        assert (done.text or "").startswith("Nothing new since ")
+    assert sorted(seen) == sorted(f"Story {n}" for n in range(40))  # each once, none skipped
+
+
+def titles(record: SentRecord) -> list[str]:
+    return [
+        line
+        for line in (record.text or "").splitlines()
+        if line.startswith("Story ") and "lead" not in line
+    ]

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from botapi_emulator import BotAPIEmulator, inline_buttons, parse_html, render_plain
+from botapi_emulator import BotAPIEmulator, inline_buttons, parse_html
 from newsbot.bot.failures import SOMETHING_WENT_WRONG
 from tests.helpers.bot import (
     ADMIN,
@@ -50,22 +51,34 @@ async def test_start_help_and_command_menus(bot: RunningBot) -> None:
         "digest",
         "settings",
     ]
-    assert menus['{"chat_id": 11, "type": "chat"}'][-4:] == ["add", "remove", "articles", "stats"]
+    assert menus['{"chat_id": 11, "type": "chat"}'][-5:] == [
+        "add",
+        "remove",
+        "articles",
+        "stats",
+        "feed",
+        "feedback",
+    ]
 
 
-async def test_question_answered_with_passage_and_bold_matches(bot: RunningBot) -> None:
+async def test_question_answered_under_one_header_with_the_answer_bold(bot: RunningBot) -> None:
     answer = await bot.one(ZHONGGUANCUN)
     assert answer.text is not None and answer.link_preview_disabled
-    first = answer.text.split("\n\n")[0]
-    assert first.startswith("Xi Jinping calls for greater international technology cooperation\n")
-    assert "Media Inter World · 2021-09-25" in first
-    assert "known as China’s “Silicon Valley”" in first
-    bold = {
+    title = "Xi Jinping calls for greater international technology cooperation"
+    assert answer.text.startswith(f"{title}\nMedia Inter World · 2021-09-25\n")
+    # Three passages of the one article: its header once.
+    assert answer.text.count(title) == 1 and answer.text.count("Media Inter World") == 1
+    bold = [
         answer.text[e["offset"] : e["offset"] + e["length"]]
         for e in answer.entities
         if e["type"] == "bold"
-    }
-    assert "Zhongguancun" in bold  # a matched word (the title is bold too: it has no link)
+    ]
+    # The title (bold: it has no link), then the sentence that answers (the answer locator's).
+    assert bold[0] == title
+    assert "China’s “Silicon Valley”" in bold[1]
+    assert all(b in answer.text for b in bold[1:])
+    assert len(answer.text) <= 700  # one phone screen
+    assert [b["text"] for b in inline_buttons(answer)] == ["More from this article", "👍", "👎"]
     assert "reply_to_message" not in answer.message  # private chats aren't quoted
 
 
@@ -84,11 +97,14 @@ async def test_more_pages_through_further_results(bot: RunningBot) -> None:
         pass
     first = await bot.one("Which ferry sails to Olkhon at dawn?")
     assert first.text is not None and first.text.count("Ferry story") == 3
-    [more] = inline_buttons(first)
-    assert more["text"] == "More" and len(more["callback_data"]) <= 64
+    [more, up, down] = inline_buttons(first)
+    assert (more["text"], up["text"], down["text"]) == ("More", "👍", "👎")
+    assert all(len(b["callback_data"]) <= 64 for b in (more, up, down))
     bot.emu.user_presses(first, more["callback_data"], user_id=READER)
     removed, second = await bot.emu.wait_for_messages(READER, 2)
-    assert removed.method == "editMessageReplyMarkup" and removed.reply_markup is None
+    # The pressed "More" goes; the feedback buttons stay.
+    assert removed.method == "editMessageReplyMarkup"
+    assert [b["text"] for b in inline_buttons(removed)] == ["👍", "👎"]
     assert second.text is not None and second.text.count("Ferry story") == 2
     assert inline_buttons(second) == []  # five results: nothing after the second page
     shown = [
@@ -116,18 +132,19 @@ async def test_more_keeps_one_token_per_question(
             pass
         page = await bot.one("Where did the floating sauna open?")
         tokens = set()
-        while buttons := inline_buttons(page):  # page through to the end
-            tokens.add(buttons[0]["callback_data"].split(":")[1])
-            bot.emu.user_presses(page, buttons[0]["callback_data"], user_id=READER)
+        pages = 1
+        while more := [b for b in inline_buttons(page) if b["text"] == "More"]:
+            tokens.add(more[0]["callback_data"].split(":")[1])
+            bot.emu.user_presses(page, more[0]["callback_data"], user_id=READER)
             _, page = await bot.emu.wait_for_messages(READER, 2)
-        assert len(tokens) == 1 and len(bot.app.bot_data.pages) == 1
+            pages += 1
+        assert len(tokens) == 1 and pages == 3
 
 
 async def test_no_good_match_is_declined_plainly(bot: RunningBot) -> None:
     reply = await bot.one("Who won the 1987 Tour de France cycling race?")
     assert reply.text == (
-        "I couldn't find that in the 1 article I know. Try other words, or see the latest "
-        "articles. /latest"
+        "I couldn't find that in the 1 article I know. Try other words, or see /latest."
     )
     assert inline_buttons(reply) == []
 
@@ -209,8 +226,9 @@ async def test_hostile_messages_all_get_an_answer(bot: RunningBot) -> None:
         reply = await bot.one(text)
         assert reply.text, text
         parse_html(reply.raw_text or "")
-    assert (await bot.one("/unknown_command")).text == "I don't know /unknown_command. See /help."
-    assert "Silicon Valley" in (await bot.one(ZHONGGUANCUN)).text  # still fine afterwards
+    unknown = (await bot.one("/unknown_command")).text or ""
+    assert unknown.startswith("I don't know /unknown_command. What I can do:\n\nI answer")
+    assert "Silicon Valley" in ((await bot.one(ZHONGGUANCUN)).text or "")  # still fine afterwards
 
 
 async def test_error_handler_tells_user_and_admins_and_bot_keeps_running(bot: RunningBot) -> None:
@@ -220,7 +238,7 @@ async def test_error_handler_tells_user_and_admins_and_bot_keeps_running(bot: Ru
     [report] = await bot.emu.wait_for_messages(ADMIN)
     assert report.text is not None and report.text.startswith(f"Error in chat {READER}")
     assert "NetworkError" in report.text
-    assert "Silicon Valley" in (await bot.one(ZHONGGUANCUN)).text
+    assert "Silicon Valley" in ((await bot.one(ZHONGGUANCUN)).text or "")
 
 
 async def test_concurrent_users_and_adds_share_the_database(bot: RunningBot) -> None:
@@ -239,7 +257,7 @@ async def test_concurrent_users_and_adds_share_the_database(bot: RunningBot) -> 
     assert all(r.text != SOMETHING_WENT_WRONG for r in bot.emu.sent)
 
 
-async def test_old_more_button_after_restart_says_ask_again(
+async def test_more_works_after_a_restart_and_old_buttons_expire(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hermetic(monkeypatch)
@@ -248,13 +266,26 @@ async def test_old_more_button_after_restart_says_ask_again(
     settings = make_settings(tmp_path, emu, max_results=1)
     async with running_bot(emu, settings) as first_run:
         answer = await first_run.one(ZHONGGUANCUN)
-    [more] = inline_buttons(answer)
-    async with running_bot(emu, settings):
+        old = await first_run.one("Who spoke to the Zhongguancun Forum?")
+    more = next(b for b in inline_buttons(answer) if b["text"] == "More")
+    async with running_bot(emu, settings) as second_run:
+        # The answer is kept in the database: another process (here, after a restart) pages it.
         emu.user_presses(answer, more["callback_data"], user_id=READER)
-        [edit] = await emu.wait_for_messages(READER)
+        edit, second = await emu.wait_for_messages(READER, 2)
+        assert edit.method == "editMessageReplyMarkup"
+        assert second.text is not None and "Zhongguancun" in second.text
+        # An answer older than its time to live: its buttons say so, and go.
+        old_more = next(b for b in inline_buttons(old) if b["text"] == "More")
+        token = old_more["callback_data"].split(":")[1]
+        async with second_run.service.write_engine.begin() as connection:
+            await connection.execute(
+                sa.text("UPDATE answers SET created_at = '2020-01-01 00:00:00' WHERE token = :t"),
+                {"t": token},
+            )
+        emu.user_presses(old, old_more["callback_data"], user_id=READER)
+        [gone] = await emu.wait_for_messages(READER)
         await emu.wait_for_call("answerCallbackQuery")
-    assert edit.method == "editMessageReplyMarkup" and edit.reply_markup is None
-    assert emu.callback_answers[-1]["text"] == "This answer is too old. Please ask again."
-    assert render_plain(answer).count("[1] More") == 1
+        assert gone.method == "editMessageReplyMarkup" and gone.reply_markup is None
+        assert emu.callback_answers[-1]["text"] == "This answer has expired, ask again."
     assert emu.rejected == []
     await emu.stop()

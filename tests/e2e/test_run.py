@@ -106,7 +106,7 @@ async def test_webhook_mode_with_secret_token(
         await service.add_sample_if_empty()
         async with running(build_application(settings, service), webhook=hook):
             assert emu.webhook is not None and emu.webhook.secret_token == "s3cret_T0ken-x"
-            assert emu.webhook.allowed_updates == ["message", "callback_query"]
+            assert emu.webhook.allowed_updates == ["message", "callback_query", "inline_query"]
             emu.user_sends("What is Zhongguancun known as?", user_id=READER)
             [answer] = await emu.wait_for_messages(READER)
         assert answer.text is not None and "Silicon Valley" in answer.text
@@ -120,13 +120,50 @@ async def test_playground_prints_replies_and_numbers_press_buttons(
     async with BotAPIEmulator() as throwaway:  # only for the settings' shape; chat() makes its own
         settings = make_settings(tmp_path, throwaway, bot_token=None, max_results=1)
     out = io.StringIO()
-    lines = ["What is Zhongguancun known as?", "1", "/stats", "/latest", "", "7"]
+    lines = ["What is Zhongguancun known as?", "2", "/stats", "/latest", "", "7"]
     assert await chat(settings, lines, out) == 0
     transcript = out.getvalue()
-    first, second, stats, latest, unknown = transcript.strip().split("\n\n")[:5]
-    assert "known as China’s “Silicon Valley”" in first and first.endswith("[1] More")
-    assert second.startswith("Xi Jinping calls") and "(edited)" not in transcript
+    blocks = transcript.strip().split("\n\n")
+    # Piped: each question is echoed above the bot's reply.
+    assert blocks[0] == "> What is Zhongguancun known as?"
+    first = blocks[1]
+    assert "China’s “Silicon Valley”" in first
+    assert first.endswith("[1] More from this article  [2] More  [3] 👍  [4] 👎")
+    # Links show their URL after the title (the sample has none: its title is plain).
+    assert "\033[" not in transcript  # not a terminal: no ANSI bold
+    assert blocks[2] == "> 2" and blocks[3].startswith("Xi Jinping calls")
+    assert "(edited)" not in transcript
+    stats = blocks[blocks.index("> /stats") + 1]
     assert stats.startswith("Articles: 1\n")  # the local user is an admin
-    assert latest.startswith("Latest articles\n")
+    assert blocks[blocks.index("> /latest") + 1].startswith("Latest articles\n")
+    unknown = blocks[blocks.index("> 7") + 1]
     assert "Silicon Valley" not in unknown  # "7" pressed nothing: it was sent as a question
     assert str(LOCAL_USER) not in settings.admin_ids.__repr__()  # the real settings untouched
+
+
+async def test_playground_continues_lines_and_uploads_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hermetic(monkeypatch)
+    async with BotAPIEmulator() as throwaway:
+        settings = make_settings(tmp_path, throwaway, bot_token=None)
+    story = tmp_path / "ladoga.txt"
+    story.write_text(
+        "Ladoga ferry returns\n\nThe Ladoga ferry sails again from Monday, the port said.\n"
+    )
+    out = io.StringIO()
+    lines = [
+        "/add \\",
+        "Baikal ice road opens \\",
+        "The ice road across Lake Baikal opened on Monday, officials in Irkutsk said.",
+        f"/upload {story} /add",
+        f"/upload {tmp_path / 'missing.txt'} /add",
+        "When did the ice road across Baikal open?",
+    ]
+    assert await chat(settings, lines, out) == 0
+    transcript = out.getvalue()
+    assert "> /add \n  Baikal ice road opens \n  The ice road across" in transcript
+    assert "Added #2: Baikal ice road opens" in transcript
+    assert "Added #3: Ladoga ferry returns" in transcript
+    assert "(can't read " in transcript and "missing.txt" in transcript
+    assert "opened on Monday" in transcript.split("> When did the ice road")[1]

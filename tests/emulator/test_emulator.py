@@ -507,3 +507,33 @@ async def test_delay_and_stop_with_a_pending_long_poll() -> None:
     await emu.stop()
     assert await poll == (200, {"ok": True, "result": []})  # released, not hung
     assert time.monotonic() - started < 2
+
+
+async def test_answer_inline_query_is_checked_like_telegram() -> None:
+    async with BotAPIEmulator() as emu, httpx.AsyncClient() as http:
+        url = f"{emu.base_url}{emu.token}/answerInlineQuery"
+        query = emu.user_inline_query("ferry", user_id=1)
+        good = {
+            "type": "article",
+            "id": "1",
+            "title": "Ferry",
+            "input_message_content": {"message_text": "<b>ok</b>", "parse_mode": "HTML"},
+        }
+        bad_html = {
+            **good,
+            "id": "2",
+            "input_message_content": {"message_text": "<b>no", "parse_mode": "HTML"},
+        }
+        for results, error in [
+            ([good, good], "RESULT_ID_DUPLICATE"),
+            ([bad_html], "can't parse entities"),
+            ([{**good, "title": ""}], "RESULT_TITLE_EMPTY"),
+        ]:
+            reply = await http.post(url, json={"inline_query_id": query["id"], "results": results})
+            assert reply.status_code == 400 and error in reply.json()["description"]
+        ok = await http.post(url, json={"inline_query_id": query["id"], "results": [good]})
+        assert ok.json() == {"ok": True, "result": True}
+        [answer] = emu.inline_answers
+        assert answer["results"][0]["message"]["text"] == "ok"
+        again = await http.post(url, json={"inline_query_id": query["id"], "results": []})
+        assert again.status_code == 400  # each query is answered once

@@ -89,7 +89,7 @@ class RunningBot:
 
     async def one(self, text: str, user: int = READER, **where: object) -> SentRecord:
         """The user writes; the bot's one reply."""
-        [reply] = await self.say(text, user, **where)
+        [reply] = await self.say(text, user, 1, **where)
         return reply
 
 

@@ -32,7 +32,7 @@ import httpx
 import pytest
 
 from newsbot.errors import BadStatus, FetchError, NotHTML, RefusedURL, TooLarge
-from newsbot.ingest.fetch import FetchedPage, Resolver, SafeFetcher
+from newsbot.ingest.fetch import FEED_TYPES, FetchedPage, Resolver, SafeFetcher
 
 ARTICLE = (
     b"<!DOCTYPE html><html><head><title>Moon landing</title></head>"
@@ -633,3 +633,71 @@ async def test_repeated_content_type_header_uses_the_last() -> None:
     async with SafeFetcher(resolver=resolver, transport=public_site(routes, [])) as safe:
         page = await safe.fetch("http://news.example/")
     assert page.content_type == "text/html"
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+
+
+async def test_conditional_get_returns_304_without_a_body() -> None:
+    seen: list[str] = []
+    etag = '"v1"'
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("if-none-match", ""))
+        if request.headers.get("if-none-match") == etag or "x-force-304" in request.headers:
+            return httpx.Response(304, headers={"ETag": etag, "Cache-Control": "max-age=60"})
+        return httpx.Response(
+            200, headers={"Content-Type": "application/rss+xml", "ETag": etag}, content=FEED
+        )
+
+    resolver = resolver_from({"news.example": [PUBLIC_IP]})
+    transport = httpx.MockTransport(answer)
+    async with SafeFetcher(resolver=resolver, transport=transport) as safe:
+        first = await safe.fetch("http://news.example/feed", also_accept=FEED_TYPES)
+        assert (first.status, first.not_modified, first.headers["etag"]) == (200, False, etag)
+        again = await safe.fetch(
+            "http://news.example/feed", headers={"If-None-Match": etag}, also_accept=FEED_TYPES
+        )
+        assert (again.status, again.not_modified, again.content) == (304, True, b"")
+        assert again.headers["cache-control"] == "max-age=60"
+        # A 304 nobody asked for is not a page.
+        with pytest.raises(FetchError, match="304"):
+            await safe.fetch("http://news.example/feed", headers={"X-Force-304": "1"})
+    assert seen == ["", etag, ""]
+
+
+async def test_feed_types_only_when_asked_for() -> None:
+    routes = {
+        "/rss": httpx.Response(200, headers={"Content-Type": "application/rss+xml"}, content=FEED),
+        "/untyped": httpx.Response(200, content=FEED),
+    }
+    resolver = resolver_from({"news.example": [PUBLIC_IP]})
+    async with SafeFetcher(resolver=resolver, transport=public_site(routes, [])) as safe:
+        with pytest.raises(NotHTML, match=r"is a feed \(application/rss\+xml\), not a web page"):
+            await safe.fetch("http://news.example/rss")
+        with pytest.raises(NotHTML, match="does not look like a web page"):
+            await safe.fetch("http://news.example/untyped")
+        page = await safe.fetch("http://news.example/rss", also_accept=FEED_TYPES)
+        assert (page.content_type, page.content) == ("application/rss+xml", FEED)
+        sniffed = await safe.fetch("http://news.example/untyped", also_accept=FEED_TYPES)
+        assert sniffed.content_type == "application/xml"
+
+
+async def test_extra_headers_go_with_every_hop_and_the_checks_still_apply() -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, request.headers.get("if-modified-since")))
+        if request.url.path == "/old":
+            return httpx.Response(301, headers={"Location": "http://10.0.0.5/feed"})
+        return httpx.Response(200, headers={"Content-Type": "text/xml"}, content=FEED)
+
+    resolver = resolver_from({"news.example": [PUBLIC_IP]})
+    async with SafeFetcher(resolver=resolver, transport=httpx.MockTransport(answer)) as safe:
+        headers = {"If-Modified-Since": "Mon, 01 Apr 2024 00:00:00 GMT"}
+        with pytest.raises(RefusedURL, match="private address"):
+            await safe.fetch("http://news.example/old", headers=headers, also_accept=FEED_TYPES)
+    assert seen == [("/old", "Mon, 01 Apr 2024 00:00:00 GMT")]

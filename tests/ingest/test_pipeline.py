@@ -1,5 +1,5 @@
-"""Tests for newsbot.ingest.pipeline: preparing articles, JSON records, files and folders, JSONL,
-and the Ingestor on real pages, a real HTTP server on 127.0.0.1, pasted text and bulk records."""
+"""Tests for newsbot.ingest.pipeline: preparing articles, files and folders, JSONL, and the
+Ingestor on real pages, a real HTTP server on 127.0.0.1, pasted text and bulk records."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import gzip
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from newsbot.ingest.passages import split_into_passages
 from newsbot.ingest.pipeline import (
     Ingestor,
     IngestResult,
-    article_from_json,
     expand_paths,
     iter_jsonl,
     prepare,
@@ -84,86 +82,6 @@ def test_prepare_refuses_empty_text_naming_the_source() -> None:
         prepare(extracted(" \n\u200b\n ", url="https://news.example/e"))
     with pytest.raises(NoArticleText, match="'Just a title'"):
         prepare(extracted("", title="Just a title"))
-
-
-# -- JSON records -------------------------------------------------------------------------------
-
-
-def test_article_from_json_reads_every_field() -> None:
-    record = {
-        "id": 7,
-        "url": "https://news.example/baikal",
-        "title": " Ice road opens ",
-        "text": "The ice road opened.",
-        "published": "2024-01-15T09:30:00Z",
-        "site": "The Northern Courier",
-        "author": "Anna Petrova",
-        "language": "en",
-        "passages": ["The ice road opened.", "", 5],
-    }
-    article, passages = article_from_json(record)
-    assert article == ExtractedArticle(
-        title="Ice road opens",
-        text="The ice road opened.",
-        url="https://news.example/baikal",
-        site="The Northern Courier",
-        author="Anna Petrova",
-        published=datetime(2024, 1, 15, 9, 30, tzinfo=UTC),
-        language="en",
-    )
-    assert passages == ["The ice road opened."]  # blanks and non-strings dropped
-
-
-def test_article_from_json_dates_without_zone_are_utc_and_offsets_kept() -> None:
-    naive, _ = article_from_json({"title": "T", "text": "x", "published": "2024-01-15T09:30"})
-    assert naive.published == datetime(2024, 1, 15, 9, 30, tzinfo=UTC)
-    offset, _ = article_from_json(
-        {"title": "T", "text": "x", "published": "2024-01-15T11:30+02:00"}
-    )
-    assert offset.published == datetime(2024, 1, 15, 11, 30, tzinfo=timezone(timedelta(hours=2)))
-
-
-def test_article_from_json_text_from_passages_and_empty_strings_as_null() -> None:
-    article, passages = article_from_json(
-        {"title": "T", "passages": ["One.", "Two."], "url": "", "site": "", "author": None}
-    )
-    assert article.text == "One.\n\nTwo."
-    assert passages == ["One.", "Two."]
-    assert (article.url, article.site, article.author, article.published) == (None,) * 4
-
-
-@pytest.mark.parametrize(
-    ("record", "message"),
-    [
-        ([1, 2], "expected a JSON object, got list"),
-        ("text", "expected a JSON object, got str"),
-        ({"title": "T"}, '"text" must be a non-empty string'),
-        ({"title": "T", "text": "  "}, '"text" must be a non-empty string'),
-        ({"title": "T", "text": 5}, '"text" must be a non-empty string'),
-        ({"text": "Body."}, '"title" must be a non-empty string'),
-        ({"title": 5, "text": "Body."}, '"title" must be a non-empty string'),
-        ({"title": "T", "text": "B", "url": 5}, '"url" must be a string or null, got 5'),
-        ({"title": "T", "text": "B", "site": []}, '"site" must be a string or null, got []'),
-        ({"title": "T", "text": "B", "author": {}}, '"author" must be a string or null, got {}'),
-        ({"title": "T", "text": "B", "language": 1}, '"language" must be a string or null, got 1'),
-        (
-            {"title": "T", "text": "B", "published": "yesterday"},
-            "\"published\" is not an ISO-8601 date: 'yesterday'",
-        ),
-        (
-            {"title": "T", "text": "B", "published": 2021},
-            '"published" is not an ISO-8601 date: 2021',
-        ),
-        (
-            {"title": "T", "text": "B", "url": "ftp://files.example/a"},
-            "\"url\" must be an http(s) URL, got 'ftp://files.example/a'",
-        ),
-    ],
-)
-def test_article_from_json_errors_name_the_field(record: object, message: str) -> None:
-    with pytest.raises(IngestError) as caught:
-        article_from_json(record)
-    assert str(caught.value) == message
 
 
 def test_read_file_html(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from newsbot.search.dense import to_blob as blob
 
 def unit_rows(n: int, seed: int = 0) -> np.ndarray:
     rows = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    out: np.ndarray = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return out
 
 
 def test_int8_vectors_keep_the_cosine() -> None:

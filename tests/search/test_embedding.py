@@ -59,7 +59,7 @@ async def test_another_process_sees_the_vectors(settings: Settings) -> None:
 async def test_lexical_only_when_embeddings_are_off(tmp_path: Path) -> None:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/off.db", embeddings=False, _env_file=None
-    )  # type: ignore[call-arg]
+    )
     async with await Newsbot.open(settings) as app:
         assert app.encoder is None and app.embedder is None
         await app.ingestor.add_file(SEED)

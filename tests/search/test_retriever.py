@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from newsbot.cli import result_json
+from newsbot.ingest.records import answer_json
 from newsbot.ingest.text import ExtractedArticle
 from newsbot.search.fts import fts_bm25, fts_or_query, quote_fts_word
 from newsbot.search.retriever import Retriever, SearchResult
@@ -62,7 +62,7 @@ ARABIC = article(
 
 def assert_json_answer(result: SearchResult, question: str) -> None:
     """PRODUCT.md's `ask --json` shape, strictly valid JSON (no NaN), for this question."""
-    shown = json.loads(json.dumps(result_json(result), ensure_ascii=False, allow_nan=False))
+    shown = json.loads(json.dumps(answer_json(result), ensure_ascii=False, allow_nan=False))
     assert shown["question"] == question
     assert isinstance(shown["answered"], bool)
     for hit in shown["results"]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsbot import db
-from newsbot.ingest.pipeline import article_from_json, prepare
+from newsbot.ingest.pipeline import prepare
+from newsbot.ingest.records import article_from_json
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -49,7 +50,7 @@ async def test_saved_index_is_loaded_and_caught_up(settings: Settings) -> None:
 
 
 async def test_snapshot_of_another_database_is_ignored(tmp_path: Path, settings: Settings) -> None:
-    other = Settings(database_url=f"sqlite:///{tmp_path}/other.db", _env_file=None)  # type: ignore[call-arg]
+    other = Settings(database_url=f"sqlite:///{tmp_path}/other.db", _env_file=None)
     async with await Newsbot.open(other) as service:
         for title, body in TOPICS:
             await add(service, title, body)

@@ -11,14 +11,12 @@ from hypothesis import strategies as st
 
 from newsbot.search.text import (
     STOP_WORDS,
-    Token,
     content_terms,
     highlight_spans,
     normalize,
     stem,
     term_positions,
     terms,
-    tokens_with_offsets,
     word_terms,
     words,
 )
@@ -94,11 +92,6 @@ def test_term_positions() -> None:
     text = "A silicon chip, then Silicon Valley; valleys everywhere."
     assert term_positions(text, {"silicon", "valley"}) == {"silicon": [1, 4], "valley": [5, 6]}
     assert term_positions(text, {"absent"}) == {}
-
-
-def test_tokens_with_offsets_point_into_the_original_text() -> None:
-    text = "Hi, Zürich!"
-    assert list(tokens_with_offsets(text)) == [Token(0, 2, ("hi",)), Token(4, 10, ("zurich",))]
 
 
 def test_highlight_spans_merge_adjacent_words() -> None:

@@ -21,6 +21,8 @@ from newsbot.bot.lists import list_page, show_page
 from newsbot.errors import NewsbotError, NotFound
 from newsbot.ingest.pipeline import IngestResult, extract_upload
 
+FEEDBACK_SHOWN = 10  # the newest 👎 that /feedback lists
+
 FOR_ADMINS = "This command is for admins."
 ADD_USAGE = (
     "Usage: /add &lt;url&gt; [&lt;url&gt; …]\n"
@@ -72,6 +74,12 @@ async def add(update: Update, context: Context) -> None:
     if not words and not pasted:
         await message.reply_text(ADD_USAGE)
         return
+    if words and not any(_looks_like_url(word) for word in words):
+        if not pasted:  # "/add My title": words, not URLs, and nothing pasted below them
+            await message.reply_text(f"“{html.escape(' '.join(words))}” is not a URL.\n{ADD_USAGE}")
+            return
+        # "/add My title" with the text below: the words are the title line.
+        pasted, words = f"{' '.join(words)}\n{pasted}", []
     if not pasted and len(words) > MAX_URLS:
         await message.reply_text(f"At most {MAX_URLS} URLs at a time, please.")
         return
@@ -86,6 +94,14 @@ async def add(update: Update, context: Context) -> None:
             progress = await message.reply_text(f"Fetching {what}…")
             results = [await ingestor.add_url(url) for url in words]
     await report(progress, results)
+
+
+_URLISH = re.compile(r"[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?")
+
+
+def _looks_like_url(word: str) -> bool:
+    """A word meant as a URL: with a scheme, or a bare host like example.org/page."""
+    return "://" in word or _URLISH.fullmatch(word) is not None
 
 
 async def add_document(update: Update, context: Context) -> None:
@@ -163,6 +179,18 @@ async def stats(update: Update, context: Context) -> None:
     if message is None:
         return
     await message.reply_text(render.stats_text(await context.bot_data.service.stats()))
+
+
+async def feedback(update: Update, context: Context) -> None:
+    """/feedback: the newest 👎 with their questions (and the 👍/👎 counts)."""
+    message = update.effective_message
+    if message is None:
+        return
+    state = context.bot_data.service.chat_state
+    helpful, unhelpful = await state.votes()
+    await message.reply_text(
+        render.feedback_text(helpful, unhelpful, await state.recent_unhelpful(FEEDBACK_SHOWN))
+    )
 
 
 async def admins_only(update: Update, context: Context) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,17 +27,26 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from newsbot.bot import admin, readers
+from newsbot.bot import admin, inline, readers, replies
 from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
+from newsbot.bot.digests.commands import DIGEST_PATTERN, digest_more
 from newsbot.bot.digests.jobs import Clock, start_digests, stop_digests
 from newsbot.bot.failures import on_error
+from newsbot.bot.feeds import TICK, start_feeds, stop_feeds
 from newsbot.bot.notify import AdminNotifier
-from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
+from newsbot.bot.paging import (
+    ARTICLES_PATTERN,
+    FULL_PATTERN,
+    LATEST_PATTERN,
+    MORE_PATTERN,
+    VOTE_PATTERN,
+)
 from newsbot.db.models import utcnow
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
@@ -47,7 +55,7 @@ from newsbot.settings import Settings
 log = logging.getLogger(__name__)
 
 # Only what the bot handles, so Telegram doesn't send (and we don't parse) the rest.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 # Updates handled at once: questions are independent, and SQLite in WAL mode lets readers run
 # beside the one writer (busy_timeout makes writers queue instead of failing).
 CONCURRENT_UPDATES = 256
@@ -86,12 +94,14 @@ def build_application(
     rate_limiter: BaseRateLimiter[Any] | None = None,
     update_processor: BaseUpdateProcessor | None = None,
     clock: Clock = utcnow,
+    feed_tick: float = TICK,
 ) -> NewsApplication:
     """The bot: handlers over `service`; the Application closes the service when it shuts down.
 
     `rate_limiter` defaults to `default_rate_limiter()`; `update_processor` to
     `CONCURRENT_UPDATES` at once (the playground passes one that tells it when a reply is done).
-    `clock` is the digests' idea of now (tests start the scheduler before or after a due time).
+    `clock` is the digests' idea of now (tests start the scheduler before or after a due time);
+    `feed_tick`: seconds between looks for due feeds.
     """
     if not settings.token:
         raise ConfigError("NEWSBOT_BOT_TOKEN is not set")
@@ -99,17 +109,14 @@ def build_application(
     async def post_init(application: NewsApplication) -> None:
         data = application.bot_data
         data.attach(service, settings, AdminNotifier(application.bot, settings.admin_ids))
-        data.help_text = help_text(admin_view=False)
-        data.admin_help_text = help_text(admin_view=True)
+        username = application.bot.username
+        data.help_text = help_text(admin_view=False, username=username)
+        data.admin_help_text = help_text(admin_view=True, username=username)
         # Load the search index now: with concurrent updates, a burst of first questions would
         # otherwise search while the first of them is still loading it, and find nothing.
         await service.retriever.refresh()
         await service.retriever.save_snapshot()  # a big index built now needn't be rebuilt
         service.start_embedding()  # vectors for passages stored without them, then new ones
-        # Everything built so far (the index, caches, PTB, SQLAlchemy) lives as long as the
-        # bot: keep it out of the garbage collector's full passes, which otherwise pause every
-        # answer in flight for tens of milliseconds as the heap grows.
-        gc.freeze()
         await application.bot.set_my_commands(bot_commands(admin_view=False))
         for admin_id in sorted(settings.admin_ids):
             try:
@@ -120,10 +127,12 @@ def build_application(
                 log.warning("could not set the admin command menu for %s: %s", admin_id, exc)
         # Last: schedules every subscription from the database and sends today's missed ones.
         await start_digests(application, clock=clock)
+        start_feeds(application, tick=feed_tick)
 
     async def post_stop(application: NewsApplication) -> None:
         # Before post_shutdown closes the service: digests in flight finish and are recorded.
         await stop_digests(application)
+        await stop_feeds(application)
 
     async def post_shutdown(application: NewsApplication) -> None:
         await service.close()
@@ -174,16 +183,22 @@ def register_handlers(application: NewsApplication, settings: Settings) -> None:
     add(MessageHandler(filters.Document.ALL & CAPTION_ADD & admins, admin.add_document))
     add(MessageHandler(filters.Document.ALL & CAPTION_ADD, admin.admins_only))
 
-    # 3. Buttons: "More" under answers, Newer/Older under lists, and stale ones.
-    add(CallbackQueryHandler(readers.more, pattern=MORE_PATTERN))
+    # 3. Buttons: "More", "More from this article" and 👍/👎 under answers, Newer/Older
+    #    under lists, and stale ones.
+    add(CallbackQueryHandler(replies.more, pattern=MORE_PATTERN))
+    add(CallbackQueryHandler(replies.full, pattern=FULL_PATTERN))
+    add(CallbackQueryHandler(replies.vote, pattern=VOTE_PATTERN))
     add(CallbackQueryHandler(readers.latest_page, pattern=LATEST_PATTERN))
+    add(CallbackQueryHandler(digest_more, pattern=DIGEST_PATTERN))
     add(CallbackQueryHandler(admin.articles_page, pattern=ARTICLES_PATTERN))
     add(CallbackQueryHandler(readers.stale_button))
 
-    # 4. Questions: any text in a private chat; in groups only replies to the bot (and /ask).
+    # 4. Questions: `@bot question` in any chat (inline mode); any text in a private chat;
+    #    in groups only replies to the bot (and /ask).
+    add(InlineQueryHandler(inline.inline_query))
     text = filters.TEXT & ~filters.COMMAND & new_messages
-    add(MessageHandler(text & filters.ChatType.PRIVATE, readers.question))
-    add(MessageHandler(text & filters.ChatType.GROUPS & readers.RepliesToBot(), readers.question))
+    add(MessageHandler(text & filters.ChatType.PRIVATE, replies.question))
+    add(MessageHandler(text & filters.ChatType.GROUPS & readers.RepliesToBot(), replies.question))
 
     # 5. Leftovers in private chats: unknown commands, files without /add. Group chatter
     #    matches nothing and is ignored.
@@ -203,7 +218,7 @@ async def running(
     post_init, updater, start; then stop, post_stop, shutdown, post_shutdown."""
     updater = application.updater
     if updater is None:
-        raise ConfigError("the Application was built without an updater")
+        raise RuntimeError("the Application was built without an updater")
     try:
         await application.initialize()
         if application.post_init:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from telegram import BotCommand, Update
 
-from newsbot.bot import admin, readers
+from newsbot.bot import admin, feeds, readers, replies
 from newsbot.bot.context import Context
 from newsbot.bot.digests import commands as digest_commands
 
@@ -33,7 +33,7 @@ COMMANDS: tuple[Command, ...] = (
     # -- readers ----------------------------------------------------------------------------
     Command("start", "what this bot does", readers.start, in_help=False),
     Command("help", "every command", readers.help_command),
-    Command("ask", "answer a question (in groups)", readers.ask, usage="<question>"),
+    Command("ask", "answer a question (in groups)", replies.ask, usage="<question>"),
     Command("latest", "the newest articles", readers.latest),
     # -- digest subscribers --------------------------------------------------------------
     Command(
@@ -43,7 +43,12 @@ COMMANDS: tuple[Command, ...] = (
         usage="[HH:MM] [Area/City]",
     ),
     Command("unsubscribe", "stop the daily digest", digest_commands.unsubscribe),
-    Command("digest", "the digest now: what's new since your last one", digest_commands.digest_now),
+    Command(
+        "digest",
+        "the digest now: what’s new since your last one",
+        digest_commands.digest_now,
+        usage="[more]",
+    ),
     Command("settings", "your digest time and zone", digest_commands.settings_cmd),
     # -- admins -----------------------------------------------------------------------------
     Command(
@@ -56,6 +61,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("remove", "remove an article", admin.remove, audience="admins", usage="<id>"),
     Command("articles", "stored articles with their ids", admin.articles, "admins", usage="[page]"),
     Command("stats", "articles, passages, subscribers, questions", admin.stats, "admins"),
+    Command(
+        "feed",
+        "feeds polled by themselves: add (RSS, Atom or a page), list, remove, pause, resume",
+        feeds.feed,
+        audience="admins",
+        usage="add <url> | list | remove <id> | pause <id> | resume <id>",
+    ),
+    Command("feedback", "recent 👎 on answers, with their questions", admin.feedback, "admins"),
 )
 
 INTRO = (
@@ -70,14 +83,20 @@ def commands_for(audience: Audience) -> list[Command]:
     return [command for command in COMMANDS if command.audience == audience]
 
 
-def help_text(*, admin_view: bool) -> str:
-    """/help (and /start), as Telegram HTML; admins also see their commands."""
+def help_text(*, admin_view: bool, username: str | None = None) -> str:
+    """/help (and /start), as Telegram HTML; admins also see their commands. With the bot's
+    `username`, it shows how to share answers in any chat (inline mode)."""
 
     def entry(command: Command) -> str:
         usage = f" {command.usage}" if command.usage else ""
         return f"/{command.name}{html.escape(usage)} — {html.escape(command.description)}"
 
     lines = [html.escape(INTRO), ""]
+    if username:
+        lines += [
+            html.escape(f"In any chat, type @{username} and a question to share an answer there."),
+            "",
+        ]
     lines += [entry(c) for c in commands_for("everyone") if c.in_help]
     if admin_view:
         lines += ["", "<b>For admins</b>"]

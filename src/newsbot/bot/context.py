@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from newsbot.bot.notify import AdminNotifier
-from newsbot.bot.paging import AnswerPages
-from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -17,8 +15,8 @@ if TYPE_CHECKING:
 
 
 class BotData:
-    """The service, the settings, the running digests, /help texts, "More" questions and
-    the admins' notifier.
+    """The service, the settings, the running digests, /help texts and the admins' notifier
+    (the state buttons need is in the database: `newsbot.db.chat_state`).
 
     PTB creates it empty when the Application is built; `post_init` attaches the rest.
     """
@@ -29,7 +27,6 @@ class BotData:
         self._digests: Digests | None = None
         self.help_text = ""
         self.admin_help_text = ""
-        self.pages = AnswerPages()
         self._notifier: AdminNotifier | None = None
 
     def attach(self, service: Newsbot, settings: Settings, notifier: AdminNotifier) -> None:
@@ -42,28 +39,28 @@ class BotData:
     def notifier(self) -> AdminNotifier:
         """The one throttled way to report to the admins (set by `post_init`)."""
         if self._notifier is None:
-            raise ConfigError("the bot's notifier is not attached yet (post_init did not run)")
+            raise RuntimeError("the bot's notifier is not attached yet (post_init did not run)")
         return self._notifier
 
     @property
     def service(self) -> Newsbot:
         """The service layer (set by `post_init`)."""
         if self._service is None:
-            raise ConfigError("the bot's service is not attached yet (post_init did not run)")
+            raise RuntimeError("the bot's service is not attached yet (post_init did not run)")
         return self._service
 
     @property
     def settings(self) -> Settings:
         """The settings (set by `post_init`)."""
         if self._settings is None:
-            raise ConfigError("the bot's settings are not attached yet (post_init did not run)")
+            raise RuntimeError("the bot's settings are not attached yet (post_init did not run)")
         return self._settings
 
     @property
     def digests(self) -> Digests:
         """The running digest machinery (started in `post_init`, stopped in `post_stop`)."""
         if self._digests is None:
-            raise ConfigError("digests are not started: call start_digests in post_init")
+            raise RuntimeError("digests are not started: call start_digests in post_init")
         return self._digests
 
     def attach_digests(self, digests: Digests | None) -> Digests | None:

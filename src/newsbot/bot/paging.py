@@ -1,59 +1,35 @@
-"""Buttons that page: small callback_data, with the state kept in bot_data.
+"""Buttons: small callback_data, the state behind it in the database.
 
-Telegram allows 64 bytes of callback_data, so a "More" button carries a short random token
-and a page number (`more:Xy3_a9Qk:2`); the question itself stays in `AnswerPages`, a bounded
-LRU in bot_data. Tokens are random rather than counted so that a button from before a restart
-can't fetch the answer to somebody else's question: it finds nothing and says so.
+Telegram allows 64 bytes of callback_data, so the buttons under an answer carry a short
+random token and an argument (`more:Xy3_a9Qk:2`, `full:Xy3_a9Qk:17`, `vote:Xy3_a9Qk:up`); the
+answer itself is kept by `newsbot.db.chat_state`, where every bot process finds it. Tokens are
+random rather than counted, so a forged or expired one finds nothing and says so.
 List pages need no state at all: `latest:3`, `articles:3`.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 ListKind = Literal["latest", "articles"]
 
-_MORE = re.compile(r"more:([A-Za-z0-9_-]{1,16}):(\d{1,4})")
+_ANSWER_BUTTON = re.compile(r"(more|full|vote):([A-Za-z0-9_-]{1,16}):(\w{1,12})")
 MORE_PATTERN = r"^more:"
+FULL_PATTERN = r"^full:"
+VOTE_PATTERN = r"^vote:"
+FULL_LABEL = 24  # characters of an article title on its "More from" button
 LATEST_PATTERN = r"^latest:\d{1,6}$"
 ARTICLES_PATTERN = r"^articles:\d{1,6}$"
 
 
-class AnswerPages:
-    """The questions behind "More" buttons, by token; the newest `capacity` are kept."""
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self.capacity = capacity
-        self._questions: OrderedDict[str, str] = OrderedDict()
-
-    def remember(self, question: str) -> str:
-        """Keep a question; returns the token for its buttons."""
-        token = secrets.token_urlsafe(6)
-        self._questions[token] = question
-        if len(self._questions) > self.capacity:
-            self._questions.popitem(last=False)
-        return token
-
-    def question(self, token: str) -> str | None:
-        """The question behind a token, or None when it was forgotten."""
-        question = self._questions.get(token)
-        if question is not None:
-            self._questions.move_to_end(token)
-        return question
-
-    def __len__(self) -> int:
-        return len(self._questions)
-
-
-def parse_more(data: str | None) -> tuple[str, int] | None:
-    """(token, page) from a "More" button's data, or None if it isn't one."""
-    match = _MORE.fullmatch(data or "")
-    return (match.group(1), int(match.group(2))) if match else None
+def parse_answer_button(data: str | None) -> tuple[str, str, str] | None:
+    """(kind, token, argument) of a button under an answer, or None if it isn't one."""
+    match = _ANSWER_BUTTON.fullmatch(data or "")
+    return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
 def parse_page(data: str | None) -> int:
@@ -61,11 +37,42 @@ def parse_page(data: str | None) -> int:
     return int((data or "").rsplit(":", 1)[-1] or 0)
 
 
-def more_keyboard(token: str, page: int) -> InlineKeyboardMarkup:
-    """The "More" button that shows answer page `page` (0 is the first)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton("More", callback_data=f"more:{token}:{page}")]]
-    )
+def answer_keyboard(
+    token: str,
+    *,
+    next_page: int | None,
+    full: Sequence[tuple[int, str]] = (),
+    feedback: bool = False,
+) -> InlineKeyboardMarkup | None:
+    """The buttons under an answer: "More from this article" for each shortened article
+    (`full`: article ids and titles), then "More" (to page `next_page`) and 👍/👎."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for article_id, title in full:
+        label = "More from this article"
+        if len(full) > 1:
+            short = title if len(title) <= FULL_LABEL else title[: FULL_LABEL - 1] + "…"
+            label = f"More from “{short}”"
+        rows.append([InlineKeyboardButton(label, callback_data=f"full:{token}:{article_id}")])
+    last = []
+    if next_page is not None:
+        last.append(InlineKeyboardButton("More", callback_data=f"more:{token}:{next_page}"))
+    if feedback:
+        last.append(InlineKeyboardButton("👍", callback_data=f"vote:{token}:up"))
+        last.append(InlineKeyboardButton("👎", callback_data=f"vote:{token}:down"))
+    if last:
+        rows.append(last)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def without_button(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
+    """The same buttons but the one carrying `data` (None when none are left)."""
+    if markup is None:
+        return None
+    rows = [
+        [button for button in row if button.callback_data != data] for row in markup.inline_keyboard
+    ]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def list_keyboard(kind: ListKind, page: int, *, has_next: bool) -> InlineKeyboardMarkup | None:

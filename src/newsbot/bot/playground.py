@@ -1,8 +1,11 @@
 """`newsbot chat`: the real bot, talking to the Bot API emulator on loopback, in the terminal.
 
-Each input line is a message from a local user (an admin here); the bot's replies print as
-plain text with links shown, and a line that is just a number presses that button of the
-newest message with buttons. The next line is read only when the bot has finished with the
+Each input line is a message from a local user (an admin here); a line ending in a backslash goes
+on on the next line (so `/add` and pasted text are one message); `/upload PATH [caption]` sends
+a file. The bot's replies print as plain text with each link's URL after its title (and bold
+as terminal bold on a terminal); a line that is just a number presses that button of the
+newest message with buttons. Piped input is echoed (`> question`) so the transcript reads
+like the conversation. The next line is read only when the bot has finished with the
 previous one (or after a timeout), so piped input gives the same transcript every time.
 """
 
@@ -12,6 +15,7 @@ import asyncio
 import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import SecretStr
@@ -26,8 +30,10 @@ LOCAL_USER = 1000
 REPLY_TIMEOUT = 30.0  # seconds; /add of a slow page may take up to the fetcher's 15 s
 HELLO = (
     "newsbot playground: you are talking to the real bot through a local Telegram emulator.\n"
-    "Type a question or a command (/help). A number presses a button. Ctrl-D quits.\n"
+    "Type a question or a command (/help). A number presses a button. End a line with \\ to\n"
+    "go on on the next one; /upload PATH [caption] sends a file. Ctrl-D quits.\n"
 )
+UPLOAD = "/upload"
 
 
 class ReplyTracker(SimpleUpdateProcessor):
@@ -96,8 +102,10 @@ def _button_message(emu: BotAPIEmulator, chat_id: int) -> dict[str, Any] | None:
 
 
 def act(emu: BotAPIEmulator, line: str, out: TextIO) -> bool:
-    """Send the line as the local user, or press the button it names; True if the bot got an
-    update to answer."""
+    """Send the line as the local user, upload the file it names, or press the button it
+    names; True if the bot got an update to answer."""
+    if line.split(maxsplit=1)[0] == UPLOAD:
+        return upload(emu, line, out)
     message = _button_message(emu, LOCAL_USER) if line.isdigit() else None
     buttons = inline_buttons(message) if message else []
     if message is None or not 1 <= int(line) <= len(buttons):
@@ -109,6 +117,38 @@ def act(emu: BotAPIEmulator, line: str, out: TextIO) -> bool:
         return False
     emu.user_presses(message, button["callback_data"], user_id=LOCAL_USER)
     return True
+
+
+def upload(emu: BotAPIEmulator, line: str, out: TextIO) -> bool:
+    """`/upload PATH [caption]`: the local user sends the file, the rest of the line (and any
+    continued lines) as its caption."""
+    parts = line.split(maxsplit=2)
+    if len(parts) < 2:
+        print(f"(usage: {UPLOAD} PATH [caption], e.g. {UPLOAD} story.html /add)\n", file=out)
+        return False
+    path = Path(parts[1]).expanduser()
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        print(f"(can't read {path}: {exc.strerror or exc})\n", file=out, flush=True)
+        return False
+    caption = parts[2] if len(parts) > 2 else None
+    emu.user_sends_document(path.name, content, user_id=LOCAL_USER, caption=caption)
+    return True
+
+
+async def messages(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """Input lines as messages: a line ending in a backslash goes on on the next line."""
+    pending: list[str] = []
+    async for raw in lines:
+        line = raw.rstrip("\r\n")
+        if line.endswith("\\"):
+            pending.append(line[:-1])
+            continue
+        yield "\n".join([*pending, line]).strip()
+        pending = []
+    if pending:
+        yield "\n".join(pending).strip()
 
 
 def playground_settings(settings: Settings, emu: BotAPIEmulator) -> Settings:
@@ -131,7 +171,7 @@ async def chat(
     reply_timeout: float = REPLY_TIMEOUT,
 ) -> int:
     """Run the playground until the lines run out; returns the exit status."""
-    source = lines if isinstance(lines, AsyncIterator) else _as_async(lines)
+    source = messages(lines if isinstance(lines, AsyncIterator) else _as_async(lines))
     async with BotAPIEmulator() as emu:
         emu.add_user(LOCAL_USER, "You", "local_user")
         emu.private_chat(LOCAL_USER)
@@ -154,19 +194,22 @@ async def chat(
                 line = await anext(source, None)
                 if line is None:
                     break
-                line = line.strip()
-                if not line or not act(emu, line, out):
+                if not line:
+                    continue
+                if not interactive:  # piped: show what was asked above what the bot said
+                    print("> " + line.replace("\n", "\n  ") + "\n", file=out, flush=True)
+                if not act(emu, line, out):
                     continue
                 sent += 1
                 if not await tracker.wait_done(sent, reply_timeout):
                     print(f"(no reply within {reply_timeout:.0f} s)", file=out, flush=True)
-                shown = _print_new(emu.messages_in(LOCAL_USER), shown, out)
+                shown = _print_new(emu.messages_in(LOCAL_USER), shown, out, ansi=interactive)
     return 0
 
 
-def _print_new(records: list[SentRecord], shown: int, out: TextIO) -> int:
+def _print_new(records: list[SentRecord], shown: int, out: TextIO, *, ansi: bool) -> int:
     for record in records[shown:]:
         # A button taken off a message the user has already seen changes nothing to read.
         if record.method != "editMessageReplyMarkup":
-            print(render_plain(record) + "\n", file=out, flush=True)
+            print(render_plain(record, ansi=ansi) + "\n", file=out, flush=True)
     return len(records)

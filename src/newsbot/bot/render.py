@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from newsbot.db.articles import ArticleInfo, Stats
+from newsbot.db.chat_state import Vote
 from newsbot.ingest.pipeline import IngestResult
-from newsbot.search.retriever import Hit, SearchResult
 
 MAX_MESSAGE = 4096
 # Telegram trims these around a message; a message of nothing else is "message text is empty".
@@ -213,23 +213,6 @@ def title_run(title: str, url: str | None) -> Run:
     return Run(shown, link=url) if url else Run(shown, bold=True)
 
 
-def hit_block(hit: Hit) -> Block:
-    """One passage of an answer: linked title, site and date, the passage with matches bold."""
-    block: Block = [(title_run(hit.title, hit.url),)]
-    meta = " · ".join(part for part in (hit.site, day(hit.published)) if part)
-    if meta.strip(_BLANK):
-        block.extend(lines_of([Run(meta, italic=True)]))
-    block.extend(lines_of(highlighted(hit.passage, hit.highlights)))
-    return block
-
-
-def answer_messages(result: SearchResult, no_match: str) -> list[str]:
-    """An answer's messages, or the plain "no good match" text."""
-    if not result.answered or not result.hits:
-        return pack([plain(no_match)])
-    return pack(hit_block(hit) for hit in result.hits)
-
-
 def article_line(info: ArticleInfo, *, with_id: bool) -> Block:
     """One article in /latest or /articles."""
     meta = " · ".join(part for part in (info.site, day(info.published)) if part)
@@ -275,5 +258,20 @@ def stats_text(stats: Stats) -> str:
         f"Articles: {stats.articles}\n"
         f"Passages: {stats.passages}\n"
         f"Active subscribers: {stats.subscribers}\n"
-        f"Questions asked: {stats.questions} ({stats.answered_share:.0%} answered)"
+        f"Questions asked: {stats.questions} ({stats.answered_share:.0%} answered)\n"
+        f"Feedback: {stats.helpful} 👍, {stats.unhelpful} 👎"
     )
+
+
+def feedback_text(helpful: int, unhelpful: int, votes: Sequence[Vote]) -> str:
+    """/feedback: the counts, then each recent 👎 with its question and shown passage ids."""
+    lines = [f"Feedback: {helpful} 👍, {unhelpful} 👎"]
+    if not votes:
+        lines.append("No 👎 yet.")
+    else:
+        lines += ["", "Recent 👎:"]
+        for vote in votes:
+            passages = ", ".join(f"#{p}" for p in vote.passage_ids) or "none"
+            when = vote.created_at.strftime("%Y-%m-%d %H:%M")
+            lines.append(f"• {when} UTC: “{vote.question}” (passages {passages})")
+    return pack([plain("\n".join(lines))])[0]

@@ -16,8 +16,10 @@ from pydantic import ValidationError
 from newsbot import __version__, db
 from newsbot.cli.bot import add_bot_commands, cmd_chat, cmd_run
 from newsbot.cli.digest import add_digest_command
+from newsbot.cli.feeds import add_feeds_command
 from newsbot.errors import ConfigError, NewsbotError
 from newsbot.ingest.pipeline import IngestResult, expand_paths, iter_jsonl
+from newsbot.ingest.records import answer_json, export_json, listing_json
 from newsbot.search.retriever import SearchResult
 from newsbot.service import Newsbot, no_good_match
 from newsbot.settings import Settings
@@ -27,37 +29,12 @@ log = logging.getLogger("newsbot")
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
-def result_json(result: SearchResult) -> dict[str, Any]:
-    """PRODUCT.md's `ask --json` shape."""
-    return {
-        "question": result.question,
-        "answered": result.answered,
-        "results": [
-            {
-                "article_id": hit.article_id,
-                "url": hit.url,
-                "title": hit.title,
-                "passage": hit.passage,
-                "score": hit.score,
-                "answer": (
-                    {
-                        "sentence": hit.answer.sentence,
-                        "start": hit.answer.start,
-                        "end": hit.answer.end,
-                    }
-                    if hit.answer
-                    else None
-                ),
-            }
-            for hit in result.hits
-        ],
-    }
-
-
 def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
     """A plain-text answer for the terminal (matched words in bold on a terminal)."""
     if not result.answered:
-        return no_good_match(known)
+        return no_good_match(
+            known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
+        )
     blocks = []
     for number, hit in enumerate(result.hits, 1):
         meta = ", ".join(
@@ -89,7 +66,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 continue
             result = await app.ask(question, limit=args.top)
             if args.json:
-                print(json.dumps(result_json(result), ensure_ascii=False), flush=True)
+                print(json.dumps(answer_json(result), ensure_ascii=False), flush=True)
             else:
                 if not first:
                     print()
@@ -193,19 +170,7 @@ async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
         articles = await app.store.newest(limit=args.limit, offset=0)
     for info in articles:
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "id": info.id,
-                        "url": info.url,
-                        "title": info.title,
-                        "site": info.site,
-                        "published": info.published.isoformat() if info.published else None,
-                        "added": info.added_at.isoformat(),
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            print(json.dumps(listing_json(info), ensure_ascii=False))
         else:
             date = info.published.date().isoformat() if info.published else "no date"
             print(f"#{info.id}  {date}  {info.title}")
@@ -240,19 +205,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with await Newsbot.open(settings) as app:
             async for article in app.store.export():
-                info = article.info
-                record = {
-                    "id": info.id,
-                    "url": info.url,
-                    "title": info.title,
-                    "text": article.text,
-                    "published": info.published.isoformat() if info.published else None,
-                    "site": info.site,
-                    "author": info.author,
-                    "language": info.language,
-                    "passages": article.passages,
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(json.dumps(export_json(article), ensure_ascii=False) + "\n")
     finally:
         if out is not sys.stdout:
             out.close()
@@ -350,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bot_commands(sub)
     add_digest_command(sub)
+    add_feeds_command(sub)
     p = sub.add_parser("start", help="the bot when a token is set, else the playground")
     p.set_defaults(func=cmd_start)
     return parser

@@ -84,6 +84,8 @@ class Stats:
     questions: int
     answered: int
     subscribers: int = 0
+    helpful: int = 0  # 👍 on answers
+    unhelpful: int = 0  # 👎
 
     @property
     def answered_share(self) -> float:
@@ -247,16 +249,39 @@ class ArticleStore:
             )
             return [ArticleInfo.from_row(a) for a in rows]
 
-    async def added_since(self, since: datetime, limit: int) -> list[ArticleInfo]:
-        """Articles added after `since`, newest first."""
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Article)
-                .where(Article.added_at > since)
-                .order_by(Article.added_at.desc(), Article.id.desc())
-                .limit(limit)
+    async def added_since(
+        self,
+        since: datetime,
+        limit: int,
+        *,
+        until: datetime | None = None,
+        oldest_first: bool = False,
+    ) -> list[ArticleInfo]:
+        """Articles added after `since` (and at or before `until`), newest first (or oldest)."""
+        order = (
+            (Article.added_at, Article.id)
+            if oldest_first
+            else (
+                Article.added_at.desc(),
+                Article.id.desc(),
             )
+        )
+        statement = select(Article).where(Article.added_at > since)
+        if until is not None:
+            statement = statement.where(Article.added_at <= until)
+        async with self._sessions() as session:
+            rows = await session.scalars(statement.order_by(*order).limit(limit))
             return [ArticleInfo.from_row(a) for a in rows]
+
+    async def count_added(self, since: datetime, until: datetime) -> int:
+        """How many articles were added in (since, until]."""
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(Article)
+                .where(Article.added_at > since, Article.added_at <= until)
+            )
+            return count or 0
 
     async def first_passages(self, article_ids: Sequence[int]) -> dict[int, str]:
         """The first passage of each article (digest leads)."""
@@ -269,6 +294,16 @@ class ArticleStore:
                 )
             )
             return {article_id: text for article_id, text in rows}
+
+    async def passages(self, passage_ids: Sequence[int]) -> dict[int, str]:
+        """The text of each passage that still exists, by id."""
+        if not passage_ids:
+            return {}
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Passage.id, Passage.text).where(Passage.id.in_(list(passage_ids)))
+            )
+            return {int(pid): str(body) for pid, body in rows}
 
     async def count(self) -> int:
         """How many articles are stored."""

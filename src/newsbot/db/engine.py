@@ -18,8 +18,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
 
 from newsbot.errors import ConfigError
@@ -36,7 +41,7 @@ SCRIPT_LOCATION = "newsbot.db:migrations"
 def _sqlite_url(database_url: str) -> URL:
     try:
         url = make_url(database_url)
-    except Exception as exc:
+    except (ArgumentError, ValueError) as exc:  # unparseable; a port that isn't a number
         raise ConfigError(f"Not a database URL: {database_url!r}") from exc
     if url.get_backend_name() != "sqlite":
         raise ConfigError(

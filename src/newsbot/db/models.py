@@ -167,3 +167,99 @@ class Subscription(Base):
     claimed_day: Mapped[date | None] = mapped_column(Date)
     claim_state: Mapped[str | None] = mapped_column(String(10))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Feed(Base):
+    """An RSS or Atom feed polled by itself (see `newsbot.feeds`): where, when next, how it went.
+
+    `etag`/`last_modified` make the next poll a conditional GET; `interval` is the feed's own
+    (the setting, or its <ttl>/Cache-Control within bounds); `failures` counts consecutive
+    failed polls, and at the limit the feed is paused with `alert_pending` set until the admins
+    have been told. `status` is what `/feed list` shows ("404 Not Found", "turned into HTML").
+    """
+
+    __tablename__ = "feeds"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    site: Mapped[str | None] = mapped_column(String(2048))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    interval: Mapped[int] = mapped_column(Integer)  # seconds
+    next_poll_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    alert_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str | None] = mapped_column(String(500))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedEntry(Base):
+    """An entry a feed has listed, by GUID or link (one row each), so it is ingested once."""
+
+    __tablename__ = "feed_entries"
+    __table_args__ = (UniqueConstraint("feed_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))  # "g:" or "u:" and a hash of the GUID or link
+    article_id: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))  # added, duplicate, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Lease(Base):
+    """A named lease with an expiry: the one feed poller among several processes holds it."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AnswerRecord(Base):
+    """An answer the bot sent: its question and shown passages, behind its buttons' token.
+
+    "More", "More from this article" and 👍/👎 carry only the token (callback data is 64
+    bytes), so any process on the database can answer any button.
+    """
+
+    __tablename__ = "answers"
+
+    token: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    question: Mapped[str] = mapped_column(Text)
+    # The passages shown so far, as JSON [[passage_id, article_id], ...].
+    shown: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ChatContext(Base):
+    """A chat's last answered question and its articles, for follow-up questions."""
+
+    __tablename__ = "chat_contexts"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    article_ids: Mapped[str] = mapped_column(Text)  # JSON [int, ...], best first
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Feedback(Base):
+    """A reader's 👍/👎 on an answer: one per user per answer."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("token", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    question: Mapped[str] = mapped_column(Text)
+    passages: Mapped[str] = mapped_column(Text)  # JSON [passage_id, ...] as shown
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

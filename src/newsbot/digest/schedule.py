@@ -11,13 +11,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from newsbot.digest.subscriptions import SubscriptionInfo
-from newsbot.errors import NewsbotError
+from newsbot.errors import BadSubscription
 
 EXAMPLE = "Use /subscribe 07:30 Europe/Berlin"
-
-
-class BadSubscription(NewsbotError):
-    """/subscribe arguments that aren't a time (HH:MM) and an IANA time zone."""
 
 
 # ---- /subscribe arguments ---------------------------------------------------------------------

@@ -9,7 +9,10 @@ their behalf. `SafeFetcher` refuses anything but public http(s) web pages:
   refused even when private addresses are allowed;
 * redirects are followed by hand so that every hop goes through the same checks;
 * one deadline covers the whole fetch, the body is streamed and cut off at a size limit,
-  and only HTML or text content is accepted.
+  and only HTML or text content is accepted (feeds, for the feed poller: `FEED_TYPES`).
+
+A caller may send conditional-GET headers (If-None-Match, If-Modified-Since); a 304 answer
+then comes back as a `FetchedPage` with status 304 and no body.
 
 DNS rebinding: we resolve and check the host, then a connection is opened. If httpx
 resolved the name again, a hostile DNS server could answer with a public address for
@@ -28,8 +31,8 @@ import asyncio
 import ipaddress
 import re
 import socket
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Final, Self, TypeAlias
@@ -38,7 +41,7 @@ import httpx
 
 from newsbot.errors import BadStatus, FetchError, NotHTML, RefusedURL, TooLarge
 
-__all__ = ["FetchedPage", "Resolver", "SafeFetcher", "system_resolver"]
+__all__ = ["FEED_TYPES", "FetchedPage", "Resolver", "SafeFetcher", "system_resolver"]
 
 Resolver: TypeAlias = Callable[[str, int], Awaitable[Sequence[str]]]
 """``async (host, port) -> IP address strings``; raises OSError when the name does not resolve."""
@@ -74,6 +77,18 @@ _ACCEPTED_TYPES: Final = frozenset(
 _ACCEPT_HEADER: Final = (
     "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,text/markdown;q=0.8,*/*;q=0.1"
 )
+# What feeds are served as (text/xml and application/xml too: many servers say just that).
+FEED_TYPES: Final = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+    }
+)
+_FEED_MARKER: Final = re.compile(rb"^\s*(?:<\?xml|<rss|<feed|<rdf:RDF)", re.IGNORECASE)
+_NOT_MODIFIED: Final = 304
 _HTML_MARKER: Final = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>/]", re.IGNORECASE)
 _SNIFF_BYTES: Final = 1024
 
@@ -87,6 +102,13 @@ class FetchedPage:
     content_type: str
     encoding: str | None
     status: int
+    # The response's headers (case-insensitive): ETag, Last-Modified, Cache-Control for feeds.
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def not_modified(self) -> bool:
+        """A 304 answer to a conditional GET: nothing new, no body."""
+        return self.status == _NOT_MODIFIED
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -156,15 +178,27 @@ class SafeFetcher:
         """Close the HTTP client (and the transport, injected or not)."""
         await self._client.aclose()
 
-    async def fetch(self, url: str) -> FetchedPage:
-        """Fetch `url`, following checked redirects; raise a FetchError subclass on refusal."""
+    async def fetch(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        also_accept: frozenset[str] = frozenset(),
+    ) -> FetchedPage:
+        """Fetch `url`, following checked redirects; raise a FetchError subclass on refusal.
+
+        `headers` are sent with every hop (conditional GET, a feed's Accept); `also_accept`
+        adds content types to the HTML and text ones (`FEED_TYPES` for feeds).
+        """
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._fetch(url.strip())
+                return await self._fetch(url.strip(), dict(headers or {}), also_accept)
         except TimeoutError:
             raise FetchError(self._timed_out(url.strip())) from None
 
-    async def _fetch(self, original: str) -> FetchedPage:
+    async def _fetch(
+        self, original: str, headers: dict[str, str], also_accept: frozenset[str]
+    ) -> FetchedPage:
         try:
             url = httpx.URL(original)
         except httpx.InvalidURL as exc:
@@ -174,11 +208,13 @@ class SafeFetcher:
         redirects = 0
         try:
             while True:
-                response = await self._send(url, addresses)
+                response = await self._send(url, addresses, headers)
                 try:
                     status = response.status_code
+                    if status == _NOT_MODIFIED and _is_conditional(headers):
+                        return _not_modified(url, response)
                     if status not in _REDIRECT_STATUSES:
-                        return await self._read(url, shown, response)
+                        return await self._read(url, shown, response, also_accept)
                     location = response.headers.get("location", "").strip()
                     if not location:
                         raise FetchError(
@@ -272,30 +308,38 @@ class SafeFetcher:
             raise FetchError(f"Could not resolve host {host} (no addresses): {shown}")
         return addresses
 
-    async def _send(self, url: httpx.URL, addresses: list[IPAddress]) -> httpx.Response:
+    async def _send(
+        self, url: httpx.URL, addresses: list[IPAddress], headers: dict[str, str]
+    ) -> httpx.Response:
         """Send a GET for `url`, pinned to the checked addresses for plain http."""
         if not (self._pin_connections and url.scheme == "http"):
-            request = self._client.build_request("GET", url)
+            request = self._client.build_request("GET", url, headers=headers)
             return await self._client.send(request, stream=True)
         # Try each checked address in resolver order, like a browser falling back
         # from an unreachable IPv6 address to IPv4; only connection failures move on.
         *fallbacks, last = addresses
         for address in fallbacks:
             try:
-                return await self._client.send(self._pinned(url, address), stream=True)
+                return await self._client.send(self._pinned(url, address, headers), stream=True)
             except httpx.ConnectError:
                 continue
-        return await self._client.send(self._pinned(url, last), stream=True)
+        return await self._client.send(self._pinned(url, last, headers), stream=True)
 
-    def _pinned(self, url: httpx.URL, address: IPAddress) -> httpx.Request:
+    def _pinned(self, url: httpx.URL, address: IPAddress, headers: dict[str, str]) -> httpx.Request:
         """A GET for `url` that connects to `address` and still names the host."""
         return self._client.build_request(
             "GET",
             url.copy_with(host=str(address)),
-            headers={"Host": url.netloc.decode("ascii")},
+            headers={**headers, "Host": url.netloc.decode("ascii")},
         )
 
-    async def _read(self, url: httpx.URL, shown: str, response: httpx.Response) -> FetchedPage:
+    async def _read(
+        self,
+        url: httpx.URL,
+        shown: str,
+        response: httpx.Response,
+        also_accept: frozenset[str] = frozenset(),
+    ) -> FetchedPage:
         """Check status and type, then stream the body up to the size limit."""
         status = response.status_code
         if status >= 400:
@@ -308,7 +352,7 @@ class SafeFetcher:
         # A repeated header is joined with ", " by .get(); the last one wins, as in browsers.
         content_types = response.headers.get_list("content-type")
         mime, charset = _parse_content_type(content_types[-1] if content_types else "")
-        if mime and mime not in _ACCEPTED_TYPES:
+        if mime and mime not in _ACCEPTED_TYPES and mime not in also_accept:
             raise NotHTML(f"{shown} is {_describe_type(mime)} ({mime}), not a web page")
 
         limit = _format_size(self._max_bytes)
@@ -330,19 +374,38 @@ class SafeFetcher:
             label = f"labelled {mime}" if mime else "without a content type"
             raise NotHTML(f"{shown} is a PDF ({label}), not a web page")
         if not mime:
-            if _HTML_MARKER.search(body, 0, _SNIFF_BYTES) is None:
+            if also_accept & FEED_TYPES and _FEED_MARKER.match(bytes(body[:_SNIFF_BYTES])):
+                mime = "application/xml"
+            elif _HTML_MARKER.search(body, 0, _SNIFF_BYTES) is None:
                 raise NotHTML(f"{shown} has no content type and does not look like a web page")
-            mime = "text/html"
+            else:
+                mime = "text/html"
         return FetchedPage(
             url=str(url),
             content=bytes(body),
             content_type=mime,
             encoding=charset,
             status=status,
+            headers=response.headers,
         )
 
     def _timed_out(self, shown: str) -> str:
         return f"Timed out after {self._timeout:g} s fetching {shown}"
+
+
+def _is_conditional(headers: Mapping[str, str]) -> bool:
+    return any(key.lower() in ("if-none-match", "if-modified-since") for key in headers)
+
+
+def _not_modified(url: httpx.URL, response: httpx.Response) -> FetchedPage:
+    return FetchedPage(
+        url=str(url),
+        content=b"",
+        content_type="",
+        encoding=None,
+        status=_NOT_MODIFIED,
+        headers=response.headers,
+    )
 
 
 def _parse_ip_literal(host: str) -> IPAddress | None:

@@ -13,7 +13,7 @@ import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +23,7 @@ from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.html import extract_html
 from newsbot.ingest.passages import split_into_passages
 from newsbot.ingest.plaintext import parse_text_article
+from newsbot.ingest.records import article_from_json
 from newsbot.ingest.text import ExtractedArticle, content_fingerprint, normalize_text
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -69,53 +70,6 @@ def prepare(article: ExtractedArticle, passages: Sequence[str] | None = None) ->
     )
 
 
-def article_from_json(record: object) -> tuple[ExtractedArticle, list[str] | None]:
-    """A PRODUCT.md JSON article (export's `passages` are kept as they are)."""
-    if not isinstance(record, dict):
-        raise IngestError(f"expected a JSON object, got {type(record).__name__}")
-    title, body = record.get("title"), record.get("text")
-    if not isinstance(body, str) or not body.strip():
-        passages = record.get("passages")
-        if isinstance(passages, list) and passages and all(isinstance(p, str) for p in passages):
-            body = "\n\n".join(passages)
-        else:
-            raise IngestError('"text" must be a non-empty string')
-    if not isinstance(title, str) or not title.strip():
-        raise IngestError('"title" must be a non-empty string')
-    for key in ("url", "site", "author", "language"):
-        if record.get(key) is not None and not isinstance(record[key], str):
-            raise IngestError(f'"{key}" must be a string or null, got {record[key]!r}')
-    published = None
-    if record.get("published") is not None:
-        try:
-            published = datetime.fromisoformat(str(record["published"]).replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise IngestError(
-                f'"published" is not an ISO-8601 date: {record["published"]!r}'
-            ) from exc
-        if published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
-    url = record.get("url") or None
-    if url is not None and not str(url).startswith(("http://", "https://")):
-        raise IngestError(f'"url" must be an http(s) URL, got {url!r}')
-    passages = record.get("passages")
-    given = (
-        [p for p in passages if isinstance(p, str) and p.strip()]
-        if isinstance(passages, list)
-        else None
-    )
-    extracted = ExtractedArticle(
-        title=title.strip(),
-        text=body,
-        url=url,
-        site=record.get("site") or None,
-        author=record.get("author") or None,
-        published=published,
-        language=record.get("language") or None,
-    )
-    return extracted, given or None
-
-
 def read_file(path: Path, url: str | None = None) -> ExtractedArticle:
     """Extract an article from an .html/.htm/.txt/.md file."""
     suffix = path.suffix.lower()
@@ -127,7 +81,7 @@ def read_file(path: Path, url: str | None = None) -> ExtractedArticle:
     else:
         article = parse_text_article(_decode(data), source_name=path.name)
     if url:
-        article = _with_url(article, url)
+        article = replace(article, url=url)
     return article
 
 
@@ -148,10 +102,6 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return data.decode("utf-8", errors="replace")
-
-
-def _with_url(article: ExtractedArticle, url: str) -> ExtractedArticle:
-    return replace(article, url=url)
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -188,12 +138,28 @@ class Ingestor:
     async def add_extracted(
         self, source: str, article: ExtractedArticle, passages: Sequence[str] | None = None
     ) -> IngestResult:
-        """Store one extracted article."""
+        """Store one extracted article; the CPU work (normalising, splitting, fingerprinting a
+        text of up to 5 MB takes seconds) runs in a thread, so the bot's other chats go on."""
         try:
-            prepared = prepare(article, passages)
+            prepared = await asyncio.to_thread(prepare, article, passages)
         except NewsbotError as exc:
             return IngestResult.failed(source, str(exc))
         return self._result(source, prepared, await self.store.add(prepared))
+
+    async def add_extracted_many(
+        self, articles: Sequence[tuple[str, ExtractedArticle]]
+    ) -> list[IngestResult]:
+        """Store (source, article) pairs in one transaction; a result for each, in order."""
+        prepared: list[tuple[str, NewArticle]] = []
+        results: list[IngestResult | None] = []
+        for source, article in articles:
+            try:
+                prepared.append((source, prepare(article)))
+                results.append(None)
+            except NewsbotError as exc:
+                results.append(IngestResult.failed(source, str(exc)))
+        stored = iter(await self._store_batch(prepared) if prepared else [])
+        return [result if result is not None else next(stored) for result in results]
 
     @staticmethod
     def _result(source: str, prepared: NewArticle, outcome: AddOutcome) -> IngestResult:
@@ -207,17 +173,20 @@ class Ingestor:
             passages=len(prepared.passages),
         )
 
+    async def fetch_article(self, url: str) -> ExtractedArticle:
+        """Fetch a page safely and extract its article; raises a NewsbotError."""
+        page = await self.fetcher.fetch(url)
+        if page.content_type in {"text/plain", "text/markdown"}:
+            text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
+            article = await asyncio.to_thread(parse_text_article, text_body)
+            return replace(article, url=page.url)
+        article = await asyncio.to_thread(extract_html, page.content, url=page.url)
+        return article if article.url else replace(article, url=page.url)
+
     async def add_url(self, url: str) -> IngestResult:
         """Fetch a page safely, extract and store it."""
         try:
-            page = await self.fetcher.fetch(url)
-            if page.content_type in {"text/plain", "text/markdown"}:
-                text_body = page.content.decode(page.encoding or "utf-8", errors="replace")
-                article = _with_url(parse_text_article(text_body), page.url)
-            else:
-                article = await asyncio.to_thread(extract_html, page.content, url=page.url)
-                if not article.url:
-                    article = _with_url(article, page.url)
+            article = await self.fetch_article(url)
         except NewsbotError as exc:
             return IngestResult.failed(url, str(exc))
         return await self.add_extracted(url, article)
@@ -263,11 +232,11 @@ class Ingestor:
     async def add_text(self, body: str, url: str | None = None) -> IngestResult:
         """Store pasted text (first line = title; a URL in it becomes the source link)."""
         try:
-            article = parse_text_article(body)
+            article = await asyncio.to_thread(parse_text_article, body)
         except NewsbotError as exc:
             return IngestResult.failed("pasted text", str(exc))
         if url:
-            article = _with_url(article, url)
+            article = replace(article, url=url)
         return await self.add_extracted(article.url or "pasted text", article)
 
     async def add_records(

@@ -325,6 +325,60 @@ def _source_url(lines: list[str], code: list[bool]) -> tuple[str | None, int | N
 _META_SCAN = 6  # datelines and bylines are looked for in this many lines after the title
 
 
+def _metadata(
+    lines: list[str], start: int, code: list[bool], skip: set[int]
+) -> tuple[datetime | None, str | None]:
+    """The date and author from the dateline/byline lines just below the title (`start`); adds
+    those lines to `skip`. A labelled date ("Published: ...") wins over an unlabelled one."""
+    published: datetime | None = None
+    author: str | None = None
+    published_labelled = False
+    seen = 0
+    for i in range(start + 1, len(lines)):
+        if seen >= _META_SCAN:
+            break
+        if not lines[i] or i in skip or code[i]:
+            continue
+        seen += 1
+        meta = _parse_meta_line(_inline_markdown(lines[i]).strip(" *_"))
+        if meta is None:
+            continue
+        when, name, labelled = meta
+        skip.add(i)
+        if when is not None and (published is None or (labelled and not published_labelled)):
+            published, published_labelled = when, labelled
+        author = author or name
+    return published, author
+
+
+def _body(lines: list[str], code: list[bool], skip: set[int]) -> str:
+    """The article text without the `skip` lines, boilerplate and Markdown syntax; code blocks
+    kept as paragraphs of their own."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if code[i]:
+            if not _FENCE.match(line):
+                out.append(line)
+            elif out and out[-1]:
+                out.append("")  # a code block is a paragraph of its own
+            continue
+        if i in skip or BOILERPLATE_LINE.fullmatch(line):
+            continue
+        if _SETEXT_UNDERLINE.fullmatch(line) and out and out[-1]:
+            out.insert(len(out) - 1, "")  # the line above is a heading: its own paragraph
+            out.append("")
+            continue
+        if _RULE.fullmatch(line) or _REF_DEFINITION.fullmatch(line):
+            out.append("")
+            continue
+        if heading := _ATX_HEADING.fullmatch(line):
+            out.extend(("", _inline_markdown(heading.group(1)), ""))
+            continue
+        line = _BULLET.sub(r"\1-\2", _QUOTE.sub("", line, count=1), count=1)
+        out.append(_inline_markdown(line))
+    return normalize_text("\n".join(out))
+
+
 def parse_text_article(text: str, *, source_name: str | None = None) -> ExtractedArticle:
     """Read an article from plain text or Markdown: the first line is the title.
 
@@ -345,53 +399,13 @@ def parse_text_article(text: str, *, source_name: str | None = None) -> Extracte
         skip.add(start + 1)  # setext underline of the title
     title_is_text = len(title) > TITLE_MAX  # one long paragraph pasted without a title line
 
-    published: datetime | None = None
-    author: str | None = None
-    published_labelled = False
-    seen = 0
-    for i in range(start + 1, len(lines)):
-        if seen >= _META_SCAN:
-            break
-        if not lines[i] or i in skip or code[i]:
-            continue
-        seen += 1
-        meta = _parse_meta_line(_inline_markdown(lines[i]).strip(" *_"))
-        if meta is None:
-            continue
-        when, name, labelled = meta
-        skip.add(i)
-        if when is not None and (published is None or (labelled and not published_labelled)):
-            published, published_labelled = when, labelled
-        author = author or name
+    published, author = _metadata(lines, start, code, skip)
 
     url, url_line = _source_url(lines, code)
     if url_line is not None:
         skip.add(url_line)
 
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        if code[i]:
-            if not _FENCE.match(line):
-                out.append(line)
-            elif out and out[-1]:
-                out.append("")  # a code block is a paragraph of its own
-            continue
-        if (i in skip and not (i == start and title_is_text)) or BOILERPLATE_LINE.fullmatch(line):
-            continue
-        if _SETEXT_UNDERLINE.fullmatch(line) and out and out[-1]:
-            out.insert(len(out) - 1, "")  # the line above is a heading: its own paragraph
-            out.append("")
-            continue
-        if _RULE.fullmatch(line) or _REF_DEFINITION.fullmatch(line):
-            out.append("")
-            continue
-        if heading := _ATX_HEADING.fullmatch(line):
-            out.extend(("", _inline_markdown(heading.group(1)), ""))
-            continue
-        line = _BULLET.sub(r"\1-\2", _QUOTE.sub("", line, count=1), count=1)
-        out.append(_inline_markdown(line))
-
-    body = normalize_text("\n".join(out))
+    body = _body(lines, code, skip - ({start} if title_is_text else set()))
     if title_is_text:
         title = first_line_title(title)
     if not body or not _WORD.search(body):

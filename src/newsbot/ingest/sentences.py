@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_sentences"]
+__all__ = ["sentence_spans", "split_sentences"]
 
 _CLOSERS = "\"'”’»)]}」』）】›"
 _OPENERS = "\"'“‘«([{「『（【‹¿¡"
@@ -19,14 +19,17 @@ _BOUNDARY = re.compile(
 _CJK_STOPS = frozenset("。！？｡")
 _DOTTED_ACRONYM = re.compile(r"(?:\w{1,3}\.)+\w{1,3}")
 # Words that end with a full stop without ending the sentence (lowercase, without the dot):
-# titles before a name and a few Latin and Russian abbreviations. "Inc.", "Co.", "etc." are left
-# out on purpose: they end sentences as often as not, and a lowercase next word already keeps them
-# in one sentence when they don't.
+# titles before a name, the US states' dateline abbreviations ("HAYWARD, Calif."; not those
+# that are also words, like "Ill." or "Wash.") and a few Latin and Russian abbreviations. "Inc.",
+# "Co.", "etc." are left out on purpose: they end sentences as often as not, and a lowercase
+# next word already keeps them in one sentence when they don't.
 _ABBREVIATIONS = frozenset(
     str.split(
         """
     mr mrs ms mx dr prof sr jr st mt ft messrs mme mlle rev hon pres gov sen rep gen col lt maj
     capt cmdr adm sgt cpl supt insp approx cf viz vs al resp ca
+    ala ariz ark calif colo conn fla kan ky md mich minn mont neb nev okla penn tenn tex vt wis
+    wyo
     тыс млн млрд руб им ул проф акад
     """
     )
@@ -118,3 +121,28 @@ def _paragraphs(text: str) -> list[tuple[str, list[int]]]:
 def split_sentences(text: str) -> list[str]:
     """The sentences of ``text``, in order; paragraph breaks always end a sentence."""
     return [par[start:end] for par, _ in _paragraphs(text) for start, end in _sentence_spans(par)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in `text` itself (not a normalised copy), so that
+    `text[start:end]` is the sentence as written; line breaks always end a sentence (a line
+    without a full stop is a heading or a caption, not the start of the next sentence)."""
+    spans: list[tuple[int, int]] = []
+    for block in re.finditer(r"[^\n]+", text):
+        # Where each character of the whitespace-collapsed line came from.
+        origin: list[int] = []
+        chars: list[str] = []
+        for offset, char in enumerate(block.group(), block.start()):
+            if char.isspace():
+                if chars and chars[-1] != " ":
+                    chars.append(" ")
+                    origin.append(offset)
+                continue
+            chars.append(char)
+            origin.append(offset)
+        while chars and chars[-1] == " ":
+            chars.pop()
+            origin.pop()
+        par = "".join(chars)
+        spans.extend((origin[start], origin[end - 1] + 1) for start, end in _sentence_spans(par))
+    return spans

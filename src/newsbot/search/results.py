@@ -1,28 +1,13 @@
-"""What a search returns: the passages (hits) with their answer sentences, and the decision;
-the reranker's weights."""
+"""What a search returns: the hits, best first, and whether they answer the question."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import takewhile
 
 from newsbot.search.answer import AnswerSpan
 from newsbot.search.evidence import Candidate
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How the reranker combines its features (tuned on the SQuAD tune set, see benchmarks)."""
-
-    bm25: float = 1.0
-    coverage: float = 2.0
-    bigrams: float = 0.5
-    proximity: float = 0.6
-    title: float = 0.2
-    fuzz: float = 0.0
-    article_coverage: float = 2.0
-    # "answered" when the best passage's evidence passes this line (see `answer_confidence`)
-    answer_threshold: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -38,6 +23,9 @@ class Hit:
     passage: str
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
+    # How sure the "answered" decision would be if this hit were the best one (0..1): "More"
+    # pages only through hits that pass it.
+    confidence: float = 0.0
     answer: AnswerSpan | None = None  # the sentence of `passage` that best answers
 
 
@@ -49,7 +37,14 @@ class SearchResult:
     answered: bool
     hits: list[Hit]
     confidence: float = 0.0
+    threshold: float = 0.5  # the confidence a hit needs to count as answering
     not_a_question: bool = False  # "ok", "2", "thanks": no content word, nothing searched
+
+    def relevant(self) -> list[Hit]:
+        """The leading hits that each pass the "answered" decision (none if not answered)."""
+        if not self.answered:
+            return []
+        return list(takewhile(lambda hit: hit.confidence >= self.threshold, self.hits))
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ import logging
 import math
 import time
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice, pairwise
 from pathlib import Path
 
 import numpy as np
-from rapidfuzz import fuzz
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Engine
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.db.models import UTCDateTime
 from newsbot.search import snapshot
-from newsbot.search.answer import answer_evidence, is_not_a_question, locate_answer
+from newsbot.search.answer import AnswerSpan, answer_evidence, is_not_a_question
 from newsbot.search.dense import Encoder, Vector, VectorStore, from_blobs
 from newsbot.search.evidence import (
     Candidate,
@@ -32,13 +31,14 @@ from newsbot.search.evidence import (
     proximity,
     weighted_share,
 )
-from newsbot.search.hybrid import answer_features, decide, fuse
+from newsbot.search.hybrid import Decision, answer_features, decide, fuse
 from newsbot.search.index import IndexedPassage, PassageIndex
-from newsbot.search.results import Hit, Ranking, SearchResult, Weights
+from newsbot.search.results import Hit as Hit
+from newsbot.search.results import Ranking as Ranking
+from newsbot.search.results import SearchResult as SearchResult
 from newsbot.search.text import (
     STOP_WORDS,
     highlight_spans,
-    normalize,
     term_positions,
     terms,
     word_terms,
@@ -59,6 +59,20 @@ QUERY_CACHE = 256
 """Question vectors kept (the bot's "More" button asks the same question again)."""
 REFRESH_SECONDS = 1.0
 """How stale the index may be for changes made by other processes (ours refresh at once)."""
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the reranker combines its features (tuned on the SQuAD tune set, see benchmarks)."""
+
+    bm25: float = 1.0
+    coverage: float = 2.0
+    bigrams: float = 0.5
+    proximity: float = 0.6
+    title: float = 0.2
+    article_coverage: float = 2.0
+    # "answered" when the best passage's evidence passes this line (see `answer_confidence`)
+    answer_threshold: float = 0.5
 
 
 _PASSAGES_SQL = text(
@@ -97,8 +111,8 @@ class Retriever:
         encoder: Encoder | None = None,
     ) -> None:
         # Core connections, not ORM sessions: this is the hot read path and needs no objects.
-        # Catching up with the database may read many rows: async. Fetching a question's 40
-        # candidates by primary key takes ~0.1 ms: a plain blocking read saves the ~1.5 ms of
+        # Catching up with the database may read many rows: async. Fetching a question's
+        # CANDIDATES (12) by primary key takes ~0.1 ms: a plain blocking read saves the ~1.5 ms of
         # thread hand-offs an async round trip costs.
         self._engine = engine
         self._reader = reader
@@ -353,33 +367,49 @@ class Retriever:
         ranked = ranking.ranked
         if not ranked:
             return SearchResult(question, answered=False, hits=[])
-        top = ranked[0][1]
-        evidence = answer_evidence(question, top.passage, self.index.idf)
-        decision = decide(
-            answer_features(ranking.lexical_confidence, ranking.cosines[0], evidence),
-            self.weights.answer_threshold,
-        )
-        hits = [
-            Hit(
-                passage_id=c.passage_id,
-                article_id=c.article_id,
-                title=c.title,
-                url=c.url,
-                site=c.site,
-                published=c.published,
-                passage=c.passage,
-                score=round(score, 4),
-                highlights=highlight_spans(c.passage, set(c.features.matched)),
-                answer=locate_answer(question, c.passage, self.index.idf),
+        top = self._decide(question, ranking, 0)
+        hits = []
+        for rank, (score, c) in enumerate(ranked[offset : offset + limit], start=offset):
+            # How sure the decision would be with this hit first ("More" pages while it holds).
+            decision, span = top if rank == 0 else self._decide(question, ranking, rank)
+            hits.append(
+                Hit(
+                    passage_id=c.passage_id,
+                    article_id=c.article_id,
+                    title=c.title,
+                    url=c.url,
+                    site=c.site,
+                    published=c.published,
+                    passage=c.passage,
+                    score=round(score, 4),
+                    highlights=highlight_spans(c.passage, set(c.features.matched)),
+                    confidence=round(decision.confidence, 4),
+                    answer=span,
+                )
             )
-            for score, c in ranked[offset : offset + limit]
-        ]
+        decision = top[0]
         return SearchResult(
             question,
             answered=bool(hits) and decision.answered,
             hits=hits,
             confidence=round(decision.confidence, 4),
+            threshold=self.weights.answer_threshold,
         )
+
+    def _decide(
+        self, question: str, ranking: Ranking, rank: int
+    ) -> tuple[Decision, AnswerSpan | None]:
+        """The "answered" decision were the candidate at `rank` the best, and its sentence."""
+        candidates = [c for _, c in ranking.ranked]
+        c = candidates[rank]
+        lexical = (
+            ranking.lexical_confidence
+            if rank == 0
+            else answer_confidence([c, *candidates[:rank], *candidates[rank + 1 :]])
+        )
+        evidence = answer_evidence(question, c.passage, self.index.idf)
+        features = answer_features(lexical, ranking.cosines[rank], evidence)
+        return decide(features, self.weights.answer_threshold), evidence.span if evidence else None
 
     def _features(
         self,
@@ -405,18 +435,12 @@ class Retriever:
         bigram_share = bigrams / pairs if pairs else 0.0
         closeness = proximity(matched, positions)
         title_share = weighted_share(query, set(terms(title)))
-        fuzz_score = (
-            fuzz.token_set_ratio(normalize(question), normalize(passage)) / 100
-            if self.weights.fuzz
-            else 0.0
-        )
         return Features(
             bm25 / top_bm25,
             coverage,
             bigram_share,
             closeness,
             title_share,
-            fuzz_score,
             frozenset(q.term for q in matched),
         )
 
@@ -429,7 +453,6 @@ class Retriever:
             + w.bigrams * f.bigrams
             + w.proximity * f.proximity
             + w.title * f.title
-            + w.fuzz * f.fuzz
             + w.article_coverage * f.article_coverage
         )
 

@@ -36,11 +36,15 @@ def item_block(item: DigestItem) -> Block:
 def digest_messages(digest: Digest, zone: ZoneInfo, limit: int = MAX_MESSAGE) -> list[str]:
     """The digest as one message, or several when it's longer than `limit`."""
     count = len(digest.items)
+    total = max(digest.total, count)
+    shown = f"{count} of {total}" if total > count else f"{count}"
     heading = (
-        f"Your news digest: {count} new article{'s' if count != 1 else ''} "
+        f"Your news digest: {shown} new article{'s' if total != 1 else ''} "
         f"since {local(digest.since, zone)}"
     )
     blocks = [lines_of([Run(heading, bold=True)]), *(item_block(i) for i in digest.items)]
+    if digest.remaining:
+        blocks.append(lines_of([Run(f"{digest.remaining} more: /digest more", italic=True)]))
     return pack(blocks, limit)
 
 

@@ -1,0 +1,136 @@
+"""How long is the first answer message, before and after the phone layout?
+
+Two corpora, each in its own SQLite file: SQuAD tune paragraphs (one article each) with a
+fixed sample of their questions, and the 91 real news pages of the extraction-tune set with
+each page's title as the question (what a reader who saw the headline would ask). For every
+answered question, the characters Telegram shows of the first message:
+
+- before: the layout this replaced (every passage whole, under its own title/site/date
+  header, the matched words bold), rebuilt here from the same hits;
+- after: `answer_view` (one header per article, a window around the answer sentence).
+
+    .venv/bin/python benchmarks/reply_length.py [--questions 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import statistics
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from squad import ROOT, load, sample
+
+from botapi_emulator import parse_html
+from newsbot.bot.answer_view import answer_view
+from newsbot.bot.render import Block, Run, day, lines_of, pack, title_run
+from newsbot.search.retriever import Hit
+from newsbot.service import Newsbot
+from newsbot.settings import Settings
+
+PAGES = ROOT.parent / "shared" / "eval" / "extraction-tune" / "html"
+
+
+def before_message(hits: Sequence[Hit]) -> str:
+    """The first message of the old layout: a header and the whole passage per hit."""
+
+    def block(hit: Hit) -> Block:
+        lines: Block = [(title_run(hit.title, hit.url),)]
+        meta = " · ".join(part for part in (hit.site, day(hit.published)) if part)
+        if meta:
+            lines.extend(lines_of([Run(meta, italic=True)]))
+        runs, position = [], 0
+        for start, end in sorted(hit.highlights):
+            if start >= position:
+                runs += [Run(hit.passage[position:start]), Run(hit.passage[start:end], bold=True)]
+                position = end
+        lines.extend(lines_of([*runs, Run(hit.passage[position:])]))
+        return lines
+
+    return pack(block(hit) for hit in hits)[0]
+
+
+def shown_length(message: str) -> int:
+    return len(parse_html(message)[0])
+
+
+async def measure(
+    service: Newsbot, questions: Sequence[str], per_page: int
+) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {"before": [], "after": []}
+    for question in questions:
+        result = await service.retriever.search(question, limit=per_page + 1)
+        if not result.answered or not result.hits:
+            continue
+        out["before"].append(shown_length(before_message(result.hits[:per_page])))
+        after = answer_view(result.relevant()[:per_page]).messages[0]
+        out["after"].append(shown_length(after))
+    return out
+
+
+def p90(values: list[int]) -> float:
+    return statistics.quantiles(values, n=10)[-1] if len(values) > 1 else float(values[0])
+
+
+def report(name: str, lengths: dict[str, list[int]]) -> str:
+    b, a = lengths["before"], lengths["after"]
+    if not b:
+        return f"| {name} | 0 | – | – | – | – |"
+    return (
+        f"| {name} | {len(b)} | {statistics.median(b):.0f} | {p90(b):.0f} | "
+        f"{statistics.median(a):.0f} | {p90(a):.0f} |"
+    )
+
+
+async def squad_set(folder: Path, n: int) -> dict[str, list[int]]:
+    records, questions = load()
+    settings = Settings(database_url=f"sqlite:///{folder / 'squad.db'}", _env_file=None)
+    async with await Newsbot.open(settings) as service:
+        async for _ in service.ingestor.add_records((f"s{i}", r) for i, r in enumerate(records)):
+            pass
+        chosen = [q.text for q in sample(questions, n)]
+        return await measure(service, chosen, settings.max_results)
+
+
+async def pages_set(folder: Path) -> dict[str, list[int]]:
+    settings = Settings(database_url=f"sqlite:///{folder / 'pages.db'}", _env_file=None)
+    pages = folder / "pages"
+    pages.mkdir()
+    for packed in sorted(PAGES.glob("*.html.gz")):
+        (pages / packed.name.removesuffix(".gz")).write_bytes(gzip.decompress(packed.read_bytes()))
+    async with await Newsbot.open(settings) as service:
+        titles = []
+        for path in sorted(pages.glob("*.html")):
+            result = await service.ingestor.add_file(path)
+            if result.status == "added" and result.title:
+                titles.append(result.title)
+        return await measure(service, titles, settings.max_results)
+
+
+async def run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        rows = [
+            report(
+                f"SQuAD tune, {args.questions} sampled questions",
+                await squad_set(folder, args.questions),
+            ),
+            report("91 real pages, titles as questions", await pages_set(folder)),
+        ]
+    print("| set | answered | before median | before p90 | after median | after p90 |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    print("\n".join(rows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=400)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""An answer laid out for a phone: one header per article, the answer sentence in bold.
+
+Hits are grouped under their article's header (title linked to the source, site and date),
+in the order of each article's best hit. Each passage is cut to a window around the sentence
+that answers (`newsbot.snippet`), sized so that the whole first message fits one phone screen;
+"More from this article" (a button) shows the passages whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from newsbot.bot.render import Block, Run, day, lines_of, pack, title_run, utf16_len
+from newsbot.conversation.snippet import Snippet, Span, best_sentence, snippet, window_for
+from newsbot.db.articles import ArticleInfo
+from newsbot.search.retriever import Hit
+
+SCREEN = 700
+"""Characters of an answer's first message: about one phone screen (15-20 lines)."""
+
+
+@dataclass(frozen=True)
+class ArticleHits:
+    """The hits of one article, best first."""
+
+    article_id: int
+    title: str
+    url: str | None
+    hits: tuple[Hit, ...]
+
+
+def group_by_article(hits: Sequence[Hit]) -> list[ArticleHits]:
+    """Hits grouped by article, articles in the order of their best hit."""
+    groups: dict[int, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.article_id, []).append(hit)
+    return [
+        ArticleHits(group[0].article_id, group[0].title, group[0].url, tuple(group))
+        for group in groups.values()
+    ]
+
+
+def answer_span(hit: Hit) -> Span | None:
+    """The sentence of the passage that answers: the answer locator's, else the sentence with
+    the most matched words."""
+    if hit.answer is not None:
+        return hit.answer.start, hit.answer.end
+    return best_sentence(hit.passage, hit.highlights)
+
+
+def header(title: str, url: str | None, site: str | None, published: datetime | None) -> Block:
+    """An article's linked title, then its site and date."""
+    block: Block = [(title_run(title, url),)]
+    meta = " · ".join(part for part in (site, day(published)) if part)
+    if meta.strip():
+        block.extend(lines_of([Run(meta, italic=True)]))
+    return block
+
+
+def snippet_runs(shown: Snippet) -> list[Run]:
+    """A snippet's text with its answer sentence in bold."""
+    if shown.bold is None:
+        return [Run(shown.text)]
+    start, end = shown.bold
+    return [Run(shown.text[:start]), Run(shown.text[start:end], bold=True), Run(shown.text[end:])]
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """An answer's messages, and the articles whose passages were shortened."""
+
+    messages: list[str]
+    trimmed: list[ArticleHits]
+
+
+def answer_view(
+    hits: Sequence[Hit], *, note: str | None = None, screen: int = SCREEN
+) -> AnswerView:
+    """The answer for `hits` (best first), with an italic `note` line above it if given."""
+    groups = group_by_article(hits)
+    blocks: list[Block] = [lines_of([Run(note, italic=True)])] if note else []
+    overhead = sum(utf16_len(group.title) + 40 for group in groups) + len(note or "")
+    window = window_for(len(hits), screen, overhead)
+    trimmed: list[ArticleHits] = []
+    for group in groups:
+        first = group.hits[0]
+        block = header(group.title, group.url, first.site, first.published)
+        cut = False
+        for hit in group.hits:
+            shown = snippet(hit.passage, answer_span(hit), window)
+            cut = cut or shown.trimmed
+            block.extend(lines_of(snippet_runs(shown)))
+        if cut:
+            trimmed.append(group)
+        blocks.append(block)
+    return AnswerView(pack(blocks), trimmed)
+
+
+def full_passages(info: ArticleInfo, passages: Sequence[str]) -> list[str]:
+    """ "More from this article": its header, then the answer's passages of it in full."""
+    blocks: list[Block] = [header(info.title, info.url, info.site, info.published)]
+    blocks.extend(lines_of([Run(text)]) for text in passages)
+    return pack(blocks)

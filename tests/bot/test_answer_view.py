@@ -1,0 +1,125 @@
+"""The answer layout: one header per article, the answer sentence bold, a phone-screen window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from botapi_emulator import MAX_MESSAGE_LENGTH, parse_html, utf16_len
+from newsbot.bot.answer_view import SCREEN, answer_view, full_passages, group_by_article
+from newsbot.db.articles import ArticleInfo
+from newsbot.search.retriever import Hit
+
+SENTENCES = [
+    "The council met on Tuesday evening in the old town hall.",
+    "Several residents spoke about the closure of the river ferry.",
+    "The mayor said the ferry to Olkhon would sail again from the first of May.",
+    "Repairs to the landing stage will cost about two million roubles.",
+    "A temporary bus service runs until then, twice a day.",
+    "Fishermen asked for the ice road to stay open longer this winter.",
+    "The next council meeting is planned for the end of March.",
+]
+PASSAGE = " ".join(SENTENCES)
+
+
+def hit(passage: str, highlights: list[tuple[int, int]], **fields: object) -> Hit:
+    values: dict[str, object] = {
+        "passage_id": 1,
+        "article_id": 7,
+        "title": "Title",
+        "url": "https://example.org/a?x=1&y=2",
+        "site": "Example",
+        "published": datetime(2021, 9, 25, tzinfo=UTC),
+        "score": 1.0,
+    }
+    values.update(fields)
+    return Hit(passage=passage, highlights=highlights, **values)  # type: ignore[arg-type]
+
+
+def spans_of(text: str, *words: str) -> list[tuple[int, int]]:
+    return [(text.index(w), text.index(w) + len(w)) for w in words]
+
+
+def bold_texts(message: str) -> list[str]:
+    text, entities = parse_html(message)
+    return [text[e["offset"] : e["offset"] + e["length"]] for e in entities if e["type"] == "bold"]
+
+
+def test_one_header_per_article_and_the_answer_sentence_bold() -> None:
+    hits = [
+        hit(PASSAGE, spans_of(PASSAGE, "ferry to Olkhon", "sail"), passage_id=1),
+        hit("Another passage of the same story. It has words.", [], passage_id=2),
+        hit(
+            "Elsewhere.",
+            [],
+            passage_id=3,
+            article_id=9,
+            title="Other",
+            url="https://o.org",
+            site="O",
+        ),
+    ]
+    view = answer_view(hits)
+    [message] = view.messages
+    text, entities = parse_html(message)
+    assert text.count("Title") == 1 and text.count("Example · 2021-09-25") == 1
+    assert [e["url"] for e in entities if e["type"] == "text_link"] == [
+        "https://example.org/a?x=1&y=2",
+        "https://o.org",
+    ]
+    # The sentence with the most matched words is bold, not the matched words one by one.
+    assert bold_texts(message) == [SENTENCES[2]]
+    assert [g.article_id for g in group_by_article(hits)] == [7, 9]
+
+
+def test_long_passages_are_windowed_around_the_answer_to_fit_a_screen() -> None:
+    long = " ".join(SENTENCES * 3)  # about 1,300 characters
+    hits = [
+        hit(long, spans_of(long, "Repairs", "landing stage"), passage_id=n, article_id=n)
+        for n in range(3)
+    ]
+    view = answer_view(hits)
+    [message] = view.messages
+    text, _ = parse_html(message)
+    assert len(text) <= SCREEN
+    assert bold_texts(message) == [SENTENCES[3]] * 3
+    assert text.count("…") >= 3  # each passage is cut, and says so
+    assert [g.article_id for g in view.trimmed] == [0, 1, 2]
+    short = answer_view([hit(SENTENCES[0], [])])
+    assert short.trimmed == [] and SENTENCES[0] in short.messages[0]
+
+
+def test_note_and_full_passages() -> None:
+    view = answer_view([hit("Body.", [])], note="From “Title”, the article of your last question:")
+    assert view.messages[0].startswith("<i>From “Title”")
+    info = ArticleInfo(7, "T & co", None, None, None, None, None, datetime.now(UTC))
+    lines = [f"line {n} " + "word " * 150 for n in range(12)]  # about 9,000 characters
+    messages = full_passages(info, ["\n".join(lines), "second passage"])
+    assert messages[0].startswith("<b>T &amp; co</b>") and len(messages) == 3
+    assert all(utf16_len(m) <= MAX_MESSAGE_LENGTH for m in messages)
+    assert parse_html(messages[-1])[0].endswith("second passage")
+
+
+spans = st.lists(st.tuples(st.integers(-5, 300), st.integers(-5, 300)), max_size=6)
+texts = st.text(min_size=1, max_size=3000) | st.text(alphabet="<>&\"' \n😀ab.", max_size=6000)
+urls = st.none() | st.just("https://example.org/?a=1&b=<2>") | st.text(max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    passages=st.lists(
+        st.tuples(texts, spans, st.text(max_size=300), urls, st.integers(1, 3)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_answer_is_valid_telegram_html(
+    passages: list[tuple[str, list[tuple[int, int]], str, str | None, int]],
+) -> None:
+    hits = [hit(p, s, title=t, url=u, article_id=a) for p, s, t, u, a in passages]
+    for message in answer_view(hits, note="<note> & co").messages:
+        assert utf16_len(message) <= MAX_MESSAGE_LENGTH
+        text, _ = parse_html(message)  # raises on anything Telegram would refuse
+        assert text  # never an empty message
