@@ -51,7 +51,7 @@ async def test_start_help_and_command_menus(bot: RunningBot) -> None:
         "digest",
         "settings",
     ]
-    assert menus['{"chat_id": 11, "type": "chat"}'][-5:] == [
+    assert menus['{"chat_id": 11, "type": "chat"}'][-6:] == [
         "add",
         "remove",
         "articles",
