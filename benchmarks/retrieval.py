@@ -1,19 +1,20 @@
-"""Retrieval quality and speed on SQuAD, ours beside plain FTS5 BM25 and rapidfuzz brute force.
+"""Retrieval quality on the tune sets: plain FTS5, today's lexical newsbot and the hybrid
+(lexical top-12 re-scored with e5 cosines), side by side in the same run.
 
-    python benchmarks/retrieval.py     # quality: top-k, typos, abstention (all tune questions)
+    python benchmarks/retrieval.py [--questions N]
 
-Latency and memory at 10k-1M passages: benchmarks/scale.py.
-
-Every paragraph is ingested as one article through the same code path as
-`newsbot ingest --jsonl` (Ingestor.add_records). A question is right at rank k when a passage of
-its own paragraph is among the first k results.
+Corpora and question sets: benchmarks/suites.py (every paragraph ingested as one article
+through `Ingestor.add_records`, embedded by the service's EmbeddingWorker; vectors cached in
+/work/cache so reruns are fast). A question is right at rank k when a passage of its own
+paragraph is among the first k. Latency and memory at 10k-1M passages: benchmarks/scale.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import random
+import pickle
+import statistics
 import sys
 import tempfile
 import time
@@ -22,18 +23,31 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import text
-from squad import add_typos, load, sample
+from suites import Outcome, corpora, evaluate, open_corpus, question_sets, typo_texts
+from vector_cache import CachedEncoder
 
-from newsbot.search.fts import fts_bm25
+from newsbot.search.dense import Encoder
+from newsbot.search.hybrid import decide
+from newsbot.search.retriever import Weights
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
+# corpus -> the question sets asked against it, and whether typo'd copies are asked too
+PLAN = {
+    "squad-half": [("squad-in", True), ("squad-out", True), ("nq", False)],
+    "squad2": [("squad2-impossible", False), ("squad2-answerable", False)],
+    "tydi-en": [("tydi-en", True)],
+    "ru": [("tydi-ru", False), ("xquad-ru", False)],
+}
+OUTCOMES = Path("/work/cache/retrieval-outcomes.pickle")
+TOP_K = ["squad-in", "tydi-en", "tydi-ru", "xquad-ru"]
 
-async def open_db(folder: Path, name: str) -> Newsbot:
+
+async def open_db(folder: Path, name: str, encoder: Encoder | None = None) -> Newsbot:
+    """A service on a new database file (lexical only unless given an encoder)."""
     settings = Settings(database_url=f"sqlite:///{folder / name}.db", _env_file=None)  # type: ignore[call-arg]
-    return await Newsbot.open(settings)
+    return await Newsbot.open(settings, encoder=encoder)
 
 
 async def ingest(app: Newsbot, records: Sequence[dict[str, object]]) -> float:
@@ -53,114 +67,101 @@ async def url_of_passages(app: Newsbot) -> dict[int, str]:
         return {int(pid): str(url) for pid, url in rows}
 
 
-def ranks_to_accuracy(ranks: list[int | None]) -> dict[int, float]:
-    return {k: sum(1 for r in ranks if r is not None and r < k) / len(ranks) for k in (1, 3, 5)}
+def top(outcomes: list[Outcome], field: str, k: int) -> float:
+    ranks = [getattr(o, field) for o in outcomes]
+    return sum(1 for r in ranks if r is not None and r < k) / len(ranks)
 
 
-async def ours(
-    app: Newsbot, questions: list[str], urls: dict[int, str], want: list[str]
-) -> list[int | None]:
-    ranks: list[int | None] = []
-    for q, target in zip(questions, want, strict=True):
-        result = await app.retriever.search(q, limit=5)
-        found = [urls[h.passage_id] for h in result.hits]
-        ranks.append(found.index(target) if target in found else None)
-    return ranks
+async def collect(n: int) -> dict[tuple[str, str], list[Outcome]]:
+    encoder = CachedEncoder()
+    sets = question_sets(n)
+    records = corpora()
+    results: dict[tuple[str, str], list[Outcome]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for corpus, asked in PLAN.items():
+            app, ingest_s, embed_s = await open_corpus(
+                Path(folder), corpus, records[corpus], encoder
+            )
+            passages = app.retriever.index.size
+            print(
+                f"{corpus}: {len(records[corpus])} paragraphs -> {passages} passages "
+                f"(ingest {ingest_s:.1f} s, embedding {embed_s:.1f} s, cached vectors)"
+            )
+            for key, typos in asked:
+                qs = sets[key].questions
+                urls = [q.url for q in qs]
+                results[key, "clean"] = await evaluate(app, [q.text for q in qs], urls)
+                if typos:
+                    results[key, "typos"] = await evaluate(app, typo_texts(qs), urls)
+            await app.close()
+    return results
 
 
-async def fts(
-    app: Newsbot, questions: list[str], urls: dict[int, str], want: list[str]
-) -> list[int | None]:
-    ranks: list[int | None] = []
-    async with app.sessions() as session:
-        for q, target in zip(questions, want, strict=True):
-            found = [urls[pid] for pid, _ in await fts_bm25(session, q, 5)]
-            ranks.append(found.index(target) if target in found else None)
-    return ranks
+def redecide(results: dict[tuple[str, str], list[Outcome]]) -> None:
+    """Apply the current "answered" constants to stored features (after a refit)."""
+    for outcomes in results.values():
+        for o in outcomes:
+            if o.features is not None:
+                o.hybrid_answered = decide(o.features, Weights().answer_threshold).answered
 
 
-def brute_force(
-    passages: dict[int, str], questions: list[str], urls: dict[int, str], want: list[str]
-) -> list[int | None]:
-    ids = list(passages)
-    texts = [passages[i] for i in ids]
-    ranks: list[int | None] = []
-    for q, target in zip(questions, want, strict=True):
-        best = process.extract(q, texts, scorer=fuzz.token_set_ratio, limit=5)
-        found = [urls[ids[index]] for _, _, index in best]
-        ranks.append(found.index(target) if target in found else None)
-    return ranks
+def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
+    print("\nTop-k (share of questions whose paragraph is at rank <= k):")
+    print(f"  {'set':<22} {'method':<16} {'top-1':>7} {'top-3':>7} {'top-5':>7}")
+    for key in TOP_K:
+        for variant in ("clean", "typos"):
+            got = results.get((key, variant))
+            if not got:
+                continue
+            for name, field in (
+                ("FTS5 OR-query", "fts"),
+                ("newsbot lexical", "lexical"),
+                ("hybrid", "hybrid"),
+            ):
+                label = f"{key} {variant} ({len(got)})"
+                print(
+                    f"  {label:<22} {name:<16} "
+                    + " ".join(f"{top(got, field, k):7.1%}" for k in (1, 3, 5))
+                )
 
+    def answered(key: str, variant: str, field: str) -> float:
+        got = results[key, variant]
+        return sum(getattr(o, field) for o in got) / len(got)
 
-async def passage_texts(app: Newsbot) -> dict[int, str]:
-    async with app.sessions() as session:
-        rows = await session.execute(text("SELECT id, text FROM passages"))
-        return {int(pid): str(body) for pid, body in rows}
+    def answered_right(key: str, field: str, rank: str) -> float:
+        got = results[key, "clean"]
+        return sum(1 for o in got if getattr(o, field) and getattr(o, rank) == 0) / len(got)
 
-
-def row(name: str, acc: dict[int, float]) -> str:
-    return f"  {name:<32} top-1 {acc[1]:6.1%}   top-3 {acc[3]:6.1%}   top-5 {acc[5]:6.1%}"
-
-
-async def quality(args: argparse.Namespace, folder: Path) -> None:
-    records, all_questions = load()
-    chosen = sample(all_questions, args.questions, seed=args.seed)
-    rng = random.Random(args.seed)
-    clean = [q.text for q in chosen]
-    typod = [add_typos(q.text, rng) for q in chosen]
-    want = [q.url for q in chosen]
-
-    app = await open_db(folder, "all")
-    seconds = await ingest(app, records)
-    urls = await url_of_passages(app)
+    print("\nAbstention (lexical = today's rule, hybrid = the new decision):")
+    print(f"  {'':<48} {'lexical':>8} {'hybrid':>8}")
+    rows = [
+        ("in-corpus answered (SQuAD, half indexed)", "squad-in", "clean", False),
+        ("in-corpus answered, typos", "squad-in", "typos", False),
+        ("out-of-corpus declined", "squad-out", "clean", True),
+        ("out-of-corpus declined, typos", "squad-out", "typos", True),
+        ("SQuAD 2.0 unanswerable declined", "squad2-impossible", "clean", True),
+        ("SQuAD 2.0 answerable answered", "squad2-answerable", "clean", False),
+        ("NQ-open declined", "nq", "clean", True),
+        ("TyDi ru answered", "tydi-ru", "clean", False),
+        ("XQuAD ru answered", "xquad-ru", "clean", False),
+    ]
+    for label, key, variant, declined in rows:
+        lex = answered(key, variant, "lexical_answered")
+        hyb = answered(key, variant, "hybrid_answered")
+        if declined:
+            lex, hyb = 1 - lex, 1 - hyb
+        print(f"  {label:<48} {lex:8.1%} {hyb:8.1%}")
     print(
-        f"SQuAD tune: {len(records)} paragraphs -> {len(urls)} passages "
-        f"(ingested in {seconds:.1f} s), {len(chosen)} questions (seed {args.seed})"
+        f"  {'SQuAD 2.0 answerable answered, right passage first':<48} "
+        f"{answered_right('squad2-answerable', 'lexical_answered', 'lexical'):8.1%} "
+        f"{answered_right('squad2-answerable', 'hybrid_answered', 'hybrid'):8.1%}"
     )
-    results = {
-        "ours, clean": ours(app, clean, urls, want),
-        "ours, typos": ours(app, typod, urls, want),
-        "FTS5 BM25 OR-query, clean": fts(app, clean, urls, want),
-        "FTS5 BM25 OR-query, typos": fts(app, typod, urls, want),
-    }
-    for name, job in results.items():
-        start = time.perf_counter()
-        ranks = await job
-        ms = (time.perf_counter() - start) / len(chosen) * 1000
-        print(row(name, ranks_to_accuracy(ranks)) + f"   {ms:6.2f} ms/question")
-    if args.brute_force:
-        texts = await passage_texts(app)
-        n = min(args.brute_force, len(chosen))
-        print(f"  rapidfuzz brute force is slow: on the first {n} questions only")
-        for name, qs in (
-            ("rapidfuzz token_set_ratio, clean", clean),
-            ("rapidfuzz token_set_ratio, typos", typod),
-        ):
-            start = time.perf_counter()
-            ranks = brute_force(texts, qs[:n], urls, want[:n])
-            ms = (time.perf_counter() - start) / n * 1000
-            print(row(name, ranks_to_accuracy(ranks)) + f"   {ms:6.2f} ms/question")
-    await app.close()
-
-    # Abstention: index the paragraphs of half of the articles, ask the questions of all.
-    titles = sorted({q.article for q in all_questions})
-    inside = set(random.Random(args.seed).sample(titles, len(titles) // 2))
-    half = [r for r in records if str(r["url"]).split("/")[3] in inside]
-    app = await open_db(folder, "half")
-    await ingest(app, half)
-    in_q = [q for q in chosen if q.article in inside]
-    out_q = [q for q in chosen if q.article not in inside]
-    answered_in = [(await app.retriever.search(q.text)).answered for q in in_q]
-    answered_out = [(await app.retriever.search(q.text)).answered for q in out_q]
-    typo_in = [(await app.retriever.search(add_typos(q.text, rng))).answered for q in in_q]
-    await app.close()
-    print(f"Abstention ({len(inside)} of {len(titles)} articles indexed):")
+    every = [o for got in results.values() for o in got]
+    lex_ms = statistics.median(o.seconds_lexical for o in every) * 1000
+    hyb_ms = statistics.median(o.seconds_hybrid for o in every) * 1000
     print(
-        f"  in-corpus answered       {sum(answered_in) / len(in_q):6.1%}  ({len(in_q)} questions)"
-    )
-    print(f"  in-corpus answered, typos{sum(typo_in) / len(in_q):6.1%}")
-    print(
-        f"  out-of-corpus abstained  {1 - sum(answered_out) / len(out_q):6.1%}  ({len(out_q)} questions)"
+        f"\nMedian ranking time per question (cached question vectors, so this is the rescoring "
+        f"cost only): lexical {lex_ms:.2f} ms, hybrid {hyb_ms:.2f} ms ({hyb_ms / lex_ms:.2f}x)"
     )
 
 
@@ -168,18 +169,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--questions", type=int, default=100_000, help="sample size (default: all)")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--questions", type=int, default=600, help="sample size per set")
+    parser.add_argument("--save", type=Path, default=OUTCOMES, help="where to keep the outcomes")
     parser.add_argument(
-        "--brute-force",
-        type=int,
-        default=500,
-        metavar="N",
-        help="questions for the slow rapidfuzz baseline (0: skip)",
+        "--load", action="store_true", help="report the saved outcomes (with today's constants)"
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(quality(args, Path(folder)))
+    if args.load:
+        results = pickle.loads(args.save.read_bytes())
+        redecide(results)
+    else:
+        results = asyncio.run(collect(args.questions))
+        args.save.write_bytes(pickle.dumps(results))
+    report(results)
 
 
 if __name__ == "__main__":

@@ -18,21 +18,35 @@ class Question:
     text: str
     url: str  # the paragraph it belongs to
     article: str  # SQuAD article title
+    impossible: bool = False  # SQuAD 2.0: the paragraph doesn't answer it
 
 
-def load(path: Path = SQUAD) -> tuple[list[dict[str, object]], list[Question]]:
-    """(one JSON article per paragraph, every question), in file order."""
+EVAL = ROOT.parent / "shared" / "eval"
+SQUAD2 = EVAL / "squad2-tune.json.gz"
+NQ_OPEN = EVAL / "nq-open-tune.jsonl.gz"
+
+
+def load(path: Path = SQUAD, site: str = "squad") -> tuple[list[dict[str, object]], list[Question]]:
+    """(one JSON article per paragraph, every question), in file order (any SQuAD-format file:
+    SQuAD, SQuAD 2.0, TyDi QA GoldP, XQuAD)."""
     data = json.loads(gzip.decompress(path.read_bytes()))
     records: list[dict[str, object]] = []
     questions: list[Question] = []
     for article in data["data"]:
         title = article["title"].replace("_", " ")
         for number, paragraph in enumerate(article["paragraphs"]):
-            url = f"https://squad.example/{article['title']}/{number}"
+            url = f"https://{site}.example/{article['title']}/{number}"
             records.append({"url": url, "title": title, "text": paragraph["context"]})
             for qa in paragraph["qas"]:
-                questions.append(Question(qa["question"], url, article["title"]))
+                impossible = bool(qa.get("is_impossible"))
+                questions.append(Question(qa["question"], url, article["title"], impossible))
     return records, questions
+
+
+def load_nq(path: Path = NQ_OPEN) -> list[str]:
+    """NQ-open's real search queries (no passages: against a news corpus, to be declined)."""
+    lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
 
 
 def add_typos(text: str, rng: random.Random, share: float = 0.3) -> str:

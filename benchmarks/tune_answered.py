@@ -1,101 +1,121 @@
-"""Fit the "answered" decision on the SQuAD tune set (not a benchmark).
+"""Fit the hybrid "answered" decision (search/hybrid.py ANSWERED_WEIGHTS) on the tune sets.
 
-    python benchmarks/tune_answered.py
+    python benchmarks/tune_answered.py [--questions N] [--answer-share 0.96]
 
-Index the paragraphs of half of the articles, ask every tune question, and learn from the best
-candidate's evidence whether the question's paragraph is indexed (logistic regression). Two
-different halves: fit on one, check on the other, so the line doesn't fit single questions.
+Runs the question sets of benchmarks/retrieval.py (the same corpora, cached vectors) and
+fits a logistic regression of "this question's paragraph is indexed and answerable" on the top
+passage's evidence (`hybrid.answer_features`):
+  positives: SQuAD questions of the indexed half (clean and typo'd), SQuAD 2.0 answerable
+  ones, TyDi QA en/ru and XQuAD ru questions (their paragraphs are indexed);
+  negatives: SQuAD questions of the other half (clean and typo'd), SQuAD 2.0 unanswerable
+  questions (against their own paragraphs), NQ-open queries (out of domain).
+Features are standardized for the fit and the weights mapped back. The operating point is the
+line where `--answer-share` of the in-corpus clean SQuAD questions are answered. A 2-fold check
+(fit on even-numbered questions, report on odd ones) shows the line doesn't fit single ones.
+Paste the printed constants into search/hybrid.py.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import random
+import pickle
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from retrieval import ingest, open_db
-from squad import add_typos, load
+from retrieval import OUTCOMES, collect
 
-from newsbot.search.evidence import answer_evidence
-
-
-async def rows_for(inside: set[str], records, questions, folder: Path, name: str):  # type: ignore[no-untyped-def]
-    app = await open_db(folder, name)
-    await ingest(app, [r for r in records if str(r["url"]).split("/")[3] in inside])
-    x, y = [], []
-    for text, article in questions:
-        found = await app.retriever.candidates(text)
-        if not found:
-            x.append(None)
-        else:
-            ranked = sorted(found, key=lambda c: -app.retriever.score(c.features))
-            x.append(answer_evidence(ranked))
-        y.append(article in inside)
-    await app.close()
-    width = len(next(v for v in x if v is not None))
-    return np.array([v if v is not None else [0.0] * width for v in x]), np.array(y)
+BALANCED = True
+POSITIVE = {"squad-in", "squad2-answerable", "tydi-en", "tydi-ru", "xquad-ru"}
 
 
-def fit(x: np.ndarray, y: np.ndarray, steps: int = 4000, lr: float = 0.5) -> np.ndarray:
-    xb = np.hstack([x, np.ones((len(x), 1))])
-    w = np.zeros(xb.shape[1])
+def fit(
+    x: np.ndarray, y: np.ndarray, steps: int = 3000, lr: float = 0.5, l2: float = 1e-3
+) -> np.ndarray:
+    """Logistic regression by gradient descent on standardized features; raw-scale weights."""
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    std[std == 0] = 1.0
+    xs = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
+    # Each class weighs the same, whatever the number of questions in it.
+    sample_weight = (
+        np.where(y, 0.5 / y.mean(), 0.5 / (1 - y.mean())) if BALANCED else np.ones(len(y))
+    )
+    w = np.zeros(xs.shape[1])
     for _ in range(steps):
-        p = 1 / (1 + np.exp(-xb @ w))
-        w -= lr * xb.T @ (p - y) / len(y)
-    return w
+        p = 1 / (1 + np.exp(-xs @ w))
+        grad = xs.T @ ((p - y) * sample_weight) / len(y) + l2 * np.append(w[:-1], 0)
+        w -= lr * grad
+    raw = w[:-1] / std
+    return np.append(raw, w[-1] - float(raw @ mean))
 
 
-def rates(x: np.ndarray, y: np.ndarray, w: np.ndarray, line: float) -> tuple[float, float]:
-    z = np.hstack([x, np.ones((len(x), 1))]) @ w
-    answered = z >= line
-    return float(answered[y].mean()), float((~answered[~y]).mean())
+def z_of(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return x @ w[:-1] + w[-1]
 
 
-def single_feature_report(x: np.ndarray, y: np.ndarray, n_clean: int) -> None:
-    """Each feature alone, thresholded to answer 95% of in-corpus clean questions."""
-    for k in range(x.shape[1]):
-        xc, yc = x[:n_clean, k], y[:n_clean]
-        line = np.quantile(xc[yc], 0.05)
-        print(f"  feature {k}: line {line:.3f}, abstained {(xc[~yc] < line).mean():.1%}")
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--questions", type=int, default=600)
+    parser.add_argument("--answer-share", type=float, default=0.96)
+    parser.add_argument("--load", action="store_true", help=f"use the outcomes saved in {OUTCOMES}")
+    parser.add_argument("--unbalanced", action="store_true", help="don't weigh the classes equally")
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--leave-out", nargs="*", default=[], help="question sets not fitted on")
+    args = parser.parse_args()
+    global BALANCED
+    BALANCED = not args.unbalanced
+    if args.load:
+        results = pickle.loads(OUTCOMES.read_bytes())
+    else:
+        results = asyncio.run(collect(args.questions))
+    rows: list[tuple[str, str, list[float], bool]] = []
+    for (key, variant), outcomes in results.items():
+        for o in outcomes:
+            if key in args.leave_out:
+                continue
+            if o.features is None or np.isnan(o.features[1]):
+                continue  # no candidate, or no vector: the lexical rule decides those
+            rows.append((key, variant, o.features, key in POSITIVE))
+    x = np.array([r[2] for r in rows], dtype=np.float64)
+    y = np.array([r[3] for r in rows], dtype=np.float64)
+    keys = [(r[0], r[1]) for r in rows]
+    squad_in = np.array([k == ("squad-in", "clean") for k in keys])
 
+    def line_for(w: np.ndarray, mask: np.ndarray) -> float:
+        return float(np.quantile(z_of(x[mask & squad_in], w), 1 - args.answer_share))
 
-async def main() -> None:
-    records, questions = load()
-    rng = random.Random(5)
-    titles = sorted({q.article for q in questions})
-    qs = [(q.text, q.article) for q in questions]
-    typo = [(add_typos(t, rng), a) for t, a in qs]
-    halves = []
-    for seed in (1, 2):
-        halves.append(set(random.Random(seed).sample(titles, len(titles) // 2)))
-    with tempfile.TemporaryDirectory() as folder:
-        data = [
-            await rows_for(h, records, qs + typo, Path(folder), f"h{i}")
-            for i, h in enumerate(halves)
-        ]
-    (x0, y0), (x1, y1) = data
-    single_feature_report(x0, y0, len(qs))
-    w = fit(x0, y0.astype(float))
-    z0 = np.hstack([x0, np.ones((len(x0), 1))]) @ w
-    clean = np.arange(len(y0)) < len(qs)
-    line = float(np.quantile(z0[y0 & clean], 0.04))  # answer 96% of in-corpus clean questions
-    print("ANSWER_MODEL =", tuple(np.round(w[:-1], 3).tolist()))
-    print("ANSWER_BIAS =", round(float(w[-1] - line), 3))
-    for name, (x, y) in (("fit half", (x0, y0)), ("other half", (x1, y1))):
-        n = len(qs)
-        a_clean, abst = rates(x[:n], y[:n], w, line)
-        a_typo, _ = rates(x[n:], y[n:], w, line)
-        print(
-            f"{name}: in-corpus answered {a_clean:.1%} (typos {a_typo:.1%}), "
-            f"out-of-corpus abstained {abst:.1%}"
-        )
+    def show(w: np.ndarray, line: float, mask: np.ndarray, title: str) -> None:
+        answered = z_of(x, w) >= line
+        print(title)
+        for key in sorted(set(keys)):
+            m = mask & np.array([k == key for k in keys])
+            if m.any():
+                share = answered[m].mean()
+                label = "answered" if key[0] in POSITIVE else "declined"
+                value = share if key[0] in POSITIVE else 1 - share
+                print(f"  {key[0]:<18} {key[1]:<6} {label} {value:6.1%}  ({m.sum()})")
+
+    index = np.arange(len(rows))
+    even, odd = index % 2 == 0, index % 2 == 1
+    w_half = fit(x[even], y[even], steps=args.steps)
+    show(
+        w_half,
+        line_for(w_half, even),
+        odd,
+        "2-fold check: fitted on even questions, shown on odd ones",
+    )
+    w = fit(x, y, steps=args.steps)
+    line = line_for(w, np.ones(len(rows), dtype=bool))
+    show(w, line, np.ones(len(rows), dtype=bool), "fitted on all tune questions")
+    print("ANSWERED_WEIGHTS =", tuple(round(float(v), 4) for v in w[:-1]))
+    print("ANSWERED_BIAS =", round(float(w[-1] - line), 4))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -5,11 +5,15 @@ Nothing here knows about Telegram.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from newsbot import db, metrics
 from newsbot.conversation.chat import Conversation
@@ -21,6 +25,8 @@ from newsbot.digest.subscriptions import SubscriptionStore
 from newsbot.feeds import FeedService, FeedStore
 from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.pipeline import Ingestor, IngestResult
+from newsbot.search.dense import Encoder, load_encoder
+from newsbot.search.embedding import EmbeddingWorker
 from newsbot.search.retriever import Retriever, SearchResult
 from newsbot.settings import Settings
 
@@ -46,8 +52,13 @@ class Newsbot:
     Every service is built here, once; the bot and the CLI use these and build none of their own.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, encoder: Encoder | Literal["auto"] | None = "auto"
+    ) -> None:
         self.settings = settings
+        if encoder == "auto":
+            encoder = load_encoder() if settings.embeddings else None
+        self.encoder = encoder
         self.engine = db.make_engine(settings.database_url)
         self.sessions = db.make_sessionmaker(self.engine)
         self.write_engine = db.make_engine(settings.database_url, writer=True)
@@ -64,9 +75,24 @@ class Newsbot:
         )
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
         self.retriever = Retriever(
-            self.engine, self.reader, snapshot_path=db.index_snapshot_path(settings.database_url)
+            self.engine,
+            self.reader,
+            snapshot_path=db.index_snapshot_path(settings.database_url),
+            encoder=encoder,
         )
         self.store.on_change(self.retriever.invalidate)
+        # Passages get their vectors after they are stored, in the background (or, for the
+        # CLI, by `embed_pending`); until then they are found lexically.
+        self.embedder = (
+            EmbeddingWorker(
+                self.engine, self.write_engine, encoder, on_written=self.retriever.invalidate
+            )
+            if encoder
+            else None
+        )
+        if self.embedder:
+            self.store.on_change(self.embedder.wake)
+        self._embedding: asyncio.Task[None] | None = None
         self.chat_state = ChatStateStore(self.sessions, self.write_sessions)
         self.conversation = Conversation(
             self.retriever,
@@ -81,15 +107,37 @@ class Newsbot:
         self._asked_flushed = time.monotonic()
 
     @classmethod
-    async def open(cls, settings: Settings, *, create: bool = True) -> Newsbot:
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        create: bool = True,
+        encoder: Encoder | Literal["auto"] | None = "auto",
+    ) -> Newsbot:
         """Migrate the database if needed and build the service.
 
         `create=False` (read-only commands): a database that doesn't exist is refused."""
         await db.upgrade_async(settings.database_url, create=create)
-        return cls(settings)
+        return cls(settings, encoder=encoder)
+
+    def start_embedding(self) -> None:
+        """Embed new passages in a background task until the service closes (the bot)."""
+        if self.embedder and self._embedding is None:
+            self._embedding = asyncio.create_task(self.embedder.run_forever())
+
+    async def embed_pending(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Embed every passage that has no vector yet (the CLI's ingest); how many."""
+        if self.embedder is None:
+            return 0
+        return await self.embedder.run_until_done(progress)
 
     async def close(self) -> None:
         """Release the HTTP client and the database connections."""
+        if self._embedding:
+            self._embedding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._embedding
+            self._embedding = None
         await self.flush_questions()
         await self.chat_state.close()
         await self.retriever.save_snapshot()

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     feed_interval: int = Field(default=15, ge=1, le=1440)
     log_level: str = "INFO"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Dense re-scoring with the bundled sentence-embedding model (search/dense.py); false:
+    # lexical search only, no passages embedded.
+    embeddings: bool = True
 
     @field_validator("bot_token", mode="before")
     @classmethod

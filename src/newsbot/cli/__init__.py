@@ -87,7 +87,10 @@ class Progress:
         self.enabled = stream.isatty()
 
     def step(self, label: str) -> None:
-        self.done += 1
+        self.update(self.done + 1, self.total, label)
+
+    def update(self, done: int, total: int | None, label: str) -> None:
+        self.done, self.total = done, total
         if not self.enabled:
             return
         if self.total:
@@ -142,6 +145,12 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                         results.append(result)
                         progress.step(result.source)
         progress.close()
+        if not args.no_wait:
+            # Answers use the new passages at once (lexically); their vectors come now, or
+            # with --no-wait from the bot's background worker.
+            embedding = Progress(None)
+            await app.embed_pending(lambda done, total: embedding.update(done, total, "embedding"))
+            embedding.close()
     return print_summary(results, skipped=len(skipped))
 
 
@@ -296,6 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sources", nargs="*", metavar="PATH_OR_URL")
     p.add_argument("--url", help="the source link of a single file")
     p.add_argument("--jsonl", metavar="FILE", help="one JSON article per line ('-' for stdin)")
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="don't wait for the passages' embeddings (the bot computes them in the background)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer a question (or one per stdin line)")

