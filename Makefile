@@ -24,8 +24,8 @@ run: install
 	@$(BIN)/newsbot start
 
 test: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 
@@ -37,11 +37,15 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-# Every benchmark, one after the other; figures go to docs/benchmarks.md by hand.
+# Every benchmark, one after the other (each reads ../shared/eval); figures go to
+# docs/benchmarks.md by hand. The tune_*.py scripts fit parameters and are run by hand.
 bench: install
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/retrieval.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/bot_load.py
+	$(BIN)/python benchmarks/digest_fanout.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import html
 import itertools
 import os
@@ -40,6 +41,7 @@ from squad import load
 from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from botapi_emulator import BotAPIEmulator
 from newsbot.bot.app import (
     CONCURRENT_UPDATES,
     CONNECTIONS,
@@ -47,7 +49,6 @@ from newsbot.bot.app import (
     default_rate_limiter,
     running,
 )
-from newsbot.emulator import BotAPIEmulator
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -182,6 +183,7 @@ async def serve(args: argparse.Namespace) -> int:
         limiter = default_rate_limiter() if args.telegram_limits else no_throttle()
         app = build_application(settings, await Newsbot.open(settings), rate_limiter=limiter)
     async with running(app):  # type: ignore[arg-type]
+        gc.freeze()  # as `newsbot run` does once the bot is up
         await stop.wait()
     return 0
 

@@ -41,15 +41,15 @@ from sqlalchemy import insert, update
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from botapi_emulator import BotAPIEmulator
 from newsbot.bot.app import build_application, running
-from newsbot.bot.digest_jobs import Digests, digests_of
-from newsbot.bot.digest_sender import WORKERS, DigestSender
-from newsbot.digest import DigestService, SubscriptionStore, today_slot
-from newsbot.emulator import BotAPIEmulator
-from newsbot.models import Article, Subscription
+from newsbot.bot.digests.jobs import Digests
+from newsbot.bot.digests.sender import WORKERS, DigestSender
+from newsbot.db.articles import NewArticle
+from newsbot.db.models import Article, Subscription
+from newsbot.digest.schedule import today_slot
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
-from newsbot.store import NewArticle
 
 ADMIN = 1
 FIRST_CHAT = 100_000
@@ -109,7 +109,7 @@ async def bot_run(settings: Settings) -> AsyncIterator[Digests]:
     service = await Newsbot.open(settings)
     app = build_application(settings, service)
     async with running(app, poll_timeout=1.0):
-        yield digests_of(app)
+        yield app.bot_data.digests
 
 
 def digest_counts(emu: BotAPIEmulator, chats: list[tuple[int, str]]) -> dict[int, int]:
@@ -150,7 +150,7 @@ async def run_aio(settings: Settings, emu: BotAPIEmulator, chats: list[tuple[int
         request=HTTPXRequest(connection_pool_size=WORKERS),
     )
     async with await Newsbot.open(settings) as service, bot:
-        digests = DigestService(SubscriptionStore(service.sessions), service.store)
+        digests = service.digests
         sender = DigestSender(bot, digests, gate=None)
         sender.start()
         now = datetime.now(UTC)
@@ -215,7 +215,7 @@ async def main(args: argparse.Namespace) -> int:
             subscribed = {chat_id for chat_id, _ in chats}
             stamps = [r.timestamp for r in emu.sent if r.chat_id in subscribed]
             async with await Newsbot.open(settings) as service:
-                active = {s.chat_id for s in await SubscriptionStore(service.sessions).active()}
+                active = {s.chat_id for s in await service.subscriptions.active()}
             violations = emu.flood_violations
 
     delivered = [c for c in ids if c not in blocked]

@@ -34,8 +34,9 @@ from pathlib import Path
 import trafilatura
 
 from newsbot.errors import NoArticleText
-from newsbot.extract import extract_html
-from newsbot.passages import split_into_passages, split_sentences
+from newsbot.ingest.html import extract_html
+from newsbot.ingest.passages import split_into_passages
+from newsbot.ingest.sentences import split_sentences
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/eval/extraction-tune"
 

@@ -13,7 +13,7 @@ import itertools
 import random
 import sys
 import tempfile
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +60,6 @@ async def main() -> None:
         app = await open_db(Path(folder), "all")
         await ingest(app, records)
         urls = await url_of_passages(app)
-        # The rapidfuzz feature is only computed when it has a weight: give it a token one.
-        app.retriever.weights = replace(app.retriever.weights, fuzz=1e-9)
         data = await collect(app, qs, urls) + await collect(app, typo, urls)
         await app.close()
     print("features:", NAMES)
@@ -71,7 +69,6 @@ async def main() -> None:
         "bigrams": [0.25, 0.5, 1.0],
         "proximity": [0.0, 0.3, 0.6],
         "title": [0.0, 0.2],
-        "fuzz": [0.0, 0.5, 1.0],
         "article_coverage": [0.0, 1.0, 2.0, 3.0, 4.0],
     }
     articles = sorted({a for _, _, a in data})

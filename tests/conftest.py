@@ -1,7 +1,7 @@
 """Fixtures shared by the service-layer tests: hermetic settings on a real SQLite file in
 tmp_path, a service over it, and the same service holding the sample article.
 
-Bot tests build their own fixtures (see test_bot_support.py); these stay small on purpose.
+Bot tests build their own fixtures (see tests/helpers/bot.py); these stay small on purpose.
 """
 
 from __future__ import annotations

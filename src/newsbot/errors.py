@@ -1,4 +1,4 @@
-"""newsbot's own exceptions, one small tree.
+"""newsbot's own exceptions, one small tree: every error newsbot raises on purpose is in it.
 
     NewsbotError
      ├── ConfigError            a setting is missing or invalid
@@ -8,11 +8,14 @@
      │    │    ├── TooLarge     body over the size limit
      │    │    ├── NotHTML      content type we cannot extract from (PDF, image, ...)
      │    │    └── BadStatus    the server answered 4xx/5xx
-     │    ├── NoArticleText     extraction found no article text
-     │    └── DuplicateArticle  the article is already stored
+     │    └── NoArticleText     extraction found no article text
+     ├── BadSubscription        /subscribe arguments that aren't a time and a time zone
+     ├── TelegramUnavailable    the Bot API could not be reached or refused to start the bot
      └── NotFound               an id that does not exist
 
-Every message names the offending value, so it can be shown to the user as is.
+Every message names the offending value, so it can be shown to the user as is. Programming
+errors are not in the tree: using the bot before `post_init` attached its services raises
+RuntimeError, a bad constructor argument ValueError.
 """
 
 from __future__ import annotations
@@ -58,12 +61,12 @@ class NoArticleText(IngestError):
     """Extraction found no article text."""
 
 
-class DuplicateArticle(IngestError):
-    """The article is already stored."""
+class BadSubscription(NewsbotError):
+    """/subscribe arguments that aren't a time (HH:MM) and an IANA time zone."""
 
-    def __init__(self, message: str, article_id: int) -> None:
-        super().__init__(message)
-        self.article_id = article_id
+
+class TelegramUnavailable(NewsbotError):
+    """The Bot API could not be reached, or it refused to start the bot (not the token)."""
 
 
 class NotFound(NewsbotError):

@@ -12,13 +12,14 @@ from pathlib import Path
 from types import TracebackType
 
 from newsbot import db
-from newsbot.digest import SubscriptionStore
-from newsbot.fetch import SafeFetcher
-from newsbot.ingest import Ingestor, IngestResult
-from newsbot.models import utcnow
+from newsbot.db.articles import ArticleStore, Stats
+from newsbot.db.models import utcnow
+from newsbot.digest.content import DigestService
+from newsbot.digest.subscriptions import SubscriptionStore
+from newsbot.ingest.fetch import SafeFetcher
+from newsbot.ingest.pipeline import Ingestor, IngestResult
 from newsbot.search.retriever import Retriever, SearchResult
 from newsbot.settings import Settings
-from newsbot.store import ArticleStore, Stats
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 
@@ -32,7 +33,10 @@ def no_good_match(known: int) -> str:
 
 
 class Newsbot:
-    """One database, its articles, and the retriever that answers from them."""
+    """One database, its articles and subscriptions, and the retriever that answers from them.
+
+    Every service is built here, once; the bot and the CLI use these and build none of their own.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -41,6 +45,8 @@ class Newsbot:
         self.write_engine = db.make_engine(settings.database_url, writer=True)
         self.write_sessions = db.make_sessionmaker(self.write_engine)
         self.store = ArticleStore(self.sessions, self.write_sessions)
+        self.subscriptions = SubscriptionStore(self.sessions, self.write_sessions)
+        self.digests = DigestService(self.subscriptions, self.store)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
@@ -102,7 +108,7 @@ class Newsbot:
         """Counts for `/stats` and `newsbot stats`."""
         await self.flush_questions()
         stats = await self.store.stats()
-        return replace(stats, subscribers=await SubscriptionStore(self.sessions).count_active())
+        return replace(stats, subscribers=await self.subscriptions.count_active())
 
     async def add_sample_if_empty(self) -> list[IngestResult]:
         """Give a new database the sample article(s), so there is something to ask about."""

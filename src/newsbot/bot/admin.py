@@ -12,15 +12,14 @@ import html
 import re
 from collections.abc import AsyncIterator
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatAction
 
 from newsbot.bot import render
 from newsbot.bot.context import Context
-from newsbot.bot.handlers import LIST_PAGE, edit_list
-from newsbot.bot.paging import list_keyboard, parse_page
+from newsbot.bot.lists import list_page, show_page
 from newsbot.errors import NewsbotError, NotFound
-from newsbot.ingest import IngestResult, extract_upload
+from newsbot.ingest.pipeline import IngestResult, extract_upload
 
 FOR_ADMINS = "This command is for admins."
 ADD_USAGE = (
@@ -143,7 +142,7 @@ async def articles(update: Update, context: Context) -> None:
         await message.reply_text(ARTICLES_USAGE)
         return
     page = int(args[0]) - 1 if args else 0
-    text, markup = await articles_page_content(context, page)
+    text, markup = await list_page(context, "articles", page)
     await message.reply_text(text, reply_markup=markup)
 
 
@@ -155,25 +154,7 @@ async def articles_page(update: Update, context: Context) -> None:
     if not context.bot_data.is_admin(query.from_user.id):
         await query.answer(FOR_ADMINS, show_alert=True)
         return
-    await query.answer()
-    text, markup = await articles_page_content(context, parse_page(query.data))
-    await edit_list(update, text, markup)
-
-
-async def articles_page_content(
-    context: Context, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Page `page` (0 is the newest) of the stored articles, with ids, and its buttons."""
-    store = context.bot_data.service.store
-    found = await store.newest(limit=LIST_PAGE + 1, offset=page * LIST_PAGE)
-    if not found:
-        total = await store.count()
-        return ("No articles yet. Add some with /add." if not total else "No more articles."), (
-            list_keyboard("articles", page, has_next=False) if page else None
-        )
-    heading = f"Articles, newest first (page {page + 1})"
-    text = render.article_list(heading, found[:LIST_PAGE], with_id=True)
-    return text, list_keyboard("articles", page, has_next=len(found) > LIST_PAGE)
+    await show_page(update, context, "articles")
 
 
 async def stats(update: Update, context: Context) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -32,12 +31,14 @@ from telegram.ext import (
     filters,
 )
 
-from newsbot.bot import admin, handlers
+from newsbot.bot import admin, readers
 from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
 from newsbot.bot.context import BotData, NewsApplication
-from newsbot.bot.digest_jobs import start_digests, stop_digests
+from newsbot.bot.digests.jobs import Clock, start_digests, stop_digests
 from newsbot.bot.failures import on_error
+from newsbot.bot.notify import AdminNotifier
 from newsbot.bot.paging import ARTICLES_PATTERN, LATEST_PATTERN, MORE_PATTERN
+from newsbot.db.models import utcnow
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -83,28 +84,26 @@ def build_application(
     *,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     update_processor: BaseUpdateProcessor | None = None,
+    clock: Clock = utcnow,
 ) -> NewsApplication:
     """The bot: handlers over `service`; the Application closes the service when it shuts down.
 
     `rate_limiter` defaults to `default_rate_limiter()`; `update_processor` to
     `CONCURRENT_UPDATES` at once (the playground passes one that tells it when a reply is done).
+    `clock` is the digests' idea of now (tests start the scheduler before or after a due time).
     """
     if not settings.token:
         raise ConfigError("NEWSBOT_BOT_TOKEN is not set")
 
     async def post_init(application: NewsApplication) -> None:
         data = application.bot_data
-        data.attach(service, settings)
+        data.attach(service, settings, AdminNotifier(application.bot, settings.admin_ids))
         data.help_text = help_text(admin_view=False)
         data.admin_help_text = help_text(admin_view=True)
         # Load the search index now: with concurrent updates, a burst of first questions would
         # otherwise search while the first of them is still loading it, and find nothing.
         await service.retriever.refresh()
         await service.retriever.save_snapshot()  # a big index built now needn't be rebuilt
-        # Everything built so far (the index, caches, PTB, SQLAlchemy) lives as long as the
-        # bot: keep it out of the garbage collector's full passes, which otherwise pause every
-        # answer in flight for tens of milliseconds as the heap grows.
-        gc.freeze()
         await application.bot.set_my_commands(bot_commands(admin_view=False))
         for admin_id in sorted(settings.admin_ids):
             try:
@@ -114,7 +113,7 @@ def build_application(
             except TelegramError as exc:  # the admin hasn't started a chat with the bot yet
                 log.warning("could not set the admin command menu for %s: %s", admin_id, exc)
         # Last: schedules every subscription from the database and sends today's missed ones.
-        await start_digests(application)
+        await start_digests(application, clock=clock)
 
     async def post_stop(application: NewsApplication) -> None:
         # Before post_shutdown closes the service: digests in flight finish and are recorded.
@@ -170,21 +169,21 @@ def register_handlers(application: NewsApplication, settings: Settings) -> None:
     add(MessageHandler(filters.Document.ALL & CAPTION_ADD, admin.admins_only))
 
     # 3. Buttons: "More" under answers, Newer/Older under lists, and stale ones.
-    add(CallbackQueryHandler(handlers.more, pattern=MORE_PATTERN))
-    add(CallbackQueryHandler(handlers.latest_page, pattern=LATEST_PATTERN))
+    add(CallbackQueryHandler(readers.more, pattern=MORE_PATTERN))
+    add(CallbackQueryHandler(readers.latest_page, pattern=LATEST_PATTERN))
     add(CallbackQueryHandler(admin.articles_page, pattern=ARTICLES_PATTERN))
-    add(CallbackQueryHandler(handlers.stale_button))
+    add(CallbackQueryHandler(readers.stale_button))
 
     # 4. Questions: any text in a private chat; in groups only replies to the bot (and /ask).
     text = filters.TEXT & ~filters.COMMAND & new_messages
-    add(MessageHandler(text & filters.ChatType.PRIVATE, handlers.question))
-    add(MessageHandler(text & filters.ChatType.GROUPS & handlers.RepliesToBot(), handlers.question))
+    add(MessageHandler(text & filters.ChatType.PRIVATE, readers.question))
+    add(MessageHandler(text & filters.ChatType.GROUPS & readers.RepliesToBot(), readers.question))
 
     # 5. Leftovers in private chats: unknown commands, files without /add. Group chatter
     #    matches nothing and is ignored.
     private = filters.ChatType.PRIVATE & new_messages
-    add(MessageHandler(filters.COMMAND & private, handlers.unknown_command))
-    add(MessageHandler(filters.Document.ALL & private, handlers.document_hint))
+    add(MessageHandler(filters.COMMAND & private, readers.unknown_command))
+    add(MessageHandler(filters.Document.ALL & private, readers.document_hint))
 
     # 6. Whatever a handler didn't expect: log, tell the user, report to admins.
     application.add_error_handler(on_error)
@@ -198,7 +197,7 @@ async def running(
     post_init, updater, start; then stop, post_stop, shutdown, post_shutdown."""
     updater = application.updater
     if updater is None:
-        raise ConfigError("the Application was built without an updater")
+        raise RuntimeError("the Application was built without an updater")
     try:
         await application.initialize()
         if application.post_init:

@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 from telegram import BotCommand, Update
 
-from newsbot.bot import admin, digest_jobs, handlers
+from newsbot.bot import admin, readers
 from newsbot.bot.context import Context
+from newsbot.bot.digests import commands as digest_commands
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 Audience = Literal["everyone", "admins"]
@@ -30,20 +31,20 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     # -- readers ----------------------------------------------------------------------------
-    Command("start", "what this bot does", handlers.start, in_help=False),
-    Command("help", "every command", handlers.help_command),
-    Command("ask", "answer a question (in groups)", handlers.ask, usage="<question>"),
-    Command("latest", "the newest articles", handlers.latest),
+    Command("start", "what this bot does", readers.start, in_help=False),
+    Command("help", "every command", readers.help_command),
+    Command("ask", "answer a question (in groups)", readers.ask, usage="<question>"),
+    Command("latest", "the newest articles", readers.latest),
     # -- digest subscribers --------------------------------------------------------------
     Command(
         "subscribe",
         "a daily digest at your time",
-        digest_jobs.subscribe,
+        digest_commands.subscribe,
         usage="[HH:MM] [Area/City]",
     ),
-    Command("unsubscribe", "stop the daily digest", digest_jobs.unsubscribe),
-    Command("digest", "the digest now: what's new since your last one", digest_jobs.digest_now),
-    Command("settings", "your digest time and zone", digest_jobs.settings_cmd),
+    Command("unsubscribe", "stop the daily digest", digest_commands.unsubscribe),
+    Command("digest", "the digest now: what's new since your last one", digest_commands.digest_now),
+    Command("settings", "your digest time and zone", digest_commands.settings_cmd),
     # -- admins -----------------------------------------------------------------------------
     Command(
         "add",

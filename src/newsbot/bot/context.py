@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import math
-import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from newsbot.bot.notify import AdminNotifier
 from newsbot.bot.paging import AnswerPages
-from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
-REPORT_EVERY = 10.0  # seconds: a burst of failures makes one admin report, not hundreds
-
-
-class ErrorReports:
-    """Throttles the error handler's admin reports so an outage doesn't flood their chats."""
-
-    def __init__(self, every: float = REPORT_EVERY) -> None:
-        self.every = every
-        self._last = -math.inf
-        self._suppressed = 0
-
-    def due(self) -> bool:
-        """Whether to send a report now (else it's counted for the next one)."""
-        now = time.monotonic()
-        if now - self._last < self.every:
-            self._suppressed += 1
-            return False
-        self._last = now
-        return True
-
-    def take_suppressed(self) -> int:
-        """How many reports were skipped since the last one sent (and reset the count)."""
-        skipped, self._suppressed = self._suppressed, 0
-        return skipped
+if TYPE_CHECKING:
+    from newsbot.bot.digests.jobs import Digests
 
 
 class BotData:
-    """The service, the settings, /help texts, "More" questions and error-report throttling.
+    """The service, the settings, the running digests, /help texts, "More" questions and
+    the admins' notifier.
 
     PTB creates it empty when the Application is built; `post_init` attaches the rest.
     """
@@ -48,29 +25,50 @@ class BotData:
     def __init__(self) -> None:
         self._service: Newsbot | None = None
         self._settings: Settings | None = None
+        self._digests: Digests | None = None
         self.help_text = ""
         self.admin_help_text = ""
         self.pages = AnswerPages()
-        self.error_reports = ErrorReports()
+        self._notifier: AdminNotifier | None = None
 
-    def attach(self, service: Newsbot, settings: Settings) -> None:
-        """Give the handlers the service layer and the settings."""
+    def attach(self, service: Newsbot, settings: Settings, notifier: AdminNotifier) -> None:
+        """Give the handlers the service layer, the settings and the admins' notifier."""
         self._service = service
         self._settings = settings
+        self._notifier = notifier
+
+    @property
+    def notifier(self) -> AdminNotifier:
+        """The one throttled way to report to the admins (set by `post_init`)."""
+        if self._notifier is None:
+            raise RuntimeError("the bot's notifier is not attached yet (post_init did not run)")
+        return self._notifier
 
     @property
     def service(self) -> Newsbot:
         """The service layer (set by `post_init`)."""
         if self._service is None:
-            raise ConfigError("the bot's service is not attached yet (post_init did not run)")
+            raise RuntimeError("the bot's service is not attached yet (post_init did not run)")
         return self._service
 
     @property
     def settings(self) -> Settings:
         """The settings (set by `post_init`)."""
         if self._settings is None:
-            raise ConfigError("the bot's settings are not attached yet (post_init did not run)")
+            raise RuntimeError("the bot's settings are not attached yet (post_init did not run)")
         return self._settings
+
+    @property
+    def digests(self) -> Digests:
+        """The running digest machinery (started in `post_init`, stopped in `post_stop`)."""
+        if self._digests is None:
+            raise RuntimeError("digests are not started: call start_digests in post_init")
+        return self._digests
+
+    def attach_digests(self, digests: Digests | None) -> Digests | None:
+        """Set (or with None, clear) the running digests; returns the previous ones."""
+        previous, self._digests = self._digests, digests
+        return previous
 
     def is_admin(self, user_id: int | None) -> bool:
         """Whether the user may use the admin commands."""

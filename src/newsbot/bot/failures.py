@@ -1,4 +1,6 @@
-"""The one error handler: log with the update, tell the user, report to admins, keep running."""
+"""The one error handler: log with the update, tell the user, report to admins, keep running.
+
+Admin reports go through the bot's one `AdminNotifier` (`notify.py`), which throttles them."""
 
 from __future__ import annotations
 
@@ -32,21 +34,14 @@ async def on_error(update: object, context: Context) -> None:
     log.error("unexpected error handling update %s", described, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         await _tell(context, update.effective_chat.id, SOMETHING_WENT_WRONG)
-    data = context.bot_data
-    if not data.error_reports.due():
-        return
     lines = traceback.format_exception(error) if error else ["(no exception)"]
     details = "".join(lines)
     while utf16_len(html.escape(details)) > _REPORT_LIMIT:  # the end of a traceback matters most
         details = details[len(details) // 4 :]
-    skipped = data.error_reports.take_suppressed()
-    extra = f" ({skipped} more since the last report)" if skipped else ""
     where = ""
     if isinstance(update, Update) and update.effective_chat is not None:
         where = f" in chat {update.effective_chat.id}"
-    text = f"<b>Error{html.escape(where)}{extra}</b>\n<pre>{html.escape(details)}</pre>"
-    for admin_id in sorted(data.settings.admin_ids):
-        await _tell(context, admin_id, text)
+    await context.bot_data.notifier.send(f"Error{where}", f"<pre>{html.escape(details)}</pre>")
 
 
 async def _tell(context: Context, chat_id: int, text: str) -> None:

@@ -17,8 +17,8 @@ from typing import Any, TextIO
 from pydantic import SecretStr
 from telegram.ext import SimpleUpdateProcessor
 
+from botapi_emulator import BotAPIEmulator, SentRecord, inline_buttons, render_plain
 from newsbot.bot.app import CONCURRENT_UPDATES, build_application, running
-from newsbot.emulator import BotAPIEmulator, SentRecord, inline_buttons, render_plain
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from newsbot.ingest import IngestResult
+from newsbot.db.articles import ArticleInfo, Stats
+from newsbot.ingest.pipeline import IngestResult
 from newsbot.search.retriever import Hit, SearchResult
-from newsbot.store import ArticleInfo, Stats
 
 MAX_MESSAGE = 4096
 # Telegram trims these around a message; a message of nothing else is "message text is empty".

@@ -37,7 +37,6 @@ class Features:
     bigrams: float
     proximity: float
     title: float
-    fuzz: float
     matched: frozenset[str]
     article_coverage: float = 0.0  # the share of the question its article's candidates hold
 

@@ -12,13 +12,12 @@ from datetime import datetime
 from itertools import islice, pairwise
 from pathlib import Path
 
-from rapidfuzz import fuzz
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from newsbot.models import UTCDateTime
+from newsbot.db.models import UTCDateTime
 from newsbot.search import snapshot
 from newsbot.search.evidence import (
     Candidate,
@@ -32,7 +31,6 @@ from newsbot.search.index import IndexedPassage, PassageIndex
 from newsbot.search.text import (
     STOP_WORDS,
     highlight_spans,
-    normalize,
     term_positions,
     terms,
     word_terms,
@@ -60,7 +58,6 @@ class Weights:
     bigrams: float = 0.5
     proximity: float = 0.6
     title: float = 0.2
-    fuzz: float = 0.0
     article_coverage: float = 2.0
     # "answered" when the best passage's evidence passes this line (see `answer_confidence`)
     answer_threshold: float = 0.5
@@ -119,8 +116,8 @@ class Retriever:
         snapshot_path: Path | None = None,
     ) -> None:
         # Core connections, not ORM sessions: this is the hot read path and needs no objects.
-        # Catching up with the database may read many rows: async. Fetching a question's 40
-        # candidates by primary key takes ~0.1 ms: a plain blocking read saves the ~1.5 ms of
+        # Catching up with the database may read many rows: async. Fetching a question's
+        # CANDIDATES (12) by primary key takes ~0.1 ms: a plain blocking read saves the ~1.5 ms of
         # thread hand-offs an async round trip costs.
         self._engine = engine
         self._reader = reader
@@ -374,18 +371,12 @@ class Retriever:
         bigram_share = bigrams / pairs if pairs else 0.0
         closeness = proximity(matched, positions)
         title_share = weighted_share(query, set(terms(title)))
-        fuzz_score = (
-            fuzz.token_set_ratio(normalize(question), normalize(passage)) / 100
-            if self.weights.fuzz
-            else 0.0
-        )
         return Features(
             bm25 / top_bm25,
             coverage,
             bigram_share,
             closeness,
             title_share,
-            fuzz_score,
             frozenset(q.term for q in matched),
         )
 
@@ -398,7 +389,6 @@ class Retriever:
             + w.bigrams * f.bigrams
             + w.proximity * f.proximity
             + w.title * f.title
-            + w.fuzz * f.fuzz
             + w.article_coverage * f.article_coverage
         )
 

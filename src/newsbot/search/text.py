@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
@@ -124,21 +122,6 @@ def term_positions(text: str, wanted: frozenset[str] | set[str]) -> dict[str, li
             if term in wanted:
                 positions.setdefault(term, []).append(index)
     return positions
-
-
-@dataclass(frozen=True)
-class Token:
-    """A word of the original text, where it is, and the terms it stands for."""
-
-    start: int
-    end: int
-    terms: tuple[str, ...]
-
-
-def tokens_with_offsets(text: str) -> Iterator[Token]:
-    """The words of `text` with their character offsets (for highlights and proximity)."""
-    for match in _WORD.finditer(text):
-        yield Token(match.start(), match.end(), _word_terms(normalize(match.group())))
 
 
 def highlight_spans(text: str, matched: set[str]) -> list[tuple[int, int]]:

@@ -1,0 +1,203 @@
+"""Subscriptions in the database and the per-day claims that make each digest exactly once
+(the protocol is in `newsbot.digest`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from newsbot.db.models import Subscription, utcnow
+
+# Claim states of a subscription's `claimed_day`.
+SENDING = "sending"  # claimed; the request may be in flight (after a crash: in doubt)
+SENT = "sent"
+EMPTY = "empty"  # nothing new that day: no message
+FAILED = "failed"  # an error other than 429/403; admins were told
+BLOCKED = "blocked"  # 403: the bot was blocked or kicked; the subscription ended
+RELEASED = "released"  # Telegram refused (429) before anything went out: claim it again
+
+# ---- subscriptions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionInfo:
+    """A subscription as the rest of the program sees it."""
+
+    chat_id: int
+    chat_type: str  # private, group, supergroup, channel
+    local_time: time
+    timezone: str
+    active: bool
+    subscribed_at: datetime
+    last_sent_at: datetime | None = None
+    claimed_day: date | None = None
+    claim_state: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Subscription) -> SubscriptionInfo:
+        return cls(**{field.name: getattr(row, field.name) for field in fields(cls)})
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_group(self) -> bool:
+        """Groups, supergroups and channels share Telegram's 20 messages/minute limit."""
+        return self.chat_type != "private"
+
+    def claimable(self, day: date) -> bool:
+        """Whether the digest of local `day` may still be claimed."""
+        if self.claimed_day is None or self.claimed_day < day:
+            return True
+        return self.claimed_day == day and self.claim_state == RELEASED
+
+
+def _claimable_on(day: date) -> Any:
+    """`SubscriptionInfo.claimable` as SQL, for the atomic claim."""
+    return or_(
+        Subscription.claimed_day.is_(None),
+        Subscription.claimed_day < day,
+        and_(Subscription.claimed_day == day, Subscription.claim_state == RELEASED),
+    )
+
+
+class SubscriptionStore:
+    """Subscriptions in the database, and the per-day claims that make digests exactly once.
+
+    `writes` is the single-writer engine's sessions (BEGIN IMMEDIATE, see `newsbot.db.engine`):
+    a transaction that reads and then writes (`move`) must take the write lock before its read.
+    One-statement writes (the claim, the upsert) are atomic by themselves and use `sessions`.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writes: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._writes = writes or sessions
+
+    async def subscribe(
+        self,
+        chat_id: int,
+        chat_type: str,
+        local_time: time,
+        timezone: str,
+        *,
+        now: datetime | None = None,
+    ) -> SubscriptionInfo:
+        """Subscribe a chat, or change its time and zone (and resume it); one atomic upsert."""
+        values = {
+            "chat_type": chat_type,
+            "local_time": local_time.replace(tzinfo=None),
+            "timezone": timezone,
+            "active": True,
+            "subscribed_at": now or utcnow(),
+        }
+        statement = (
+            insert(Subscription)
+            .values(chat_id=chat_id, **values)
+            .on_conflict_do_update(index_elements=[Subscription.chat_id], set_=values)
+            .returning(Subscription)
+        )
+        async with self._sessions() as session, session.begin():
+            row = (await session.scalars(statement)).one()
+            return SubscriptionInfo.from_row(row)
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        """End a chat's subscription; False when it had no active one."""
+        return await self._update(chat_id, None, {"active": False}, active_only=True) > 0
+
+    async def get(self, chat_id: int) -> SubscriptionInfo | None:
+        """A chat's subscription (active or not), or None."""
+        async with self._sessions() as session:
+            row = await session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
+            return SubscriptionInfo.from_row(row) if row else None
+
+    async def active(self) -> list[SubscriptionInfo]:
+        """Every active subscription."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Subscription).where(Subscription.active).order_by(Subscription.id)
+            )
+            return [SubscriptionInfo.from_row(row) for row in rows]
+
+    async def count_active(self) -> int:
+        """How many chats get a digest (for /stats)."""
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(Subscription).where(Subscription.active)
+            )
+            return count or 0
+
+    async def in_doubt(self) -> list[SubscriptionInfo]:
+        """Claims left SENDING by a process that died mid-request (see the module docstring)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Subscription).where(Subscription.claim_state == SENDING)
+            )
+            return [SubscriptionInfo.from_row(row) for row in rows]
+
+    async def claim(
+        self, chat_id: int, day: date, *, state: str = SENDING, now: datetime | None = None
+    ) -> bool:
+        """Take the digest of local `day` for this chat; False if another run has it.
+
+        One conditional UPDATE, committed before anything is sent: the claim's atomicity is
+        what keeps two processes, or a restart, from sending the same day twice.
+        """
+        values = {"claimed_day": day, "claim_state": state, "claimed_at": now or utcnow()}
+        return await self._update(chat_id, _claimable_on(day), values, active_only=True) > 0
+
+    async def finish(self, chat_id: int, day: date, state: str, *, until: datetime) -> None:
+        """Record how the claimed `day` ended; SENT moves `last_sent_at` to `until`; BLOCKED
+        ends the subscription."""
+        values: dict[str, object] = {"claim_state": state}
+        if state == SENT:
+            values["last_sent_at"] = until
+        if state == BLOCKED:
+            values["active"] = False
+        await self._update(chat_id, Subscription.claimed_day == day, values)
+
+    async def release(self, chat_id: int, day: date) -> None:
+        """Give the claim back: nothing went out, so the day may be claimed again."""
+        condition = and_(Subscription.claimed_day == day, Subscription.claim_state == SENDING)
+        await self._update(chat_id, condition, {"claim_state": RELEASED})
+
+    async def record_sent(self, chat_id: int, until: datetime) -> None:
+        """/digest went out: the next digest starts after `until` (the day's claim is kept)."""
+        await self._update(chat_id, None, {"last_sent_at": until}, active_only=True)
+
+    async def move(self, chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup (a new chat id): the subscription follows it."""
+        async with self._writes() as session, session.begin():
+            taken = await session.scalar(
+                select(Subscription.id).where(Subscription.chat_id == new_chat_id)
+            )
+            # If the supergroup has subscribed by itself already, the old group's row just ends.
+            values = (
+                {"active": False} if taken else {"chat_id": new_chat_id, "chat_type": "supergroup"}
+            )
+            statement = update(Subscription).where(Subscription.chat_id == chat_id)
+            await session.execute(statement.values(values))
+
+    async def _update(
+        self, chat_id: int, condition: Any, values: dict[str, object], *, active_only: bool = False
+    ) -> int:
+        statement = update(Subscription).where(Subscription.chat_id == chat_id)
+        if condition is not None:
+            statement = statement.where(condition)
+        if active_only:
+            statement = statement.where(Subscription.active)
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                statement.values(values).execution_options(synchronize_session=False)
+            )
+            return cast(CursorResult[Any], result).rowcount

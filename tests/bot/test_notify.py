@@ -1,0 +1,51 @@
+"""Tests for newsbot.bot.notify: the one throttled way reports reach the admins."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from telegram import Bot
+
+from botapi_emulator import BotAPIEmulator
+from newsbot.bot.notify import AdminNotifier, ErrorReports
+
+
+def test_error_reports_throttle_and_count_what_they_skip() -> None:
+    reports = ErrorReports(every=3600)
+    assert reports.due()
+    assert not reports.due() and not reports.due()
+    assert reports.take_suppressed() == 2
+    assert reports.take_suppressed() == 0
+
+
+async def test_one_report_per_period_to_every_admin_in_html() -> None:
+    async with BotAPIEmulator() as emu:
+        for admin in (7, 3):
+            emu.private_chat(admin)
+        async with Bot(emu.token, base_url=emu.base_url) as bot:
+            notifier = AdminNotifier(bot, [7, 3], every=3600)
+            await notifier.send("Trouble <in> chat", "<i>first</i> &amp; more")
+            await notifier.send("Trouble", "second")  # too soon: dropped, counted
+            await notifier.send("Trouble", "third")
+            notifier.reports.every = 0.0
+            await notifier.alert("Digest delivery problem")("a <plain> text")
+        assert [r.chat_id for r in emu.sent] == [3, 7, 3, 7]  # admins in id order
+        first, last = emu.messages_in(3)
+        assert first.text == "Trouble <in> chat\nfirst & more"
+        assert last.text == "Digest delivery problem (2 more since the last report)\na <plain> text"
+        assert emu.rejected == []
+
+
+async def test_an_admin_telegram_refuses_is_logged_and_the_others_still_hear(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with BotAPIEmulator() as emu:
+        emu.private_chat(5)
+        emu.private_chat(9)
+        emu.block(5)
+        async with Bot(emu.token, base_url=emu.base_url) as bot:
+            with caplog.at_level(logging.WARNING, logger="newsbot.bot.notify"):
+                await AdminNotifier(bot, [5, 9]).send("Trouble", "body")
+        assert [r.chat_id for r in emu.sent] == [9]
+        assert "could not send the admin report to 5" in caplog.text

@@ -1,0 +1,260 @@
+"""End to end, as readers: the real Application polling the emulator, real SQLite in tmp_path."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from botapi_emulator import BotAPIEmulator, inline_buttons, parse_html, render_plain
+from newsbot.bot.failures import SOMETHING_WENT_WRONG
+from tests.helpers.bot import (
+    ADMIN,
+    GROUP,
+    READER,
+    RunningBot,
+    bot_on_emulator,
+    hermetic,
+    make_settings,
+    running_bot,
+)
+
+ZHONGGUANCUN = "What is Zhongguancun known as?"
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
+    hermetic(monkeypatch)
+    async with bot_on_emulator(tmp_path) as running:
+        yield running
+
+
+async def test_start_help_and_command_menus(bot: RunningBot) -> None:
+    start = await bot.one("/start")
+    assert start.text is not None and start.text.startswith("I answer questions")
+    assert "/latest — the newest articles" in start.text and "/add" not in start.text
+    admin_help = await bot.one("/help", user=ADMIN)
+    assert admin_help.text is not None and "For admins\n/add <url> [<url> …]" in admin_help.text
+    menus = {
+        key.split("|")[0]: [c["command"] for c in value] for key, value in bot.emu.commands.items()
+    }
+    assert menus['{"type": "default"}'] == [
+        "start",
+        "help",
+        "ask",
+        "latest",
+        "subscribe",
+        "unsubscribe",
+        "digest",
+        "settings",
+    ]
+    assert menus['{"chat_id": 11, "type": "chat"}'][-4:] == ["add", "remove", "articles", "stats"]
+
+
+async def test_question_answered_with_passage_and_bold_matches(bot: RunningBot) -> None:
+    answer = await bot.one(ZHONGGUANCUN)
+    assert answer.text is not None and answer.link_preview_disabled
+    first = answer.text.split("\n\n")[0]
+    assert first.startswith("Xi Jinping calls for greater international technology cooperation\n")
+    assert "Media Inter World · 2021-09-25" in first
+    assert "known as China’s “Silicon Valley”" in first
+    bold = {
+        answer.text[e["offset"] : e["offset"] + e["length"]]
+        for e in answer.entities
+        if e["type"] == "bold"
+    }
+    assert "Zhongguancun" in bold  # a matched word (the title is bold too: it has no link)
+    assert "reply_to_message" not in answer.message  # private chats aren't quoted
+
+
+async def test_more_pages_through_further_results(bot: RunningBot) -> None:
+    records = [
+        (
+            f"https://news.example/ferry/{n}",
+            f"Ferry story {n}",
+            f"The ferry to Olkhon number {n} sails at dawn past the cliffs, day {n}.",
+        )
+        for n in range(5)
+    ]
+    async for _ in bot.service.ingestor.add_records(
+        (f"rec{n}", {"url": u, "title": t, "text": x}) for n, (u, t, x) in enumerate(records)
+    ):
+        pass
+    first = await bot.one("Which ferry sails to Olkhon at dawn?")
+    assert first.text is not None and first.text.count("Ferry story") == 3
+    [more] = inline_buttons(first)
+    assert more["text"] == "More" and len(more["callback_data"]) <= 64
+    bot.emu.user_presses(first, more["callback_data"], user_id=READER)
+    removed, second = await bot.emu.wait_for_messages(READER, 2)
+    assert removed.method == "editMessageReplyMarkup" and removed.reply_markup is None
+    assert second.text is not None and second.text.count("Ferry story") == 2
+    assert inline_buttons(second) == []  # five results: nothing after the second page
+    shown = [
+        line
+        for r in (first, second)
+        for line in (r.text or "").splitlines()
+        if line.startswith("Ferry story")
+    ]
+    assert sorted(shown) == sorted(t for _, t, _ in records)
+    assert bot.emu.unanswered_callback_queries == []
+    # Each title links to its source.
+    links = {e["url"] for e in first.entities + second.entities if e["type"] == "text_link"}
+    assert links == {u for u, _, _ in records}
+
+
+async def test_more_keeps_one_token_per_question(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hermetic(monkeypatch)
+    async with bot_on_emulator(tmp_path, max_results=2) as bot:
+        async for _ in bot.service.ingestor.add_records(
+            (f"r{n}", {"title": f"Sauna {n}", "text": f"The floating sauna number {n} opened."})
+            for n in range(5)
+        ):
+            pass
+        page = await bot.one("Where did the floating sauna open?")
+        tokens = set()
+        while buttons := inline_buttons(page):  # page through to the end
+            tokens.add(buttons[0]["callback_data"].split(":")[1])
+            bot.emu.user_presses(page, buttons[0]["callback_data"], user_id=READER)
+            _, page = await bot.emu.wait_for_messages(READER, 2)
+        assert len(tokens) == 1 and len(bot.app.bot_data.pages) == 1
+
+
+async def test_no_good_match_is_declined_plainly(bot: RunningBot) -> None:
+    reply = await bot.one("Who won the 1987 Tour de France cycling race?")
+    assert reply.text == (
+        "I couldn't find that in the 1 article I know. Try other words, or see the latest "
+        "articles. /latest"
+    )
+    assert inline_buttons(reply) == []
+
+
+async def test_latest_lists_newest_with_pages(bot: RunningBot) -> None:
+    async for _ in bot.service.ingestor.add_records(
+        (
+            f"r{n}",
+            {
+                "url": f"https://ex.org/{n}",
+                "title": f"Story <{n}> & co",
+                "text": f"Body {n} text here.",
+            },
+        )
+        for n in range(12)
+    ):
+        pass
+    first = await bot.one("/latest")
+    assert first.text is not None and first.text.splitlines()[:2] == [
+        "Latest articles",
+        "Story <11> & co",
+    ]
+    assert len(first.text.splitlines()) == 11
+    assert [b["text"] for b in inline_buttons(first)] == ["Older »"]
+    bot.emu.user_presses(first, "latest:1", user_id=READER)
+    [older] = await bot.emu.wait_for_messages(READER)
+    assert older.is_edit and older.text is not None
+    assert older.text.splitlines() == [
+        "Latest articles (page 2)",
+        "Story <1> & co",
+        "Story <0> & co",
+        "Xi Jinping calls for greater international technology cooperation"
+        " · Media Inter World · 2021-09-25",
+    ]
+    assert [b["text"] for b in inline_buttons(older)] == ["« Newer"]
+    assert {e["url"] for e in older.entities if e["type"] == "text_link"} == {
+        "https://ex.org/1",
+        "https://ex.org/0",
+    }
+
+
+async def test_groups_answer_ask_and_replies_and_ignore_chatter(bot: RunningBot) -> None:
+    bot.emu.group_chat(GROUP, "Readers")
+    bot.emu.user_sends("lovely weather in Beijing today", user_id=READER, chat_id=GROUP)
+    usage = await bot.one("/ask", chat_id=GROUP)
+    assert usage.text == "Usage: /ask <question>, for example: /ask Who won the election?"
+    asked = bot.emu.user_sends(
+        f"/ask@newsbot_emulator_bot {ZHONGGUANCUN}", user_id=READER, chat_id=GROUP
+    )
+    [answer] = await bot.emu.wait_for_messages(GROUP)
+    assert answer.message["reply_to_message"]["message_id"] == asked["message_id"]
+    assert answer.text is not None and "Silicon Valley" in answer.text
+    follow_up = await bot.one(
+        "And what is it, a technology center?", chat_id=GROUP, reply_to_message_id=answer.message_id
+    )
+    assert follow_up.text is not None and "technology center" in follow_up.text
+    refused = await bot.one("/stats", chat_id=GROUP)
+    assert refused.text == "This command is for admins."
+    # The sentinel: the chatter came before two questions that went through the same search and
+    # were answered since, so an answer to it would be in by now.
+    assert len(bot.emu.messages_in(GROUP)) == 4
+
+
+HOSTILE = [
+    "<b>bold</b> <script>alert('x')</script> &amp; &nbsp; <a href='javascript:x'>",
+    'Zhongguancun" OR title:* NEAR(a b) AND NOT ^x -y (z',
+    "Zhongguancun " + "Silicon Valley " * 266,  # 4,000 characters
+    "😀🔥🇨🇳" * 30,
+    "Кто такой Си Цзиньпин? 中关村是什么？ ما هو تشونغ قوان تسون؟",
+    "'; DROP TABLE articles; --",
+    "the of and a to in",
+    "/unknown_command with args",
+    "\u200b\u202e reversed",
+]
+
+
+async def test_hostile_messages_all_get_an_answer(bot: RunningBot) -> None:
+    for text in HOSTILE:
+        reply = await bot.one(text)
+        assert reply.text, text
+        parse_html(reply.raw_text or "")
+    assert (await bot.one("/unknown_command")).text == "I don't know /unknown_command. See /help."
+    assert "Silicon Valley" in ((await bot.one(ZHONGGUANCUN)).text or "")  # still fine afterwards
+
+
+async def test_error_handler_tells_user_and_admins_and_bot_keeps_running(bot: RunningBot) -> None:
+    bot.emu.fail_next("sendMessage", chat_id=READER, error_code=500)
+    sorry = await bot.one(ZHONGGUANCUN)
+    assert sorry.text == SOMETHING_WENT_WRONG
+    [report] = await bot.emu.wait_for_messages(ADMIN)
+    assert report.text is not None and report.text.startswith(f"Error in chat {READER}")
+    assert "NetworkError" in report.text
+    assert "Silicon Valley" in ((await bot.one(ZHONGGUANCUN)).text or "")
+
+
+async def test_concurrent_users_and_adds_share_the_database(bot: RunningBot) -> None:
+    users = list(range(1000, 1040))
+    for user in users:
+        bot.emu.user_sends(ZHONGGUANCUN, user_id=user)
+    for n in range(5):
+        bot.emu.user_sends(
+            f"/add\nParallel story {n}\nA paragraph about parallel thing {n}.", user_id=ADMIN
+        )
+    replies = await asyncio.gather(*(bot.emu.wait_for_messages(u, timeout=20) for u in users))
+    assert [r.text for [r] in replies if "Silicon Valley" not in (r.text or "")] == []
+    adds = await bot.emu.wait_for_messages(ADMIN, 10, timeout=20)
+    assert sum("Added #" in (r.text or "") for r in adds) == 5
+    assert await bot.service.store.count() == 6
+    assert all(r.text != SOMETHING_WENT_WRONG for r in bot.emu.sent)
+
+
+async def test_old_more_button_after_restart_says_ask_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hermetic(monkeypatch)
+    emu = BotAPIEmulator()
+    await emu.start()
+    settings = make_settings(tmp_path, emu, max_results=1)
+    async with running_bot(emu, settings) as first_run:
+        answer = await first_run.one(ZHONGGUANCUN)
+    [more] = inline_buttons(answer)
+    async with running_bot(emu, settings):
+        emu.user_presses(answer, more["callback_data"], user_id=READER)
+        [edit] = await emu.wait_for_messages(READER)
+        await emu.wait_for_call("answerCallbackQuery")
+    assert edit.method == "editMessageReplyMarkup" and edit.reply_markup is None
+    assert emu.callback_answers[-1]["text"] == "This answer is too old. Please ask again."
+    assert render_plain(answer).count("[1] More") == 1
+    assert emu.rejected == []
+    await emu.stop()

@@ -1,0 +1,129 @@
+"""Tests for newsbot.search.text: tokens, stems, stop words, scripts, accents and highlights."""
+
+from __future__ import annotations
+
+import unicodedata
+from itertools import pairwise
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsbot.search.text import (
+    STOP_WORDS,
+    content_terms,
+    highlight_spans,
+    normalize,
+    stem,
+    term_positions,
+    terms,
+    word_terms,
+    words,
+)
+
+
+def test_stop_words_are_kept_by_terms_and_dropped_by_content_terms() -> None:
+    question = "What is the Silicon Valley of China known as?"
+    assert terms(question) == [
+        "what", "is", "the", "silicon", "valley", "of", "china", "known", "as"
+    ]  # fmt: skip
+    assert content_terms(question) == ["silicon", "valley", "china"]
+    assert content_terms("What is it and who was there?") == []
+    assert {"what", "who", "the", "known", "called"} <= STOP_WORDS
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("building", "build"),
+        ("built", "built"),
+        ("companies", "compani"),
+        ("company", "compani"),
+        ("running", "run"),
+        ("abc", "abc"),  # three letters or fewer: left alone
+        ("2021", "2021"),
+        ("covid19", "covid19"),  # not purely alphabetic: left alone
+        ("компании", "компан"),
+        ("компания", "компан"),
+        ("zhongguancun", "zhongguancun"),
+        ("الصين", "الصين"),  # other scripts stay as they are
+    ],
+)
+def test_stem(word: str, expected: str) -> None:
+    assert stem(word) == expected
+
+
+def test_english_and_russian_stems_let_forms_meet() -> None:
+    assert content_terms("The companies were building bridges") == ["compani", "build", "bridg"]
+    assert content_terms("Компании строят мосты") == ["компан", "стро", "мост"]
+    assert content_terms("компания строит мост") == ["компан", "стро", "мост"]
+    assert terms("компаниями")[0] == terms("компаний")[0] == "компан"
+
+
+def test_cjk_runs_become_overlapping_bigrams() -> None:
+    assert terms("北京大学") == ["北京", "京大", "大学"]
+    assert terms("中") == ["中"]
+    assert terms("abc北京") == ["abc", "北京"]
+    assert terms("東京タワー") == ["東京", "京タ", "タワ", "ワー"]
+    assert terms("서울특별시") == ["서울", "울특", "특별", "별시"]
+    assert terms("中关村被称为中国的硅谷") == [
+        "中关", "关村", "村被", "被称", "称为", "为中", "中国", "国的", "的硅", "硅谷"
+    ]  # fmt: skip
+
+
+def test_accents_and_arabic_marks_are_ignored() -> None:
+    assert terms("Café Zürich naïve ÉCOLE") == ["cafe", "zurich", "naiv", "ecol"]
+    assert terms("cafe\u0301") == ["cafe"]  # decomposed accent
+    assert terms("السَّلامُ عليكم") == terms("السلام عليكم") == ["السلام", "عليكم"]
+    assert normalize("Straße") == "strasse"
+    assert normalize("İstanbul") == "istanbul"
+    assert normalize("ASCII Only") == "ascii only"
+
+
+def test_words_split_on_punctuation_and_underscores() -> None:
+    assert words("COVID-19, year-on-year: x_y «ёж»") == [
+        "covid", "19", "year", "on", "year", "x", "y", "еж"
+    ]  # fmt: skip
+    assert word_terms("running") == ("run",)
+    assert words("🚀🔥 ... !!!") == []
+
+
+def test_term_positions() -> None:
+    text = "A silicon chip, then Silicon Valley; valleys everywhere."
+    assert term_positions(text, {"silicon", "valley"}) == {"silicon": [1, 4], "valley": [5, 6]}
+    assert term_positions(text, {"absent"}) == {}
+
+
+def test_highlight_spans_merge_adjacent_words() -> None:
+    passage = "Zhongguancun, China’s “Silicon Valley” – and silicon  valley"
+    spans = highlight_spans(passage, {"silicon", "valley"})
+    assert spans == [(23, 37), (45, 60)]
+    assert [passage[s:e] for s, e in spans] == ["Silicon Valley", "silicon  valley"]
+
+
+def test_highlight_spans_of_stemmed_and_accented_words() -> None:
+    passage = "The Café in Zürich: companies are building."
+    spans = highlight_spans(passage, {"cafe", "zurich", "compani", "build"})
+    assert [passage[s:e] for s, e in spans] == ["Café", "Zürich", "companies", "building"]
+    russian = "Компании строят, компания строит."
+    assert [russian[s:e] for s, e in highlight_spans(russian, {"компан"})] == [
+        "Компании",
+        "компания",
+    ]
+    assert highlight_spans("nothing here", {"absent"}) == []
+
+
+# Characters with a compatibility decomposition ("¼", "Ŀ") are left out: normalize() turns them
+# into two words ("1⁄4" -> "1", "4"; "l·") that no span of the original text stands for.
+PLAIN_CHARACTERS = st.characters().filter(
+    lambda c: unicodedata.normalize("NFKD", c) == unicodedata.normalize("NFD", c)
+)
+
+
+@given(st.text(PLAIN_CHARACTERS))
+def test_highlights_are_ordered_spans_of_words_in_any_text(text: str) -> None:
+    wanted = set(content_terms(text)[:3])
+    spans = highlight_spans(text, wanted)
+    assert all(0 <= start < end <= len(text) for start, end in spans)
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))
+    assert bool(spans) == bool(wanted)
