@@ -153,7 +153,19 @@ def prune_inline_cards(tree: Any) -> None:
             ancestor = ancestor.getparent()
     for card in cards:
         if card in chosen and card.getparent() is not None:
+            parent = card.getparent()
             _remove_keeping_tail(card)
+            # a wrapper left empty goes too (trafilatura would drop it with the text after it)
+            while (
+                parent.tag in ("span", "div")
+                and len(parent) == 0
+                and not (parent.text or "").strip()
+            ):
+                grandparent = parent.getparent()
+                _remove_keeping_tail(parent)
+                parent = grandparent
+                if parent is None:
+                    break
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +220,7 @@ _DATELINE = re.compile(r"(?=.*\b\d{1,2}[:h.]\d{2}\b)(?=.*\b(?:19|20)\d{2}\b)[^.!
 _BYLINE = re.compile(  # names are matched case-sensitively, the keywords are not
     r"(?i:by|written by|words by|author\s*:)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
     r"(?:\s*(?:,|and|&|\||\s[-–—]\s)\s*.{0,60})?"
-    r"|(?:[A-Z][\w.'’-]*\s){1,3}(?:is|was) an? (?:[\w-]+ ){0,3}(?i:reporter|writer|editor"
+    r"|[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){1,2}\sis an? (?:[\w-]+ ){0,3}(?i:reporter|writer|editor"
     r"|correspondent|columnist|contributor|journalist|producer|intern)\b.*"
     r"|(?i:updated|published|posted|last updated|first published)\b(?i: at| on)?\W.{0,60}\d.{0,30}"
     r"|\d{1,2}:\d{2}\s*(?i:[ap]\.?m)\.?\b.{0,40}\b(?i:by)\b.{0,60}"
@@ -217,7 +229,7 @@ _BYLINE = re.compile(  # names are matched case-sensitively, the keywords are no
     r"|(?i:filed under|categories|category|tags?|posted in)\s*:.{0,120}",
 )
 _FOLLOW = re.compile(
-    r"(?:^|(?<=[.!?]\s))Follow\s+(?:us|him|her|them|me|[A-Z@][\w.'’@-]*(?:\s+[A-Z][\w.'’-]*){0,4})"
+    r"(?:^|(?<=[.!?]\s))Follow\s+(?:us|him|her|them|me|our|my|his|[A-Z@][\w.'’@-]*(?:\s+[A-Z][\w.'’-]*){0,4})"
     r"\b[^.!?]{0,120}?\b(?:on|at|via)\s+(?:Twitter|Facebook|Instagram|YouTube|LinkedIn|TikTok"
     r"|Threads|Mastodon|Bluesky|Google\+|https?://\S+|@\w+)[^.!?]*[.!?]?",
 )
@@ -304,7 +316,7 @@ def clean_paragraphs(paragraphs: list[str], hints: PageHints = PageHints()) -> l
             # a bio at the end ("X's book is out now. Follow him on Twitter") goes whole
             if index >= last - 2 and len(paragraph.split()) <= 60:
                 continue
-            paragraph = _FOLLOW.sub("", paragraph).strip()
+            paragraph = " ".join(_FOLLOW.sub("", paragraph).split())
             if not _WORD.search(paragraph):
                 continue
         kind = clutter_class(paragraph, hints, near_top=index < _TOP)
