@@ -227,3 +227,35 @@ def test_clean_false_keeps_the_text_as_trafilatura_gave_it() -> None:
 )
 def test_clutter_lines_by_class(line: str, kind: str) -> None:
     assert clutter_class(line) == kind
+
+
+LEAD = (
+    "WASHINGTON (AP) — The Senate passed a sweeping transit bill on Friday that sends billions "
+    "of dollars to city bus systems."
+)
+
+
+def _lead_page(lead_html: str) -> str:
+    head = f"<meta property='og:description' content='{LEAD}'>"
+    return _page("", head=head).replace(
+        "<div class='article-body'>", f"<div class='article-body'>{lead_html}"
+    )
+
+
+def test_lead_dropped_by_trafilatura_is_kept_when_the_description_has_it() -> None:
+    # trafilatura (both modes) drops text sitting bare in a <div>; the page's og:description
+    # starts with it and it stands right before the first paragraph: it is the lead
+    text = _extract(_lead_page(f"<div>{LEAD}</div>"))
+    assert text.startswith(LEAD)
+    _assert_story_only(text)
+
+
+def test_lead_full_of_links_is_not_taken_for_a_teaser() -> None:
+    linked = " ".join(f"<a href='/t{i}'>{w}</a>" for i, w in enumerate(LEAD.split()))
+    assert _extract(_lead_page(f"<p>{linked}</p>")).startswith(LEAD)
+
+
+def test_a_sidebar_paragraph_is_not_made_the_lead() -> None:
+    # the description does not start with the text before the first paragraph: nothing added
+    text = _extract(_lead_page("<div>Advertisement: the best mortgage rates of the week.</div>"))
+    assert text.startswith(STORY[0])

@@ -277,10 +277,12 @@ def clutter_class(
     line = paragraph.strip().removeprefix("- ").strip()
     if words > _CLUTTER_MAX:
         return "cta" if words <= _PROMO_MAX and _PROMO.match(line) else None
+    # a linked sentence of ten words or more is prose (a lead full of links), not a teaser
+    sentence = words >= 10 and line.rstrip("\"'”’)»").endswith((".", "!", "?"))
     checks: tuple[tuple[str, bool], ...] = (
         ("related", bool(_RELATED.match(line) or _TEASER_TAG.search(line))),
         ("related", bool(_LINK_LINE.fullmatch(line)) and words <= 12),
-        ("links", 4 <= words <= _SHORT and _key(line) in hints.link_blocks),
+        ("links", 4 <= words <= _SHORT and _key(line) in hints.link_blocks and not sentence),
         ("cta", bool(_CTA.match(line) or _CTA_ANYWHERE.search(line))),
         ("cta", words <= 5 and bool(_BOX_TITLE.fullmatch(line))),
         ("cta", bool(_PROMO.match(line) or _SHORTCODE.search(line))),
@@ -359,26 +361,45 @@ def _element_with(tree: Any, key: str) -> Any:
     return None
 
 
+def _previous_text(element: Any) -> str:
+    """The text of the element just before this one (skipping empty ones), or ''."""
+    previous = element.getprevious()
+    while previous is not None and not _text(previous):
+        previous = previous.getprevious()
+    return _text(previous) if previous is not None else ""
+
+
 def keep_lead(paragraphs: list[str], balanced: list[str], hints: PageHints, tree: Any) -> list[str]:
     """The paragraphs with the lead put back when the precision run dropped it.
 
-    The lead is the balanced run's paragraph just before the precision text's first one, when
-    it is prose (a sentence of eight words or more, not clutter), stands in the page's article
-    body next to that first paragraph (the same parent element: a standfirst in the header is
-    not the lead), and the page's description/articleBody starts with it (or there is none)."""
-    if not paragraphs or not balanced:
+    The candidate is the balanced run's paragraph just before the precision text's first one
+    (kept when the page's description/articleBody starts with it, or there is none), else the
+    page's element just before that first paragraph (kept only when the description or
+    articleBody starts with it). Either must be prose (a sentence of eight words or more, not
+    clutter) standing next to the first paragraph in the article body: a standfirst in the
+    header is not the lead."""
+    if not paragraphs or lead_is_there(paragraphs, hints):
         return paragraphs
-    first = _key(paragraphs[0])
+    # the first paragraph of the body: after a repeated headline, a byline, ...
+    body = next((i for i, p in enumerate(paragraphs) if clutter_class(p, hints) is None), 0)
+    first = _key(paragraphs[body])
+    after = _element_with(tree, first)
+    if after is None:
+        return paragraphs
+    candidates: list[tuple[str, bool]] = []  # (text, confirmed)
     start = next((i for i, p in enumerate(balanced) if _key(p) == first), None)
-    if not start or lead_is_there(paragraphs, hints):
-        return paragraphs  # the same start, precision's start is not in the balanced text, ...
-    candidate = balanced[start - 1]
-    prose = len(candidate.split()) >= 8 and candidate.rstrip("\"'”’)»").endswith((".", "!", "?"))
-    if not prose or clutter_class(candidate, hints) is not None:
-        return paragraphs
-    if hints.lead_hints and not any(_covers(candidate, h) for h in hints.lead_hints):
-        return paragraphs
-    lead, after = _element_with(tree, _key(candidate)), _element_with(tree, first)
-    if lead is None or after is None or lead.getparent() is not after.getparent():
-        return paragraphs
-    return [candidate, *paragraphs]
+    if start:
+        text = balanced[start - 1]
+        lead = _element_with(tree, _key(text))
+        if lead is not None and lead.getparent() is after.getparent():
+            hinted = not hints.lead_hints or any(_covers(text, h) for h in hints.lead_hints)
+            candidates.append((text, hinted))
+    text = _previous_text(after)
+    candidates.append((text, any(_covers(text, h) for h in hints.lead_hints)))
+    for candidate, confirmed in candidates:
+        prose = len(candidate.split()) >= 8 and candidate.rstrip("\"'”’)»").endswith(
+            (".", "!", "?")
+        )
+        if confirmed and prose and clutter_class(candidate, hints) is None:
+            return [*paragraphs[:body], candidate, *paragraphs[body:]]
+    return paragraphs
