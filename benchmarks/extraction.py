@@ -13,8 +13,8 @@ precision/recall/F1: bags of whitespace-separated tokens, overlap counted with m
 
 Beside F1, for each: the clutter count (lines of the text matching the clutter classes of issue
 9, by this file's own patterns in `clutter_lines`, not newsbot's rules), the lead check (pages
-whose ground truth's first sentence is in the text, among the pages that hold that sentence in
-their HTML and where it is not itself clutter), and "extra": lines of the text whose words are
+whose ground truth's first sentence is in the text, among the pages whose visible text holds
+that sentence's words and where it is not itself clutter), and "extra": lines of the text whose words are
 nowhere in the ground truth.
 """
 
@@ -224,8 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     truth_clutter: Counter[str] = Counter()
     for page_id, html, expected, url in pages:
         lead: str | None = first_sentence(expected)
-        if not _key(lead) or _key(lead) not in page_words(html) or clutter_lines(lead):
-            lead = None  # the page does not hold it, or it is clutter itself
+        words = Counter(_key(lead).split())
+        if not words or words - Counter(page_words(html).split()) or clutter_lines(lead):
+            lead = None  # the page does not hold its words, or it is clutter itself
         truth_clutter.update(clutter_lines(expected))
         for scores, run in runs:
             start = time.perf_counter()
