@@ -66,6 +66,7 @@ _BLOCKS = frozenset(
 _LINK_SHARE = 0.8  # a block is link-dense when this share of its text is link text
 _SHORT = 30  # words: "short block" for the link and box rules
 _CLUTTER_MAX = 40  # words: paragraphs longer than this are never dropped as clutter
+_CLUTTER_CHARS = 1000  # characters: longer paragraphs are never clutter either
 _TOP = 5  # a repeated headline is looked for in this many first paragraphs
 
 
@@ -212,7 +213,8 @@ _PROMO = re.compile(  # calls to subscribe that run longer than other clutter
 _PROMO_MAX = 80
 _BOX_TITLE = re.compile(r"(?:[\w'’&+-]+\s){0,4}newsletters?\W*", _I)  # "Pick Six Newsletter"
 _CTA_FOLLOWER = re.compile(r"(?:get|sign up|subscribe|enter|delivered|receive)\b", _I)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", _I)
+# bounded and anchored at a word start: an unbounded [\w.]+@ backtracks quadratically on junk
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,5}\.[a-z]{2,}", _I)
 _HANDLE = re.compile(r"(?<![\w@])@\w{2,15}\b")
 _BY_HANDLE = re.compile(r".{0,200}\b(?:by|via|[-–—])\s*@\w{2,15}\W*", _I)
 # a dateline in any language: a clock time and a year, in a short line that is not a sentence
@@ -273,6 +275,8 @@ def clutter_class(
     """The clutter class of a whole paragraph, or None when it may be article text.
 
     `near_top`: the paragraph is among the first few, where a repeated headline sits."""
+    if len(paragraph) > _CLUTTER_CHARS:
+        return None  # clutter is short; a long run of characters is junk or article text
     words = len(paragraph.split())
     line = paragraph.strip().removeprefix("- ").strip()
     if words > _CLUTTER_MAX:
@@ -345,7 +349,8 @@ def _covers(paragraph: str, hint: str) -> bool:
     if not a or not b:
         return False
     first = " ".join(b.split()[:12])
-    return first in a or (len(a.split()) >= 8 and a in b) or fuzz.partial_ratio(first, a) >= 90
+    head = a[:1000]  # the hint's start is at the paragraph's start; bound fuzz's work
+    return first in a or (len(a.split()) >= 8 and a in b) or fuzz.partial_ratio(first, head) >= 90
 
 
 def lead_is_there(paragraphs: list[str], hints: PageHints) -> bool:
