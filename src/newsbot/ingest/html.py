@@ -15,6 +15,15 @@ from urllib.parse import urlsplit
 import trafilatura
 
 from newsbot.errors import NoArticleText
+from newsbot.ingest.clutter import (
+    PageHints,
+    clean_paragraphs,
+    keep_lead,
+    lead_is_there,
+    link_dense_blocks,
+    prune_inline_cards,
+)
+from newsbot.ingest.page_meta import PageMeta, pick_authors, pick_site, read_meta, same_name
 from newsbot.ingest.sentences import split_sentences
 from newsbot.ingest.text import (
     _WORD,
@@ -100,13 +109,13 @@ def _run_trafilatura(tree: Any, url: str | None, *, precision: bool) -> Any:
         return None
 
 
-def _document_text(document: Any) -> str:
+def _document_paragraphs(document: Any) -> list[str]:
     """trafilatura's text with every block (paragraph, heading, list item) as its own paragraph."""
     raw = getattr(document, "text", None) if document is not None else None
     if not isinstance(raw, str):
-        return ""
+        return []
     lines = (line.strip() for line in normalize_text(raw).split("\n"))
-    return "\n\n".join(line for line in lines if line and not BOILERPLATE_LINE.fullmatch(line))
+    return [line for line in lines if line and not BOILERPLATE_LINE.fullmatch(line)]
 
 
 def _is_trivial(text: str) -> bool:
@@ -185,13 +194,6 @@ def _page_title(tree: Any) -> str | None:
     return None
 
 
-def _site_from_url(url: str | None) -> str | None:
-    host = urlsplit(url).hostname if url else None
-    if not host:
-        return None
-    return host.removeprefix("www.")
-
-
 def _strip_site_name(title: str, site: str | None) -> str:
     """'Story – Site' or 'Site | Story' -> 'Story' when that part is the known site name."""
     if not site:
@@ -222,9 +224,37 @@ def _parse_datetime(value: Any) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArticle:
+def _title(document: Any, tree: Any, page: PageMeta, site: str | None) -> str | None:
+    """trafilatura's title (or the <title>) without the site name; never the site name itself."""
+    sites = [site, *page.meta.get("og:site_name", ())]
+    for candidate in (_str_or_none(document.title), _page_title(tree), *page.headlines()):
+        if candidate:
+            title = _strip_site_name(candidate, site).rstrip(" |-–—:·").strip()
+            if title and not any(same_name(title, s) for s in sites):
+                return title
+    return None
+
+
+def _hints(page: PageMeta, title: str | None, tree: Any, link_blocks: frozenset[str]) -> PageHints:
+    descriptions = [
+        v for k in ("og:description", "description", "twitter:description") if (v := page.first(k))
+    ]
+    bodies = [body[:400] for body in page.article_bodies()]
+    page_title = _page_title(tree)
+    return PageHints(
+        headlines=tuple(h for h in (title, page_title, *page.headlines()) if h),
+        link_blocks=link_blocks,
+        lead_hints=tuple(descriptions + bodies),
+    )
+
+
+def extract_html(
+    html: str | bytes, *, url: str | None = None, clean: bool = True
+) -> ExtractedArticle:
     """Extract the main text and metadata of an HTML page.
 
+    `clean=False` gives trafilatura's text as it was before the clutter layer (no lead rescue,
+    no clutter removal): for the extraction benchmark's before/after figures.
     Raises NoArticleText when the page holds no article text (an empty body, a login form, ...).
     """
     where = url or "the page"
@@ -245,21 +275,34 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
     if _DIRECTORY_LISTING.match(page_title):
         raise NoArticleText(f"{where} is a directory listing, not an article")
 
+    page = read_meta(tree)
+    link_blocks = link_dense_blocks(tree) if clean else frozenset()
+    if clean:
+        prune_inline_cards(tree)
     document = _run_trafilatura(tree, url, precision=True)
-    text = _document_text(document)
-    if len(text) < _RESCUE_BELOW:
-        rescue = _run_trafilatura(tree, url, precision=False)
-        rescue_text = _document_text(rescue)
-        if len(rescue_text) >= 2 * len(text):
-            document, text = rescue, rescue_text
+    paragraphs = _document_paragraphs(document)
+    canonical = _canonical_url(tree, url)
+    site = pick_site(page, canonical)
+    title = _title(document, tree, page, site) if document is not None else None
+    hints = _hints(page, title, tree, link_blocks)
+    short = len("\n\n".join(paragraphs)) < _RESCUE_BELOW
+    if short or (clean and not lead_is_there(paragraphs, hints)):
+        balanced = _run_trafilatura(tree, url, precision=False)
+        balanced_paragraphs = _document_paragraphs(balanced)
+        if short and len("\n\n".join(balanced_paragraphs)) >= 2 * len("\n\n".join(paragraphs)):
+            document, paragraphs = balanced, balanced_paragraphs
+            title = _title(document, tree, page, site) if document is not None else None
+        elif clean:
+            paragraphs = keep_lead(paragraphs, balanced_paragraphs, hints, tree)
+    text = "\n\n".join(paragraphs)
     if document is None or _is_trivial(text):
         raise NoArticleText(f"No article text found in {where}")
     refuse_junk(text, where)
+    if clean:
+        cleaned = "\n\n".join(clean_paragraphs(paragraphs, hints))
+        text = text if _is_trivial(cleaned) else cleaned  # never clean an article away
 
-    canonical = _canonical_url(tree, url)
-    site = _str_or_none(document.sitename) or _site_from_url(canonical)
-    title = _str_or_none(document.title) or page_title or None
-    title = _strip_site_name(title, site) if title else first_line_title(text)
+    title = title or first_line_title(text)
     first, _, rest = text.partition("\n\n")
     if rest and _WORD.findall(first.casefold()) == _WORD.findall(title.casefold()):
         text = rest  # the page's <h1> repeats the title, which is stored on its own
@@ -268,7 +311,7 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedArtic
         text=text,
         url=canonical,
         site=site,
-        author=_str_or_none(document.author),
+        author=pick_authors(page, canonical, site),
         published=_parse_datetime(document.date),
         language=_page_language(tree) or _str_or_none(document.language),
     )
