@@ -171,12 +171,12 @@ class Newsbot:
         )
         if offset == 0 and not result.not_a_question:
             metrics.ANSWER_SECONDS.observe(time.perf_counter() - started)
-            metrics.QUESTIONS.labels(answered=str(result.answered).lower()).inc()
             await self.count_question(result.answered, source)
         return result
 
     async def count_question(self, answered: bool, source: str) -> None:
-        """Count a question for `/stats` (written in batches)."""
+        """Count a question for `/stats` (written in batches) and `/metrics`."""
+        metrics.QUESTIONS.labels(answered=str(answered).lower()).inc()
         self._asked.append((utcnow(), answered, source))
         if len(self._asked) >= 100 or time.monotonic() - self._asked_flushed > 5:
             await self.flush_questions()

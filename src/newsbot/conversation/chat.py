@@ -7,11 +7,13 @@ The service side of the bot's replies; nothing here knows about Telegram.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from newsbot import metrics
 from newsbot.conversation.followup import fits_context, is_chatter, leans_on_context, leans_strongly
 from newsbot.db.articles import ArticleStore
 from newsbot.db.chat_state import Answer, ChatStateStore, Context, ShownPassage
@@ -85,9 +87,11 @@ class Conversation:
             followed = await self._follow_up(chat_id, question, context, now)
             if followed is not None:
                 return followed
+        started = time.perf_counter()
         result = await self.retriever.search(question, limit=self.per_page + 1)
         if result.not_a_question:
             return Reply("hint", question)
+        metrics.ANSWER_SECONDS.observe(time.perf_counter() - started)
         await self.count_question(result.answered)
         relevant = result.relevant()
         if not relevant:
