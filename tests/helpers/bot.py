@@ -114,7 +114,7 @@ async def bot_on_emulator(tmp_path: Path, **overrides: object) -> AsyncIterator[
         running_bot(emu, make_settings(tmp_path, emu, **overrides)) as bot,
     ):
         yield bot
-    assert emu.rejected == []
+    assert emu.rejected == [], emu.rejected
 
 
 class _Site(BaseHTTPRequestHandler):

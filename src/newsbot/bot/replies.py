@@ -17,6 +17,7 @@ from newsbot.bot.paging import (
     answer_keyboard,
     answer_query,
     parse_answer_button,
+    pressed_message,
     without_button,
 )
 from newsbot.bot.render import Run, pack, plain, title_run
@@ -106,6 +107,9 @@ async def more(update: Update, context: Context) -> None:
     message = query.message if query and isinstance(query.message, Message) else None
     parsed = parse_answer_button(query.data if query else None)
     if query is None or message is None:
+        return
+    if pressed_message(query) is None:  # a double tap, forged data: the message stays as it is
+        await answer_query(query, EXPIRED)
         return
     reply = None
     if parsed is not None and parsed[2].isdigit():
