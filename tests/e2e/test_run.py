@@ -55,9 +55,7 @@ async def test_run_polls_answers_and_exits_cleanly_on_sigterm(tmp_path: Path) ->
         assert "Traceback" not in log and "newsbot is running (long polling)" in log
         assert hello.text is not None and hello.text.startswith("I answer questions")
         # `newsbot run` leaves a new production database empty: no sample article in it.
-        assert answer.text is not None and answer.text.startswith(
-            "I don't know any articles yet"
-        )
+        assert answer.text is not None and answer.text.startswith("I don't know any articles yet")
         assert emu.rejected == []
         assert emu.pending_update_count == 0  # every update confirmed before exiting
 
