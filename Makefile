@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test install lint format bench clean messages
 
 # The virtualenv, with newsbot installed in editable mode and the dev tools; redone when
 # pyproject.toml changes.
@@ -36,6 +36,14 @@ lint: install
 format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
+
+# The catalogs of the reader's language: extract the marked strings, merge them into each
+# language's .po (then translate the new ones), and compile the .mo files the bot loads.
+LOCALE := src/newsbot/locale
+messages: install
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ -o $(LOCALE)/newsbot.pot .
+	$(BIN)/pybabel update --no-location -N -D newsbot -i $(LOCALE)/newsbot.pot -d $(LOCALE)
+	$(BIN)/pybabel compile -D newsbot -d $(LOCALE) --statistics
 
 # Every benchmark, one after the other (each reads ../shared/eval); figures go to
 # docs/benchmarks.md by hand. The tune_*.py scripts fit parameters and are run by hand.

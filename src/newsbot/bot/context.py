@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class BotData:
-    """The service, the settings, the running digests, /help texts and the admins' notifier
+    """The service, the settings, the running digests and the admins' notifier
     (the state buttons need is in the database: `newsbot.db.chat_state`).
 
     PTB creates it empty when the Application is built; `post_init` attaches the rest.
@@ -25,8 +25,6 @@ class BotData:
         self._service: Newsbot | None = None
         self._settings: Settings | None = None
         self._digests: Digests | None = None
-        self.help_text = ""
-        self.admin_help_text = ""
         self._notifier: AdminNotifier | None = None
 
     def attach(self, service: Newsbot, settings: Settings, notifier: AdminNotifier) -> None:
