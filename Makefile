@@ -41,8 +41,8 @@ format: install
 # language's .po (then translate the new ones), and compile the .mo files the bot loads.
 LOCALE := src/newsbot/locale
 messages: install
-	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ -o $(LOCALE)/newsbot.pot .
-	$(BIN)/pybabel update --no-location -N -D newsbot -i $(LOCALE)/newsbot.pot -d $(LOCALE)
+	$(BIN)/pybabel extract --no-location -w 100 -F babel.cfg -k N_ -o $(LOCALE)/newsbot.pot .
+	$(BIN)/pybabel update -N --ignore-obsolete -w 100 -D newsbot -i $(LOCALE)/newsbot.pot -d $(LOCALE)
 	$(BIN)/pybabel compile -D newsbot -d $(LOCALE) --statistics
 
 # Every benchmark, one after the other (each reads ../shared/eval); figures go to
