@@ -6,6 +6,11 @@ within the passage: a word found in every sentence says little), plus the questi
 numbers it repeats, plus whether it holds what the question asks for (`expected_type`): a number
 for "how many", a name for "who", a date or time word for "when", a capitalised place-like word
 for "where". Offsets are into the passage text, for the bot to bold.
+
+The question's words that only shape it ("many"/"long" of "how many/how long", a final "last"
+or "take": `frame_positions`) aren't looked for in the answer (the retriever leaves them out
+too). What the "answered" model reads from the sentence (hybrid.py): its evidence, and whether
+the question says "not" where the sentence doesn't (`AnswerEvidence.negation_missing`).
 """
 
 from __future__ import annotations
