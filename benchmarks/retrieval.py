@@ -24,12 +24,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import text
-from suites import Outcome, corpora, evaluate, open_corpus, question_sets, typo_texts
+from suites import (
+    Outcome,
+    corpora,
+    evaluate,
+    group_of,
+    open_corpus,
+    question_sets,
+    typo_texts,
+)
 from vector_cache import CachedEncoder
 
 from newsbot.search.dense import Encoder
-from newsbot.search.hybrid import decide
-from newsbot.search.retriever import Weights
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -90,19 +96,13 @@ async def collect(n: int) -> dict[tuple[str, str], list[Outcome]]:
             for key, typos in asked:
                 qs = sets[key].questions
                 urls = [q.url for q in qs]
-                results[key, "clean"] = await evaluate(app, [q.text for q in qs], urls)
+                clean = [q.text for q in qs]
+                groups = [group_of(q) for q in qs]
+                results[key, "clean"] = await evaluate(app, clean, urls, groups)
                 if typos:
-                    results[key, "typos"] = await evaluate(app, typo_texts(qs), urls)
+                    results[key, "typos"] = await evaluate(app, typo_texts(qs), urls, groups)
             await app.close()
     return results
-
-
-def redecide(results: dict[tuple[str, str], list[Outcome]]) -> None:
-    """Apply the current "answered" constants to stored features (after a refit)."""
-    for outcomes in results.values():
-        for o in outcomes:
-            if o.features is not None:
-                o.hybrid_answered = decide(o.features, Weights().answer_threshold).answered
 
 
 def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
@@ -116,7 +116,8 @@ def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
             for name, field in (
                 ("FTS5 OR-query", "fts"),
                 ("newsbot lexical", "lexical"),
-                ("hybrid", "hybrid"),
+                ("hybrid before", "before"),
+                ("hybrid now", "hybrid"),
             ):
                 label = f"{key} {variant} ({len(got)})"
                 print(
@@ -132,8 +133,8 @@ def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
         got = results[key, "clean"]
         return sum(1 for o in got if getattr(o, field) and getattr(o, rank) == 0) / len(got)
 
-    print("\nAbstention (lexical = today's rule, hybrid = the new decision):")
-    print(f"  {'':<48} {'lexical':>8} {'hybrid':>8}")
+    print("\nAbstention (lexical rule; hybrid before: pool 12, a=0.6, the lab's line; now):")
+    print(f"  {'':<48} {'lexical':>8} {'before':>8} {'now':>8}")
     rows = [
         ("in-corpus answered (SQuAD, half indexed)", "squad-in", "clean", False),
         ("in-corpus answered, typos", "squad-in", "typos", False),
@@ -146,15 +147,24 @@ def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
         ("XQuAD ru answered", "xquad-ru", "clean", False),
     ]
     for label, key, variant, declined in rows:
-        lex = answered(key, variant, "lexical_answered")
-        hyb = answered(key, variant, "hybrid_answered")
+        got = [
+            answered(key, variant, f)
+            for f in ("lexical_answered", "before_answered", "hybrid_answered")
+        ]
         if declined:
-            lex, hyb = 1 - lex, 1 - hyb
-        print(f"  {label:<48} {lex:8.1%} {hyb:8.1%}")
+            got = [1 - g for g in got]
+        print(f"  {label:<48} " + " ".join(f"{g:8.1%}" for g in got))
+    right = [
+        answered_right("squad2-answerable", field, rank)
+        for field, rank in (
+            ("lexical_answered", "lexical"),
+            ("before_answered", "before"),
+            ("hybrid_answered", "hybrid"),
+        )
+    ]
     print(
         f"  {'SQuAD 2.0 answerable answered, right passage first':<48} "
-        f"{answered_right('squad2-answerable', 'lexical_answered', 'lexical'):8.1%} "
-        f"{answered_right('squad2-answerable', 'hybrid_answered', 'hybrid'):8.1%}"
+        + " ".join(f"{g:8.1%}" for g in right)
     )
     every = [o for got in results.values() for o in got]
     lex_ms = statistics.median(o.seconds_lexical for o in every) * 1000
@@ -171,17 +181,23 @@ def main() -> None:
     )
     parser.add_argument("--questions", type=int, default=600, help="sample size per set")
     parser.add_argument("--save", type=Path, default=OUTCOMES, help="where to keep the outcomes")
+    parser.add_argument("--load", action="store_true", help="report the saved outcomes again")
     parser.add_argument(
-        "--load", action="store_true", help="report the saved outcomes (with today's constants)"
+        "--half", choices=("held-out", "fit", "all"), default="held-out", help="which questions"
     )
     args = parser.parse_args()
     if args.load:
         results = pickle.loads(args.save.read_bytes())
-        redecide(results)
     else:
         results = asyncio.run(collect(args.questions))
         args.save.write_bytes(pickle.dumps(results))
-    report(results)
+    parser_half = args.half
+    chosen = {
+        k: [o for o in v if parser_half == "all" or o.held_out == (parser_half == "held-out")]
+        for k, v in results.items()
+    }
+    print(f"Questions of the {parser_half} half (see suites.held_out)")
+    report(chosen)
 
 
 if __name__ == "__main__":

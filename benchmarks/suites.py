@@ -10,19 +10,23 @@ encoder (vector_cache.py), so reruns cost no model time.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np
 from squad import EVAL, SQUAD, SQUAD2, Question, add_typos, load, load_nq, sample
 from vector_cache import CachedEncoder
 
 from newsbot.search.dense import Encoder
+from newsbot.search.results import Ranking
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
@@ -160,31 +164,65 @@ if __name__ == "__main__":
     asyncio.run(warm())
 
 
+def held_out(group: str) -> bool:
+    """Whether a question is in the held-out half of its set: a hash of its group (its
+    paragraph's url, or the question itself for NQ-open), so the questions of one paragraph are
+    all on one side. Constants are fitted on the other half (benchmarks/tune_answered.py)."""
+    return zlib.crc32(group.encode()) % 2 == 1
+
+
+def group_of(question: Question) -> str:
+    return question.url or question.text
+
+
 @dataclass
 class Outcome:
     """One question against one corpus: where its paragraph ranks (None: not in the top 5)
-    for FTS5, the lexical retriever and the hybrid, and both "answered" decisions."""
+    for FTS5, the lexical retriever, the hybrid as it was (pool 12, a = 0.6, the lab's line)
+    and as it is, and the "answered" decisions."""
 
     fts: int | None
     lexical: int | None
+    before: int | None
     hybrid: int | None
     lexical_answered: bool
+    before_answered: bool
     hybrid_answered: bool
-    features: list[float] | None  # the hybrid "answered" model's inputs (None: no candidate)
     seconds_lexical: float
     seconds_hybrid: float
+    held_out: bool = False
 
 
 def _rank_of(urls: list[str], target: str) -> int | None:
     return urls.index(target) if target in urls[:5] else None
 
 
-async def evaluate(app: Newsbot, texts: list[str], targets: list[str]) -> list[Outcome]:
+LAB_LINE = (1.0, 139.3, -115.1)
+"""The "answered" rule before the evidence model: logit(lexical confidence) + 139.3·cos >= 115.1."""
+BEFORE_POOL, BEFORE_WEIGHT = 12, 0.6
+
+
+def _before(ranking: Ranking, url_of: dict[int, str]) -> tuple[list[str], bool]:
+    """The hybrid of before the evidence model: lexical top-12 fused at a = 0.6, the lab's line."""
+    from newsbot.search.hybrid import fuse, logit
+
+    ranked = ranking.ranked
+    if not ranked or all(math.isnan(c) for c in ranking.cosines):
+        return [url_of[c.passage_id] for _, c in ranked], False
+    cos = np.asarray(ranking.cosines, dtype=np.float32)
+    fused = fuse([s for s, _ in ranked], cos, BEFORE_WEIGHT)
+    order = sorted(range(len(ranked)), key=lambda i: (-fused[i], ranked[i][1].passage_id))
+    top_cos = float(cos[order[0]])
+    z = LAB_LINE[0] * logit(ranking.lexical_confidence) + LAB_LINE[1] * top_cos + LAB_LINE[2]
+    return [url_of[ranked[i][1].passage_id] for i in order], z >= 0
+
+
+async def evaluate(
+    app: Newsbot, texts: list[str], targets: list[str], groups: list[str]
+) -> list[Outcome]:
     from sqlalchemy import text as sql
 
-    from newsbot.search.answer import answer_evidence
     from newsbot.search.fts import fts_bm25
-    from newsbot.search.hybrid import answer_features, decide
 
     retriever = app.retriever
     async with app.sessions() as session:
@@ -193,33 +231,32 @@ async def evaluate(app: Newsbot, texts: list[str], targets: list[str]) -> list[O
         )
         url_of = {int(pid): str(url) for pid, url in rows}
         out: list[Outcome] = []
-        for question, target in zip(texts, targets, strict=True):
+        for question, target, group in zip(texts, targets, groups, strict=True):
             fts = [url_of[pid] for pid, _ in await fts_bm25(session, question, 5)]
             t0 = time.perf_counter()
-            lex = await retriever.rank(question, dense=False)
+            lex = await retriever.rank(question, BEFORE_POOL, dense=False)
             t1 = time.perf_counter()
-            hyb = await retriever.rank(question)
+            result = await retriever.search(question, limit=5)
             t2 = time.perf_counter()
+            cosines = await retriever._cosines(question, [c.passage_id for _, c in lex.ranked])
+            before_urls, before_answered = _before(
+                Ranking(lex.ranked, cosines, lex.lexical_confidence), url_of
+            )
             lex_urls = [url_of[c.passage_id] for _, c in lex.ranked]
-            hyb_urls = [url_of[c.passage_id] for _, c in hyb.ranked]
-            features = None
-            hybrid_answered = False
-            if hyb.ranked:
-                top = hyb.ranked[0][1]
-                evidence = answer_evidence(question, top.passage, retriever.index.idf)
-                features = answer_features(hyb.lexical_confidence, hyb.cosines[0], evidence)
-                hybrid_answered = decide(features, retriever.weights.answer_threshold).answered
+            hyb_urls = [url_of[h.passage_id] for h in result.hits]
             out.append(
                 Outcome(
                     _rank_of(fts, target),
                     _rank_of(lex_urls, target),
+                    _rank_of(before_urls, target),
                     _rank_of(hyb_urls, target),
                     bool(lex.ranked)
                     and lex.lexical_confidence >= retriever.weights.answer_threshold,
-                    hybrid_answered,
-                    features,
+                    before_answered,
+                    result.answered,
                     t1 - t0,
                     t2 - t1,
+                    held_out(group),
                 )
             )
     return out

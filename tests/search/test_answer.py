@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from newsbot.search.answer import (
     AnswerSpan,
+    answer_evidence,
+    content_words,
     expected_type,
     has_type,
     is_not_a_question,
@@ -150,3 +152,28 @@ def test_not_a_question(text: str) -> None:
 )
 def test_questions_are_questions(text: str) -> None:
     assert not is_not_a_question(text)
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("How many days does the forum last?", ["days", "forum"]),
+        ("how long will the strike take", ["strike"]),
+        ("How long is the bridge?", ["bridge"]),
+        ("Who came last?", ["came", "last"]),  # "last" is no duration verb here
+        ("What was the last forum about?", ["last", "forum"]),
+        ("how many", ["many"]),
+    ],
+)
+def test_content_words_leave_out_the_question_frame(question: str, kept: list[str]) -> None:
+    assert [w for _, w in content_words(question)] == kept
+
+
+def test_negation_in_the_question_but_not_the_sentence_is_noticed() -> None:
+    passage = "The bridge was finished in 1932. Cars crossed it at once."
+    found = answer_evidence("When was the bridge not finished?", passage)
+    assert found is not None and found.negation_missing
+    found = answer_evidence("When was the bridge finished?", passage)
+    assert found is not None and not found.negation_missing
+    found = answer_evidence("Why didn't the bridge open?", "The bridge didn't open: it was unsafe.")
+    assert found is not None and not found.negation_missing

@@ -105,10 +105,16 @@ async def test_the_seed_articles_questions_with_vectors(settings: Settings) -> N
             "What is Zhongguancun known as?",
             "what does technology for good mean",
             "What did Xi Jinping call for?",
+            FORUM_DAYS,
+            "what is the theme of the forum",
+            "where is zhongguancun",
+            "how much did sales grow in zhongguancun",
         ):
             result = await app.ask(question)
             assert result.answered, question
             assert result.hits[0].answer is not None
+        forum = await app.ask(FORUM_DAYS)
+        assert forum.hits[0].answer is not None and "five-day" in forum.hits[0].answer.sentence
         for question in (
             "Who won the 2018 football world cup?",
             "How do I bake sourdough bread?",

@@ -7,8 +7,19 @@ import math
 import numpy as np
 import pytest
 
-from newsbot.search.answer import answer_evidence
-from newsbot.search.hybrid import answer_features, decide, fuse, logit
+from newsbot.search.answer import answer_evidence, question_names
+from newsbot.search.evidence import QueryTerm
+from newsbot.search.hybrid import (
+    FEATURES,
+    answer_features,
+    decide,
+    fuse,
+    logit,
+    margin,
+    names_share,
+    rare_missing,
+)
+from newsbot.search.text import terms
 
 
 def test_fuse_mixes_min_max_normalized_scores() -> None:
@@ -24,10 +35,33 @@ def test_a_candidate_without_a_vector_keeps_its_lexical_share() -> None:
     assert fuse([2.0, 1.0], np.array([np.nan, 0.9], dtype=np.float32)) == pytest.approx([1, 0])
 
 
+def query(*words: tuple[str, float]) -> list[QueryTerm]:
+    return [QueryTerm(w, idf, i, "exact", idf, w) for i, (w, idf) in enumerate(words)]
+
+
+def test_rare_missing_is_the_rarest_lacking_word_against_the_rarest_word() -> None:
+    q = query(("price", 2.0), ("iphon", 8.0), ("new", 1.0))
+    assert rare_missing(q, {"price", "iphon", "new"}) == 0.0
+    assert rare_missing(q, {"price", "new"}) == 1.0  # the near miss: the name isn't there
+    assert rare_missing(q, {"iphon"}) == pytest.approx(2.0 / 8.0)
+    # A typo'd word is found when one of its corrections is.
+    typo = [*q, QueryTerm("pricey", 1.5, 0, "typo", 8.0, "prise")]
+    assert rare_missing(typo, {"pricey", "iphon", "new"}) == 0.0
+    assert rare_missing([], set()) == 0.0
+
+
+def test_margin_is_the_lead_over_the_best_other_cosine() -> None:
+    assert margin([0.9, 0.8, math.nan, 0.85], 0) == pytest.approx(0.05)
+    assert margin([0.9, 0.8, 0.85], 1) == pytest.approx(-0.1)
+    assert margin([0.9, math.nan], 0) == 0.0
+
+
 def test_without_the_top_passages_vector_the_lexical_rule_decides() -> None:
-    assert decide(answer_features(0.7, math.nan, None), 0.5).answered
-    assert not decide(answer_features(0.3, math.nan, None), 0.5).answered
-    assert decide(answer_features(0.7, math.nan, None), 0.5).confidence == pytest.approx(0.7)
+    assert decide(answer_features(0.7, [math.nan], 0, None, 0.0), 0.5).answered
+    assert not decide(answer_features(0.3, [math.nan], 0, None, 0.0), 0.5).answered
+    assert decide(answer_features(0.7, [math.nan], 0, None, 0.0), 0.5).confidence == (
+        pytest.approx(0.7)
+    )
 
 
 def test_the_decision_reads_the_cosine_and_the_sentence() -> None:
@@ -35,11 +69,46 @@ def test_the_decision_reads_the_cosine_and_the_sentence() -> None:
     passage = "The forum opened in Beijing. It is a five-day discussion of technology."
     evidence = answer_evidence(question, passage)
     assert evidence is not None and evidence.type_expected and evidence.type_found
-    features = answer_features(0.4, 0.85, evidence)
-    assert features[0] == pytest.approx(logit(0.4))
-    assert features[1] == pytest.approx(0.85)
-    assert features[4] == 0.0  # the number is there
-    high = decide(answer_features(0.9, 0.90, evidence), 0.5)
-    low = decide(answer_features(0.05, 0.70, evidence), 0.5)
+    values = answer_features(0.4, [0.85, 0.80], 0, evidence, 0.0)
+    features = dict(zip(FEATURES, values, strict=True))
+    assert features["lexical"] == pytest.approx(logit(0.4))
+    assert features["cosine"] == pytest.approx(0.85)
+    assert features["margin"] == pytest.approx(0.05)
+    assert features["type_missing"] == 0.0  # the number is there
+    assert features["negation_missing"] == 0.0
+    high = decide(answer_features(0.9, [0.90, 0.80], 0, evidence, 0.0), 0.5)
+    low = decide(answer_features(0.05, [0.70, 0.80], 0, evidence, 1.0), 0.5)
     assert high.answered and not low.answered
     assert 0.0 <= low.confidence < high.confidence <= 1.0
+
+
+def test_a_near_miss_is_less_sure_than_the_answer() -> None:
+    """Same cosines, same lexical confidence: the passage about another model (one number
+    differs) is less sure than the one about the model asked for."""
+    question = "What is the price of the Pixel 9?"
+    q = [
+        QueryTerm("price", 2.0, 0, "exact", 2.0, "price"),
+        QueryTerm("pixel", 5.0, 1, "exact", 5.0, "pixel"),
+        QueryTerm("9", 4.0, 2, "exact", 4.0, "9"),
+    ]
+    names = question_names(question)
+    assert names == {"pixel", "9"}
+    decisions = []
+    for passage in ("The Pixel 9 costs 799 dollars.", "The Pixel 8 costs 699 dollars."):
+        matched = set(terms(passage))
+        share = names_share(q, matched, names)
+        evidence = answer_evidence(question, passage)
+        features = answer_features(0.8, [0.86, 0.80], 0, evidence, rare_missing(q, matched), share)
+        decisions.append(decide(features, 0.5))
+    assert names_share(q, set(terms("The Pixel 8 costs 699 dollars.")), names) == 0.5
+    assert decisions[1].confidence < decisions[0].confidence
+
+
+def test_names_share_forgives_a_typo_in_the_name() -> None:
+    q = [
+        QueryTerm("katharina", 3.0, 0, "typo", 6.0, "katharnia"),
+        QueryTerm("luther", 2.0, 1, "exact", 2.0, "luther"),
+    ]
+    assert names_share(q, {"katharina", "luther"}, {"katharnia", "luther"}) == 1.0
+    assert names_share(q, {"luther"}, {"katharnia", "luther"}) == 0.5
+    assert names_share(q, {"luther"}, set()) == 1.0  # no names asked

@@ -6,6 +6,11 @@ within the passage: a word found in every sentence says little), plus the questi
 numbers it repeats, plus whether it holds what the question asks for (`expected_type`): a number
 for "how many", a name for "who", a date or time word for "when", a capitalised place-like word
 for "where". Offsets are into the passage text, for the bot to bold.
+
+The question's words that only shape it ("many"/"long" of "how many/how long", a final "last"
+or "take": `frame_positions`) aren't looked for in the answer (the retriever leaves them out
+too). What the "answered" model reads from the sentence (hybrid.py): its evidence, and whether
+the question says "not" where the sentence doesn't (`AnswerEvidence.negation_missing`).
 """
 
 from __future__ import annotations
@@ -92,6 +97,31 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_DURATION_VERBS = frozenset({"last", "lasts", "lasted", "take", "takes", "took"})
+
+
+def frame_positions(question_words: list[str]) -> set[int]:
+    """Positions of words that shape the question rather than say what it is about: "many" and
+    "long" of "how many / how long", and the verb of "how long / how many days does the forum
+    last (take)?". The answer says "a five-day forum", not "lasts" or "many": counting them as
+    missing words would sink the passage that answers. `question_words` are `words(question)`."""
+    ws = question_words
+    if len(ws) < 3 or ws[0] != "how" or ws[1] not in {"long", "many"}:
+        return set()
+    frame = {1}
+    if len(ws) >= 4 and ws[-1] in _DURATION_VERBS:
+        frame.add(len(ws) - 1)
+    return frame
+
+
+def content_words(question: str) -> list[tuple[int, str]]:
+    """(position, word) of the question's words that say what it asks about: not stop words,
+    not `frame_positions`."""
+    ws = words(question)
+    frame = frame_positions(ws)
+    return [(i, w) for i, w in enumerate(ws) if w not in STOP_WORDS and i not in frame]
+
+
 def expected_type(question: str) -> str | None:
     """What kind of answer the question asks for: "number", "name", "date", "place" or None."""
     q = " ".join(words(question))
@@ -122,6 +152,30 @@ def has_type(sentence: str, kind: str, question_words: set[str]) -> bool:
     return bool(names) and bool(_PLACE_LEAD.search(sentence))
 
 
+_NEGATION_TEXT = "not no never nor neither none nobody nothing without cannot не ни нет никогда"
+_NEGATION = frozenset(_NEGATION_TEXT.split())
+
+
+def _negated(text: str) -> bool:
+    """Whether a text says "not" ("never", "didn't", "не", ...)."""
+    ws = words(text)
+    return any(
+        w in _NEGATION or (w.endswith("n") and i + 1 < len(ws) and ws[i + 1] == "t")
+        for i, w in enumerate(ws)
+    )
+
+
+def question_names(question: str) -> set[str]:
+    """The question's words written with a capital (not the first word) or with digits,
+    normalized, not stemmed (`QueryTerm.surface`)."""
+    found: set[str] = set()
+    for i, match in enumerate(re.finditer(r"[^\W_]+", question)):
+        word = match.group()
+        if any(c.isdigit() for c in word) or (i > 0 and word[0].isupper()):
+            found.add(normalize(word))
+    return found
+
+
 def _names_and_numbers(question: str) -> set[str]:
     """The question's terms written with a capital (not the first word) or with digits."""
     found: set[str] = set()
@@ -141,6 +195,7 @@ class AnswerEvidence:
     names: float  # share of the question's names and numbers the passage holds (1: none asked)
     type_expected: bool  # the question asks for a number, name, date or place
     type_found: bool  # ... and the sentence holds one the question doesn't already say
+    negation_missing: bool = False  # the question says "not"/"never", the sentence doesn't
 
 
 def answer_evidence(
@@ -156,7 +211,7 @@ def answer_evidence(
     if not spans:
         return None
     question_terms = list(
-        dict.fromkeys(t for w in words(question) if w not in STOP_WORDS for t in word_terms(w))
+        dict.fromkeys(t for _, w in content_words(question) for t in word_terms(w))
     )
     sentence_terms = [set(terms(passage[a:b])) for a, b in spans]
     if idf is None:
@@ -191,7 +246,9 @@ def answer_evidence(
         return None
     _, i, coverage, typed = best
     a, b = spans[i]
-    return AnswerEvidence(AnswerSpan(passage[a:b], a, b), coverage, names, kind is not None, typed)
+    negated = _negated(question) and not _negated(passage[a:b])
+    span = AnswerSpan(passage[a:b], a, b)
+    return AnswerEvidence(span, coverage, names, kind is not None, typed, negated)
 
 
 def locate_answer(

@@ -1,46 +1,62 @@
 """Hybrid ranking and the "answered" decision that reads the passage.
 
-Ranking: the lexical stage's best `CANDIDATES` are re-scored by
+Ranking: the lexical stage's best `CANDIDATES` (20, retriever.py) are re-scored by
 `(1 - a)·minmax(lexical score) + a·minmax(cosine)` (the lab found this as good as a full dense
 first stage, so no vector index is needed). A candidate without a vector yet keeps its lexical
 share in place of the dense one, so a new article ranks as it would lexically.
 
 Answered: a logistic model over the evidence that a passage *answers* rather than being on the
-same topic: the lexical confidence (evidence.answer_confidence, as a logit), the cosine of the
-final top passage, the share of the question's weight its best sentence holds, the share of
-the question's names and numbers the passage holds (near misses differ in one of them), and
-whether the expected kind of answer (how many -> a number, who -> a name, ...) is in the best
-sentence. Fitted by benchmarks/tune_answered.py, see ANSWERED_WEIGHTS.
+same topic (`answer_features`, FEATURES): the lexical confidence (evidence.answer_confidence,
+as a logit), the passage's cosine and its lead over the best other candidate's, the share of
+the question's weight its best sentence holds, the share of the question's names and numbers
+the passage holds (near misses differ in one of them; typo-aware), whether the expected kind
+of answer (how many -> a number, who -> a name, ...) is missing from the best sentence,
+whether the question says "not" and that sentence doesn't, and how rare the rarest question
+word the passage lacks is. Fitted by benchmarks/tune_answered.py, see ANSWERED_WEIGHTS.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from newsbot.search.answer import AnswerEvidence
+from newsbot.search.answer import AnswerEvidence, answer_evidence, question_names
+from newsbot.search.evidence import Candidate, QueryTerm
 
 DENSE_WEIGHT = 0.6
-"""`a` of the fusion: chosen on squad-tune (benchmarks/tune_answered.py --fusion prints the
-grid); top-1 is flat between 0.4 and 0.7."""
+"""`a` of the fusion: chosen on the fit half of the tune sets with a pool of 20
+(benchmarks/tune_answered.py --grid prints pools 12/20/30 x a 0.4-0.8); top-1 is flat
+between 0.5 and 0.7."""
 
-# Logistic model of "the top passage answers the question", over `answer_features`:
-# (logit of the lexical confidence, cosine of the top passage, best sentence's coverage,
-#  names/numbers share, expected answer type missing); the bias has the operating point folded
-# in. These are the lab's line (shared/reviews/2026-12-semantic-retrieval-lab.md: fitted on
-# squad-tune, set where 98% of its in-corpus questions are answered), kept because it did best
-# on this project's tune sets (benchmarks/tune_answered.py, 2026-12-01): at 96.0% of in-corpus
-# SQuAD answered it declines 94.2% out-of-corpus and 91.3% of NQ-open, against 93.1% / 90.3%
-# for the 5-feature logistic refit (English sets) and 91.6% / 90.6% with the Russian sets
-# pooled in, which answer more Russian questions (93% against 87% of TyDi ru). The sentence
-# features got small weights in every refit: SQuAD 2.0's unanswerable questions are declined
-# by none of these rules (6-8%). Refit with `benchmarks/tune_answered.py`.
-ANSWERED_WEIGHTS = (1.0, 139.3, 0.0, 0.0, 0.0)
-ANSWERED_BIAS = -115.1
+# Logistic model of "the top passage answers the question", over `answer_features` (FEATURES,
+# in order); the bias has the operating point folded in. Fitted by
+#     python benchmarks/evidence_dump.py && python benchmarks/tune_answered.py
+# (2026-12-01): numpy logistic regression, classes weighed alike, on the fit half of the tune
+# questions (clean SQuAD in-corpus and SQuAD 2.0 answerable ones against clean SQuAD
+# out-of-corpus, SQuAD 2.0 unanswerable and NQ-open ones), the line set where 96% of the fit
+# half's in-corpus SQuAD questions are answered. Margin, coverage and the rarest missing word
+# are computed but weigh 0: fitted, they took the wrong sign (SQuAD 2.0's unanswerable
+# questions copy their paragraph's words) or no weight. Sentence cosines (each sentence of the
+# top passage embedded) added nothing either and would cost ~4 e5 encodings a question. On the
+# held-out half, against the lab's line (logit + 139.3·cos >= 115.1) at pool 12: unanswerable
+# SQuAD 2.0 questions declined 5.0% -> 11.4%, typo'd in-corpus answered 84.7 -> 90.3%,
+# out-of-corpus declined 93.5 -> 93.2%, NQ-open declined 89.3 -> 86.6% (docs/benchmarks.md).
+FEATURES = (
+    "lexical",
+    "cosine",
+    "margin",
+    "coverage",
+    "names",
+    "type_missing",
+    "negation_missing",
+    "rare_missing",
+)
+ANSWERED_WEIGHTS = (0.1082, 39.0118, 0.0, 0.0, 1.1218, -0.877, -3.568, 0.0)
+ANSWERED_BIAS = -32.7759
 
 
 def minmax(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -74,19 +90,83 @@ def logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def rare_missing(query: Sequence[QueryTerm], matched: Set[str]) -> float:
+    """How rare the rarest question word the passage lacks is, against the question's rarest
+    word (0: the passage holds every word; 1: it lacks the rarest). Only words the corpus
+    knows count (a word found in no passage is missing everywhere, so it tells no passage from
+    another); a typo'd word counts as found when one of its corrections is there. Near misses
+    lack exactly one name or number."""
+    weight: dict[int, float] = {}
+    found: set[int] = set()
+    for q in query:
+        if q.kind == "unknown":
+            continue
+        weight[q.position] = max(weight.get(q.position, 0.0), q.weight)
+        if q.term in matched:
+            found.add(q.position)
+    strongest = max(weight.values(), default=0.0)
+    if strongest <= 0:
+        return 0.0
+    return max((w for p, w in weight.items() if p not in found), default=0.0) / strongest
+
+
+def names_share(query: Sequence[QueryTerm], matched: Set[str], names: Set[str]) -> float:
+    """The share of the question's names and numbers (`answer.question_names`) the passage
+    holds (1: the question has none); a typo'd name counts when one of its corrections is
+    there."""
+    asked = {q.position for q in query if q.surface in names}
+    if not asked:
+        return 1.0
+    found = {q.position for q in query if q.position in asked and q.term in matched}
+    return len(found) / len(asked)
+
+
+def margin(cosines: Sequence[float], rank: int) -> float:
+    """How far the candidate's cosine is above the best other candidate's (0 alone)."""
+    others = [c for i, c in enumerate(cosines) if i != rank and not math.isnan(c)]
+    return cosines[rank] - max(others) if others else 0.0
+
+
 def answer_features(
-    lexical_confidence: float, cosine: float, evidence: AnswerEvidence | None
+    lexical_confidence: float,
+    cosines: Sequence[float],
+    rank: int,
+    evidence: AnswerEvidence | None,
+    missing: float,
+    names: float = 1.0,
 ) -> list[float]:
-    """The "answered" model's inputs for the top passage (see ANSWERED_WEIGHTS)."""
+    """The "answered" model's inputs for the candidate at `rank` (see FEATURES); `cosines` are
+    the ranked candidates' cosines (NaN without a vector), `missing` its `rare_missing`,
+    `names` its `names_share`."""
+    cosine = cosines[rank]
+    common = [logit(lexical_confidence), cosine, margin(cosines, rank) if cosines else 0.0]
     if evidence is None:
-        return [logit(lexical_confidence), cosine, 0.0, 0.0, 1.0]
+        return [*common, 0.0, names, 1.0, 0.0, missing]
     return [
-        logit(lexical_confidence),
-        cosine,
+        *common,
         evidence.coverage,
-        evidence.names,
+        names,
         float(evidence.type_expected and not evidence.type_found),
+        float(evidence.negation_missing),
+        missing,
     ]
+
+
+def candidate_features(
+    question: str,
+    candidate: Candidate,
+    lexical_confidence: float,
+    cosines: Sequence[float],
+    rank: int,
+    idf: Callable[[str], float],
+) -> tuple[list[float], AnswerEvidence | None]:
+    """The `answer_features` of a ranked candidate, and its best sentence's evidence."""
+    evidence = answer_evidence(question, candidate.passage, idf)
+    matched = candidate.features.matched
+    names = names_share(candidate.query, matched, question_names(question))
+    missing = rare_missing(candidate.query, matched)
+    features = answer_features(lexical_confidence, cosines, rank, evidence, missing, names)
+    return features, evidence
 
 
 def decide(features: Sequence[float], lexical_threshold: float) -> Decision:
