@@ -74,6 +74,32 @@ def question_ms(encoder: Encoder, questions: list[str]) -> float:
     return statistics.median(times)
 
 
+def truncation(encoder: Encoder, passages: list[str], full: np.ndarray) -> None:
+    """What cutting passages to their first N tokens would buy (not done: see the docs)."""
+    run = getattr(encoder, "_run", None)
+    if run is None:
+        return
+    tokenizer = encoder.tokenizer  # type: ignore[attr-defined]
+    ids = [tokenizer.content("passage: " + p) for p in passages[: len(full)]]
+    lengths = np.array([len(i) + 2 for i in ids])
+    print(
+        f"tokens per passage: mean {lengths.mean():.0f}, p90 {np.percentile(lengths, 90):.0f}, "
+        f"max {lengths.max()}"
+    )
+    for cap in (510, 256, 128, 96):
+        c0 = time.process_time()
+        got = np.concatenate([run(encoder._session, [i[:cap]]) for i in ids])  # type: ignore[attr-defined]
+        rate = len(ids) / (time.process_time() - c0)
+        got /= np.linalg.norm(got, axis=1, keepdims=True)
+        cut = lengths - 2 > cap
+        cos = np.sum(got * full, axis=1)
+        print(
+            f"  first {cap:3} tokens: {rate:5.1f} passages per CPU-s, {cut.mean():5.1%} of passages "
+            f"cut, cosine to the whole passage: min {cos.min():.4f}, mean over the cut "
+            f"{cos[cut].mean() if cut.any() else 1.0:.4f}"
+        )
+
+
 def speed(n: int) -> None:
     passages, questions = sample_passages(n)
     print(
@@ -92,6 +118,8 @@ def speed(n: int) -> None:
         wall, cpu, vectors = throughput(encoder, passages)
         ms = question_ms(encoder, questions)
         got[runtime], rates[runtime] = vectors, wall
+        if runtime == "onnx":
+            truncation(encoder, passages, vectors)
         print(
             f"{runtime:7} load {loaded:4.1f} s  passages/s {wall:6.1f} wall, {cpu:6.1f} per CPU-s  "
             f"question {ms:5.1f} ms (median)  {load()}"
