@@ -23,11 +23,16 @@ run: install
 	@$(BIN)/newsbot db sample >/dev/null
 	@$(BIN)/newsbot start
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist): most of its time is spent waiting on
+# real sockets, subprocesses and databases, not on the CPU, so 4 workers pay off on 2 cores.
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 4
+
 test: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
