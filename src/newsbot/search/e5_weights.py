@@ -11,6 +11,7 @@ matrices are handed to ONNX Runtime still 4-bit, so both paths run the very same
 from __future__ import annotations
 
 import hashlib
+import itertools
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,7 @@ class Tokenizer:
         self._scores = scores.astype(np.float64).tolist()
         self._norm = norm
         self._unk_score = float(scores.min()) - 10.0
-        self._longest = max(len(p) for p in pieces)
+        self._longest = max(map(len, pieces))
         self._cache: dict[str, tuple[int, ...]] = {}
 
     bos, eos, unk = 0, 2, 3
@@ -172,10 +173,13 @@ class E5Weights:
         scores = np.asarray(self._array("<f4", n_pieces), dtype=np.float32)
         blob = bytes(self._buf[self._at : self._at + int(blob_len)])
         self._at += int(blob_len)
-        pieces: dict[str, int] = {}
-        for i in range(n_pieces):
-            piece = blob[offsets[i] : offsets[i + 1]].decode("utf-8")
-            pieces.setdefault(piece, i)  # the engine's hash table finds the first
+        if b"\0" in blob:
+            raise ValueError("a vocabulary piece holds a NUL byte")
+        bounds = offsets.tolist()
+        raw_pieces = [blob[a:b] for a, b in itertools.pairwise(bounds)]
+        texts = b"\0".join(raw_pieces).decode("utf-8").split("\0")
+        # The engine's hash table finds the first of equal pieces: later ones never win.
+        pieces = dict(zip(reversed(texts), range(n_pieces - 1, -1, -1), strict=True))
         n_norm, norm_bytes = self._unpack("<iI")
         raw = bytes(self._buf[self._at : self._at + int(norm_bytes)])
         self._at += int(norm_bytes)
