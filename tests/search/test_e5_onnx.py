@@ -80,6 +80,16 @@ def test_the_graph_is_built_once_into_the_cache(tmp_path: Path) -> None:
     assert graph_bytes(weights, blocked / "cache") == first
 
 
+def test_a_damaged_cached_graph_is_built_again(tmp_path: Path) -> None:
+    weights = E5Weights(model_path())
+    good = graph_bytes(weights, tmp_path)
+    [cached] = list(tmp_path.iterdir())
+    cached.write_bytes(good[: len(good) // 2])  # a crash mid-copy, a full disk
+    encoder = OnnxE5Encoder(E5_MODEL, cache=tmp_path)
+    assert cached.read_bytes() == good
+    assert encoder.passages(["Lava flowed towards the town."]).shape == (1, DIM)
+
+
 def test_an_unknown_runtime_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown embeddings runtime"):
         load_encoder("torch")

