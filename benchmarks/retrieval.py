@@ -78,8 +78,10 @@ def top(outcomes: list[Outcome], field: str, k: int) -> float:
     return sum(1 for r in ranks if r is not None and r < k) / len(ranks)
 
 
-async def collect(n: int) -> dict[tuple[str, str], list[Outcome]]:
-    encoder = CachedEncoder()
+async def collect(
+    n: int, encoder: CachedEncoder | None = None
+) -> dict[tuple[str, str], list[Outcome]]:
+    encoder = encoder or CachedEncoder()
     sets = question_sets(n)
     records = corpora()
     results: dict[tuple[str, str], list[Outcome]] = {}

