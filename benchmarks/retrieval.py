@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 from sqlalchemy import text
 from suites import Outcome, corpora, evaluate, open_corpus, question_sets, typo_texts
 from vector_cache import CachedEncoder
@@ -46,7 +47,7 @@ TOP_K = ["squad-in", "tydi-en", "tydi-ru", "xquad-ru"]
 
 async def open_db(folder: Path, name: str, encoder: Encoder | None = None) -> Newsbot:
     """A service on a new database file (lexical only unless given an encoder)."""
-    settings = Settings(database_url=f"sqlite:///{folder / name}.db", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=f"sqlite:///{folder / name}.db", _env_file=None)
     return await Newsbot.open(settings, encoder=encoder)
 
 
@@ -126,7 +127,7 @@ def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
 
     def answered(key: str, variant: str, field: str) -> float:
         got = results[key, variant]
-        return sum(getattr(o, field) for o in got) / len(got)
+        return float(sum(getattr(o, field) for o in got)) / len(got)
 
     def answered_right(key: str, field: str, rank: str) -> float:
         got = results[key, "clean"]
@@ -174,7 +175,9 @@ def main() -> None:
     parser.add_argument(
         "--load", action="store_true", help="report the saved outcomes (with today's constants)"
     )
+    eval_data.add_argument(parser)
     args = parser.parse_args()
+    eval_data.use(args.data)
     if args.load:
         results = pickle.loads(args.save.read_bytes())
         redecide(results)

@@ -27,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 from retrieval import OUTCOMES, collect
 
 BALANCED = True
@@ -54,7 +55,8 @@ def fit(
 
 
 def z_of(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return x @ w[:-1] + w[-1]
+    z: np.ndarray = x @ w[:-1] + w[-1]
+    return z
 
 
 def main() -> None:
@@ -67,7 +69,9 @@ def main() -> None:
     parser.add_argument("--unbalanced", action="store_true", help="don't weigh the classes equally")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--leave-out", nargs="*", default=[], help="question sets not fitted on")
+    eval_data.add_argument(parser)
     args = parser.parse_args()
+    eval_data.use(args.data)
     global BALANCED
     BALANCED = not args.unbalanced
     if args.load:
