@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from newsbot.db.models import Feed, FeedEntry
+from newsbot.db.models import Feed, FeedEntry, record_of
 from newsbot.errors import NewsbotError, NotFound
 
 RETRIES = 3  # polls that try a failing entry again before it counts as seen
@@ -48,21 +48,7 @@ class FeedInfo:
 
     @classmethod
     def from_row(cls, row: Feed, entries: int = 0) -> FeedInfo:
-        return cls(
-            id=row.id,
-            url=row.url,
-            title=row.title,
-            site=row.site,
-            etag=row.etag,
-            last_modified=row.last_modified,
-            interval=row.interval,
-            next_poll_at=row.next_poll_at,
-            last_polled_at=row.last_polled_at,
-            failures=row.failures,
-            paused=row.paused,
-            status=row.status,
-            entries=entries,
-        )
+        return record_of(cls, row, entries=entries)
 
     @property
     def name(self) -> str:
