@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test install lint format bench clean messages
 
 # The virtualenv, with newsbot installed in editable mode and the dev tools; redone when
 # pyproject.toml changes.
@@ -23,11 +23,16 @@ run: install
 	@$(BIN)/newsbot db sample >/dev/null
 	@$(BIN)/newsbot start
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist): most of its time is spent waiting on
+# real sockets, subprocesses and databases, not on the CPU, so 4 workers pay off on 2 cores.
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 4
+
 test: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -36,6 +41,14 @@ lint: install
 format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
+
+# The catalogs of the reader's language: extract the marked strings, merge them into each
+# language's .po (then translate the new ones), and compile the .mo files the bot loads.
+LOCALE := src/newsbot/locale
+messages: install
+	$(BIN)/pybabel extract --no-location -w 100 -F babel.cfg -k N_ -o $(LOCALE)/newsbot.pot .
+	$(BIN)/pybabel update -N --ignore-obsolete -w 100 -D newsbot -i $(LOCALE)/newsbot.pot -d $(LOCALE)
+	$(BIN)/pybabel compile -D newsbot -d $(LOCALE) --statistics
 
 # Every benchmark, one after the other, on the evaluation data in EVAL (make bench
 # EVAL=/path/to/eval); postgres.py needs the server at POSTGRES. Figures go to

@@ -5,9 +5,12 @@ fixed sample of their questions, and the 91 real news pages of the extraction-tu
 each page's title as the question (what a reader who saw the headline would ask). For every
 answered question, the characters Telegram shows of the first message:
 
-- before: the layout this replaced (every passage whole, under its own title/site/date
-  header, the matched words bold), rebuilt here from the same hits;
-- after: `answer_view` (one header per article, a window around the answer sentence).
+- before: the layout the phone layout replaced (every passage whole, under its own
+  title/site/date header, the matched words bold), rebuilt here from the same hits;
+- even windows: the phone layout's first version, rebuilt here (one header per article, every
+  passage cut to the same window around its answer sentence);
+- after: `answer_view` (the best passage's answer sentence whole, the others sharing what is
+  left of the screen).
 
     .venv/bin/python benchmarks/reply_length.py [--questions 400]
 """
@@ -26,8 +29,15 @@ import eval_data
 from squad import load, sample
 
 from botapi_emulator import parse_html
-from newsbot.bot.answer_view import answer_view
-from newsbot.bot.render import Block, Run, day, lines_of, pack, title_run
+from newsbot.bot.answer_view import (
+    answer_span,
+    answer_view,
+    group_by_article,
+    header,
+    snippet_runs,
+)
+from newsbot.bot.render import Block, Run, day, lines_of, pack, title_run, utf16_len
+from newsbot.conversation.snippet import snippet, window_for
 from newsbot.search.retriever import Hit
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -52,6 +62,19 @@ def before_message(hits: Sequence[Hit]) -> str:
     return pack(block(hit) for hit in hits)[0]
 
 
+def even_windows_message(hits: Sequence[Hit], screen: int = 700) -> str:
+    """The first message of the phone layout's first version: one window for every passage."""
+    groups = group_by_article(hits)
+    window = window_for(len(hits), screen, sum(utf16_len(g.title) + 40 for g in groups))
+    blocks = []
+    for group in groups:
+        block = header(group.title, group.url, group.hits[0].site, group.hits[0].published)
+        for hit in group.hits:
+            block.extend(lines_of(snippet_runs(snippet(hit.passage, answer_span(hit), window))))
+        blocks.append(block)
+    return pack(blocks)[0]
+
+
 def shown_length(message: str) -> int:
     return len(parse_html(message)[0])
 
@@ -59,12 +82,13 @@ def shown_length(message: str) -> int:
 async def measure(
     service: Newsbot, questions: Sequence[str], per_page: int
 ) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = {"before": [], "after": []}
+    out: dict[str, list[int]] = {"before": [], "even": [], "after": []}
     for question in questions:
         result = await service.retriever.search(question, limit=per_page + 1)
         if not result.answered or not result.hits:
             continue
         out["before"].append(shown_length(before_message(result.hits[:per_page])))
+        out["even"].append(shown_length(even_windows_message(result.relevant()[:per_page])))
         after = answer_view(result.relevant()[:per_page]).messages[0]
         out["after"].append(shown_length(after))
     return out
@@ -75,13 +99,11 @@ def p90(values: list[int]) -> float:
 
 
 def report(name: str, lengths: dict[str, list[int]]) -> str:
-    b, a = lengths["before"], lengths["after"]
-    if not b:
-        return f"| {name} | 0 | – | – | – | – |"
-    return (
-        f"| {name} | {len(b)} | {statistics.median(b):.0f} | {p90(b):.0f} | "
-        f"{statistics.median(a):.0f} | {p90(a):.0f} |"
-    )
+    layouts = [lengths[key] for key in ("before", "even", "after")]
+    if not layouts[0]:
+        return f"| {name} | 0 |" + " – |" * 6
+    figures = " | ".join(f"{statistics.median(v):.0f} | {p90(v):.0f}" for v in layouts)
+    return f"| {name} | {len(layouts[0])} | {figures} |"
 
 
 async def squad_set(folder: Path, n: int) -> dict[str, list[int]]:
@@ -119,8 +141,11 @@ async def run(args: argparse.Namespace) -> None:
             ),
             report("91 real pages, titles as questions", await pages_set(folder)),
         ]
-    print("| set | answered | before median | before p90 | after median | after p90 |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(
+        "| set | answered | before median | before p90 | even windows median | even windows p90 "
+        "| after median | after p90 |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
 
 

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from newsbot import db
@@ -30,6 +31,11 @@ from tests.helpers.databases import (
 )
 
 SEED = SAMPLE_DATA / "000_7eff7d7cd2e338f5.txt"
+
+# No per-example deadline: the suite runs in several workers on two cores, where a 200 ms
+# example is noise, not a finding (speed is measured by benchmarks/). Examples stay as many.
+hypothesis_settings.register_profile("newsbot", deadline=None)
+hypothesis_settings.load_profile("newsbot")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -62,7 +62,15 @@ class NoArticleText(IngestError):
 
 
 class BadSubscription(NewsbotError):
-    """/subscribe arguments that aren't a time (HH:MM) and an IANA time zone."""
+    """/subscribe arguments that aren't a time (HH:MM) and an IANA time zone.
+
+    `template` (English, a catalog msgid) and `values` let the bot say it in the reader's
+    language; the message is the English one."""
+
+    def __init__(self, template: str, **values: str) -> None:
+        super().__init__(template.format(**values))
+        self.template = template
+        self.values = values
 
 
 class TelegramUnavailable(NewsbotError):

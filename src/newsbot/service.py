@@ -19,6 +19,7 @@ from newsbot import db, metrics
 from newsbot.conversation.chat import Conversation
 from newsbot.db.articles import ArticleStore, Stats
 from newsbot.db.chat_state import ChatStateStore
+from newsbot.db.languages import ChatLanguageStore
 from newsbot.db.leases import LeaseStore
 from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
@@ -97,6 +98,7 @@ class Newsbot:
             self.store.on_change(self.embedder.wake)
         self._embedding: asyncio.Task[None] | None = None
         self.chat_state = ChatStateStore(self.sessions, self.write_sessions)
+        self.languages = ChatLanguageStore(self.sessions, self.write_sessions)
         self.conversation = Conversation(
             self.retriever,
             self.store,

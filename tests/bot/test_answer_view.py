@@ -91,6 +91,19 @@ def test_long_passages_are_windowed_around_the_answer_to_fit_a_screen() -> None:
     assert short.trimmed == [] and SENTENCES[0] in short.messages[0]
 
 
+def test_long_answer_sentences_keep_the_best_whole_and_the_rest_share_the_screen() -> None:
+    answer = "The mayor said the ferry would sail again " + "and again " * 25 + "in May."
+    passage = f"{SENTENCES[0]} {answer} {SENTENCES[6]}"
+    highlights = spans_of(passage, "mayor", "ferry")
+    hits = [hit(passage, highlights, passage_id=n, article_id=n) for n in range(3)]
+    [message] = answer_view(hits).messages
+    text, _ = parse_html(message)
+    assert len(answer) > SCREEN // 3 and len(text) <= SCREEN
+    first, *others = bold_texts(message)
+    assert first == answer  # the answer sentence of the best passage, whole
+    assert len(others) == 2 and all(b.endswith("…") and answer.startswith(b[:-1]) for b in others)
+
+
 def test_note_and_full_passages() -> None:
     view = answer_view([hit("Body.", [])], note="From “Title”, the article of your last question:")
     assert view.messages[0].startswith("<i>From “Title”")

@@ -50,6 +50,7 @@ def test_help_and_menu_come_from_the_table() -> None:
         "unsubscribe",
         "digest",
         "settings",
+        "language",
     ]
     assert len(bot_commands(admin_view=True)) == len(COMMANDS)
 

@@ -52,6 +52,7 @@ async def test_start_help_and_command_menus(bot: RunningBot) -> None:
         "unsubscribe",
         "digest",
         "settings",
+        "language",
     ]
     assert menus['{"chat_id": 11, "type": "chat"}'][-6:] == [
         "add",

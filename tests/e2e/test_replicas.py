@@ -81,7 +81,7 @@ async def test_killing_the_sending_replica_loses_no_digest_and_doubles_none(
         logs = [tmp_path / "a.log", tmp_path / "b.log"]
         async with replica(env, logs[0]) as a, replica(env, logs[1]) as b:
             for log in logs:
-                await wait_for_line(log, "newsbot is running", within=25)
+                await wait_for_line(log, "newsbot is running", within=60)
             assert datetime.now(UTC) < due, "the replicas took too long to start: test void"
             for _ in range(60):  # a fifth of the fan-out
                 await emu.wait_for_call("sendMessage", timeout=60)

@@ -407,8 +407,12 @@ def _zip_bytes() -> bytes:
         ("noise.txt", random.Random(7).randbytes(20_000), "binary file"),
         ("noise.html", random.Random(8).randbytes(20_000), "binary file"),
         ("story.txt", _zip_bytes(), "zip archive"),
-        ("story.md", gzip.compress(STORY.encode()), "gzip-compressed"),
-        ("story.html", gzip.compress(b"<html><body><p>x</p></body></html>"), "gzip-compressed"),
+        ("story.md", gzip.compress(STORY.encode(), mtime=0), "gzip-compressed"),
+        (
+            "story.html",
+            gzip.compress(b"<html><body><p>x</p></body></html>", mtime=0),
+            "gzip-compressed",
+        ),
         ("story.txt", STORY.encode() + b"\x00\x01\x02" * 100, "binary file"),
     ],
 )

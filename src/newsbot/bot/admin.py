@@ -20,11 +20,12 @@ from newsbot.bot.context import Context
 from newsbot.bot.lists import LIST_PAGE, list_page, show_page
 from newsbot.bot.paging import answer_query
 from newsbot.errors import NotFound
+from newsbot.i18n import N_, gettext
 from newsbot.ingest.pipeline import IngestResult
 
 FEEDBACK_SHOWN = 10  # the newest 👎 that /feedback lists
 
-FOR_ADMINS = "This command is for admins."
+FOR_ADMINS = N_("This command is for admins.")  # readers see it in their language
 ADD_USAGE = (
     "Usage: /add &lt;url&gt; [&lt;url&gt; …]\n"
     "or /add followed by the article's text on the next lines (the first line is the title)\n"
@@ -195,7 +196,7 @@ async def articles_page(update: Update, context: Context) -> None:
     if query is None:
         return
     if not context.bot_data.is_admin(query.from_user.id):
-        await answer_query(query, FOR_ADMINS, show_alert=True)
+        await answer_query(query, gettext(FOR_ADMINS), show_alert=True)
         return
     await show_page(update, context, "articles")
 
@@ -224,4 +225,4 @@ async def admins_only(update: Update, context: Context) -> None:
     """An admin command from someone else: say so, change nothing."""
     message = update.effective_message
     if message is not None:
-        await message.reply_text(FOR_ADMINS)
+        await message.reply_text(gettext(FOR_ADMINS))

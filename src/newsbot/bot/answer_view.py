@@ -2,8 +2,10 @@
 
 Hits are grouped under their article's header (title linked to the source, site and date),
 in the order of each article's best hit. Each passage is cut to a window around the sentence
-that answers (`newsbot.snippet`), sized so that the whole first message fits one phone screen;
-"More from this article" (a button) shows the passages whole.
+that answers (`newsbot.snippet`), sized so that the whole first message fits one phone screen:
+the best passage keeps its answer sentence whole (up to twice its window), and each passage
+after it gets what the ones before left of the screen, cut at a word if it must (never under
+`MIN_CUT`). "More from this article" (a button) shows the passages whole.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from newsbot.bot.render import Block, Run, day, lines_of, pack, title_run, utf16_len
-from newsbot.conversation.snippet import Snippet, Span, best_sentence, snippet, window_for
+from newsbot.conversation.snippet import (
+    MIN_CUT,
+    Snippet,
+    Span,
+    best_sentence,
+    snippet,
+    window_for,
+)
 from newsbot.db.articles import ArticleInfo
 from newsbot.search.retriever import Hit
 
@@ -82,14 +91,18 @@ def answer_view(
     groups = group_by_article(hits)
     blocks: list[Block] = [lines_of([Run(note, italic=True)])] if note else []
     overhead = sum(utf16_len(group.title) + 40 for group in groups) + len(note or "")
-    window = window_for(len(hits), screen, overhead)
+    room, left = screen - overhead, len(hits)  # of the screen, for the passages not laid out
     trimmed: list[ArticleHits] = []
     for group in groups:
         first = group.hits[0]
         block = header(group.title, group.url, first.site, first.published)
         cut = False
         for hit in group.hits:
-            shown = snippet(hit.passage, answer_span(hit), window)
+            window = window_for(left, room, 0)
+            # The best passage's answer sentence stays whole; the others share what's left.
+            limit = None if left == len(hits) else max(MIN_CUT, room // left)
+            shown = snippet(hit.passage, answer_span(hit), window, limit)
+            room, left = room - len(shown.text) - 1, left - 1  # 1: its line break
             cut = cut or shown.trimmed
             block.extend(lines_of(snippet_runs(shown)))
         if cut:

@@ -28,11 +28,13 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from newsbot.bot import admin, inline, readers, replies
-from newsbot.bot.commands import COMMANDS, bot_commands, commands_for, help_text
+from newsbot import i18n
+from newsbot.bot import admin, inline, language, readers, replies
+from newsbot.bot.commands import COMMANDS, bot_commands, commands_for
 from newsbot.bot.context import BotData, NewsApplication
 from newsbot.bot.digests.commands import DIGEST_PATTERN, digest_more
 from newsbot.bot.digests.jobs import Clock, start_digests, stop_digests
@@ -113,22 +115,12 @@ def build_application(
     async def post_init(application: NewsApplication) -> None:
         data = application.bot_data
         data.attach(service, settings, AdminNotifier(application.bot, settings.admin_ids))
-        username = application.bot.username
-        data.help_text = help_text(admin_view=False, username=username)
-        data.admin_help_text = help_text(admin_view=True, username=username)
         # Load the search index now: with concurrent updates, a burst of first questions would
         # otherwise search while the first of them is still loading it, and find nothing.
         await service.retriever.refresh()
         await service.retriever.save_snapshot()  # a big index built now needn't be rebuilt
         service.start_embedding()  # vectors for passages stored without them, then new ones
-        await application.bot.set_my_commands(bot_commands(admin_view=False))
-        for admin_id in sorted(settings.admin_ids):
-            try:
-                await application.bot.set_my_commands(
-                    bot_commands(admin_view=True), scope=BotCommandScopeChat(admin_id)
-                )
-            except TelegramError as exc:  # the admin hasn't started a chat with the bot yet
-                log.warning("could not set the admin command menu for %s: %s", admin_id, exc)
+        await set_command_menus(application, settings)
         # Last: schedules every subscription from the database and sends today's missed ones.
         await start_digests(application, clock=clock)
         start_feeds(application, tick=feed_tick)
@@ -171,11 +163,34 @@ def build_application(
     return application
 
 
+async def set_command_menus(application: NewsApplication, settings: Settings) -> None:
+    """The command menus (everyone's, and each admin's) in English, the default, and in each
+    other language we speak, for readers whose Telegram app is in it."""
+    bot = application.bot
+    for code in i18n.LANGUAGES:
+        language_code = None if code == i18n.DEFAULT else code
+        with i18n.using(code):
+            await bot.set_my_commands(bot_commands(admin_view=False), language_code=language_code)
+            for admin_id in sorted(settings.admin_ids):
+                try:
+                    await bot.set_my_commands(
+                        bot_commands(admin_view=True),
+                        scope=BotCommandScopeChat(admin_id),
+                        language_code=language_code,
+                    )
+                except TelegramError as exc:  # the admin hasn't started a chat with the bot
+                    log.warning("could not set the admin command menu for %s: %s", admin_id, exc)
+
+
 def register_handlers(application: NewsApplication, settings: Settings) -> None:
     """Every handler, in the order PTB tries them (the first match in a group wins)."""
     admins = filters.User(user_id=settings.admin_ids)
     new_messages = filters.UpdateType.MESSAGE
     add = application.add_handler
+
+    # 0. Before any of them: the language to answer this update in (group -1 runs first and
+    #    lets the update go on to the handlers below).
+    add(TypeHandler(Update, language.reader_language), group=-1)
 
     # 1. The command table. Admin commands answer admins only (decided here, once)...
     for command in COMMANDS:

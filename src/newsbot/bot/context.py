@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class BotData:
-    """The service, the settings, the running digests, /help texts and the admins' notifier
+    """The service, the settings, the running digests and the admins' notifier
     (the state buttons need is in the database: `newsbot.db.chat_state`).
 
     PTB creates it empty when the Application is built; `post_init` attaches the rest.
@@ -26,8 +26,6 @@ class BotData:
         self._service: Newsbot | None = None
         self._settings: Settings | None = None
         self._digests: Digests | None = None
-        self.help_text = ""
-        self.admin_help_text = ""
         self._notifier: AdminNotifier | None = None
         # The feed poll loop while it runs (bot/feeds.py: start_feeds, stop_feeds).
         self.feed_polling: FeedPolling | None = None

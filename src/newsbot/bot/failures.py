@@ -14,10 +14,11 @@ from telegram.error import NetworkError, TelegramError
 
 from newsbot.bot.context import Context
 from newsbot.bot.render import utf16_len
+from newsbot.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
-SOMETHING_WENT_WRONG = "Sorry, something went wrong. The admins have been told."
+SOMETHING_WENT_WRONG = N_("Sorry, something went wrong. The admins have been told.")
 _REPORT_LIMIT = 3500  # leaves room for the heading within Telegram's 4,096
 
 
@@ -33,7 +34,7 @@ async def on_error(update: object, context: Context) -> None:
     )
     log.error("unexpected error handling update %s", described, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
-        await _tell(context, update.effective_chat.id, SOMETHING_WENT_WRONG)
+        await _tell(context, update.effective_chat.id, _(SOMETHING_WENT_WRONG))
     lines = traceback.format_exception(error) if error else ["(no exception)"]
     details = "".join(lines)
     while utf16_len(html.escape(details)) > _REPORT_LIMIT:  # the end of a traceback matters most

@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from newsbot.bot.answer_view import answer_span, answer_view
 from newsbot.bot.context import Context
 from newsbot.bot.render import day
+from newsbot.i18n import _
 from newsbot.search.retriever import Hit
 
 RESULTS = 5
@@ -35,7 +36,7 @@ def result(hit: Hit) -> InlineQueryResultArticle:
     """One answer as an inline result: choosing it sends the passage under its header."""
     return InlineQueryResultArticle(
         id=str(hit.passage_id),
-        title=hit.title.strip() or "Untitled",
+        title=hit.title.strip() or _("Untitled"),
         description=description(hit),
         url=hit.url,
         input_message_content=InputTextMessageContent(

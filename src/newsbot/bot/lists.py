@@ -16,14 +16,17 @@ from newsbot.bot.paging import (
     parse_page,
     pressed_message,
 )
+from newsbot.i18n import _
 
 LIST_PAGE = 10
 
 
 def _heading(kind: ListKind, page: int) -> str:
     if kind == "articles":
-        return f"Articles, newest first (page {page + 1})"
-    return "Latest articles" + (f" (page {page + 1})" if page else "")
+        return _("Articles, newest first (page {page})").format(page=page + 1)
+    return (
+        _("Latest articles (page {page})").format(page=page + 1) if page else _("Latest articles")
+    )
 
 
 async def list_page(
@@ -35,8 +38,10 @@ async def list_page(
     if not found:
         # A page emptied by removals keeps its way back (/latest and /articles alike).
         if page:
-            return "No more articles.", list_keyboard(kind, page, has_next=False)
-        return "No articles yet." + (" Add some with /add." if kind == "articles" else ""), None
+            return _("No more articles."), list_keyboard(kind, page, has_next=False)
+        if kind == "articles":
+            return _("No articles yet. Add some with /add."), None
+        return _("No articles yet."), None
     text = render.article_list(_heading(kind, page), found[:LIST_PAGE], with_id=kind == "articles")
     return text, list_keyboard(kind, page, has_next=len(found) > LIST_PAGE)
 
@@ -47,7 +52,7 @@ async def show_page(update: Update, context: Context, kind: ListKind) -> None:
     if query is None:
         return
     if pressed_message(query) is None:  # a double tap, an old or forged button
-        await answer_query(query, EXPIRED)
+        await answer_query(query, _(EXPIRED))
         return
     await answer_query(query)
     text, markup = await list_page(context, kind, parse_page(query.data))

@@ -17,10 +17,12 @@ from typing import Literal
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
+from newsbot.i18n import N_, _
+
 ListKind = Literal["latest", "articles"]
 
 log = logging.getLogger(__name__)
-EXPIRED = "This answer has expired, ask again."
+EXPIRED = N_("This answer has expired, ask again.")  # shown as _(EXPIRED)
 
 _ANSWER_BUTTON = re.compile(r"(more|full|vote):([A-Za-z0-9_-]{1,16}):(\w{1,12})")
 MORE_PATTERN = r"^more:"
@@ -53,14 +55,14 @@ def answer_keyboard(
     (`full`: article ids and titles), then "More" (to page `next_page`) and 👍/👎."""
     rows: list[list[InlineKeyboardButton]] = []
     for article_id, title in full:
-        label = "More from this article"
+        label = _("More from this article")
         if len(full) > 1:
             short = title if len(title) <= FULL_LABEL else title[: FULL_LABEL - 1] + "…"
-            label = f"More from “{short}”"
+            label = _("More from “{title}”").format(title=short)
         rows.append([InlineKeyboardButton(label, callback_data=f"full:{token}:{article_id}")])
     last = []
     if next_page is not None:
-        last.append(InlineKeyboardButton("More", callback_data=f"more:{token}:{next_page}"))
+        last.append(InlineKeyboardButton(_("More"), callback_data=f"more:{token}:{next_page}"))
     if feedback:
         last.append(InlineKeyboardButton("👍", callback_data=f"vote:{token}:up"))
         last.append(InlineKeyboardButton("👎", callback_data=f"vote:{token}:down"))
@@ -84,9 +86,9 @@ def list_keyboard(kind: ListKind, page: int, *, has_next: bool) -> InlineKeyboar
     """Newer/Older buttons for page `page` (0 is the newest) of a list, or None if it's alone."""
     buttons = []
     if page > 0:
-        buttons.append(InlineKeyboardButton("« Newer", callback_data=f"{kind}:{page - 1}"))
+        buttons.append(InlineKeyboardButton(_("« Newer"), callback_data=f"{kind}:{page - 1}"))
     if has_next:
-        buttons.append(InlineKeyboardButton("Older »", callback_data=f"{kind}:{page + 1}"))
+        buttons.append(InlineKeyboardButton(_("Older »"), callback_data=f"{kind}:{page + 1}"))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
 

@@ -16,6 +16,7 @@ from telegram.ext import filters
 from newsbot.bot.context import Context
 from newsbot.bot.lists import list_page, show_page
 from newsbot.bot.paging import EXPIRED, answer_query
+from newsbot.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +35,28 @@ async def start(update: Update, context: Context) -> None:
     await help_command(update, context)
 
 
+def help_for(update: Update, context: Context) -> str:
+    """/help for the update's user, in their language (admins see their commands too)."""
+    # Imported here: the command table imports this module for its callbacks.
+    from newsbot.bot.commands import help_text
+
+    user = update.effective_user
+    admin_view = context.bot_data.is_admin(user.id if user else None)
+    return help_text(admin_view=admin_view, username=context.bot.username)
+
+
 async def help_command(update: Update, context: Context) -> None:
     """List every command the user may use (admins see theirs too)."""
     message = update.effective_message
     if message is None:
         return
-    data = context.bot_data
-    user = update.effective_user
-    text = data.admin_help_text if data.is_admin(user.id if user else None) else data.help_text
-    await message.reply_text(text)
+    await message.reply_text(help_for(update, context))
 
 
 async def stale_button(update: Update, context: Context) -> None:
     """A button this bot no longer knows (from an older version): answer so it stops spinning."""
     if update.callback_query is not None:
-        await answer_query(update.callback_query, EXPIRED)
+        await answer_query(update.callback_query, _(EXPIRED))
 
 
 async def latest(update: Update, context: Context) -> None:
@@ -72,10 +80,8 @@ async def unknown_command(update: Update, context: Context) -> None:
     if message is None or message.chat.type != ChatType.PRIVATE:
         return
     command = (message.text or "").split(maxsplit=1)[0]
-    data = context.bot_data
-    user = update.effective_user
-    help_text = data.admin_help_text if data.is_admin(user.id if user else None) else data.help_text
-    await message.reply_text(f"I don't know {html.escape(command)}. What I can do:\n\n{help_text}")
+    unknown = html.escape(_("I don't know {command}. What I can do:").format(command=command))
+    await message.reply_text(f"{unknown}\n\n{help_for(update, context)}")
 
 
 async def document_hint(update: Update, context: Context) -> None:
@@ -85,6 +91,8 @@ async def document_hint(update: Update, context: Context) -> None:
         return
     user = update.effective_user
     if context.bot_data.is_admin(user.id if user else None):
-        await message.reply_text("To add this file as an article, send it with the caption /add.")
+        await message.reply_text(
+            _("To add this file as an article, send it with the caption /add.")
+        )
     else:
-        await message.reply_text("I answer questions sent as text. See /help.")
+        await message.reply_text(_("I answer questions sent as text. See /help."))

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from newsbot.db.articles import ArticleInfo, Stats
 from newsbot.db.chat_state import Vote
+from newsbot.i18n import _
 from newsbot.ingest.pipeline import IngestResult
 
 MAX_MESSAGE = 4096
@@ -209,7 +210,7 @@ def day(when: datetime | None) -> str | None:
 
 def title_run(title: str, url: str | None) -> Run:
     """An article title: a link to its source, or bold when there is no source."""
-    shown = title.strip(_BLANK) or url or "Untitled"
+    shown = title.strip(_BLANK) or url or _("Untitled")
     return Run(shown, link=url) if url else Run(shown, bold=True)
 
 

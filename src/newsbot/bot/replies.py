@@ -23,16 +23,16 @@ from newsbot.bot.paging import (
 from newsbot.bot.render import Run, pack, plain, title_run
 from newsbot.conversation.chat import Reply
 from newsbot.errors import NotFound
-from newsbot.service import no_good_match
+from newsbot.i18n import N_, _, ngettext
 
 log = logging.getLogger(__name__)
 
-ASK_USAGE = "Usage: /ask &lt;question&gt;, for example: <code>/ask Who won the election?</code>"
-HINT = (
+ASK_USAGE = N_("Usage: /ask &lt;question&gt;, for example: <code>/ask Who won the election?</code>")
+HINT = N_(
     "Ask me a question about the news, for example: <i>Who won the election?</i> "
     "/latest shows the newest articles, /help everything else."
 )
-NO_MORE = "No more results that answer this question."
+NO_MORE = N_("No more results that answer this question.")
 
 
 async def ask(update: Update, context: Context) -> None:
@@ -43,7 +43,7 @@ async def ask(update: Update, context: Context) -> None:
     parts = message.text.split(maxsplit=1)
     question = parts[1].strip() if len(parts) > 1 else ""
     if not question:
-        await message.reply_text(ASK_USAGE)
+        await message.reply_text(_(ASK_USAGE))
         return
     await answer_question(message, question, context)
 
@@ -60,18 +60,33 @@ async def answer_question(message: Message, text: str, context: Context) -> None
     """A new question in the message's chat: a hint, "no good match" or the answer."""
     reply = await context.bot_data.service.conversation.reply(message.chat_id, text)
     if reply.kind == "hint":
-        await message.reply_text(HINT)
+        await message.reply_text(_(HINT))
     elif reply.kind == "no_match":
         await message.reply_text(no_match_text(reply))
     else:
         await send_answer(message, reply, first=True)
 
 
+def no_good_match(known: int) -> str:
+    """The plain answer when nothing matches well enough (the CLI has its own, in English:
+    `newsbot.service.no_good_match`)."""
+    if known == 0:
+        return _(
+            "I don't know any articles yet, so I can't answer that: "
+            "an admin can add some with /add."
+        )
+    return ngettext(
+        "I couldn't find that in the {count} article I know. Try other words, or see /latest.",
+        "I couldn't find that in the {count} articles I know. Try other words, or see /latest.",
+        known,
+    ).format(count=known)
+
+
 def no_match_text(reply: Reply) -> str:
     """ "I couldn't find that", with the closest article titles when any is close."""
     blocks = [plain(no_good_match(reply.known))]
     if reply.closest:
-        block = plain("The closest articles I have:")
+        block = plain(_("The closest articles I have:"))
         block.extend((Run("• "), title_run(h.title, h.url)) for h in reply.closest)
         blocks.append(block)
     return pack(blocks)[0]
@@ -80,7 +95,7 @@ def no_match_text(reply: Reply) -> str:
 async def send_answer(message: Message, reply: Reply, *, first: bool) -> None:
     """An answer page as one or more messages, its buttons under the last one."""
     note = (
-        f"From “{reply.context_title}”, the article of your last question:"
+        _("From “{title}”, the article of your last question:").format(title=reply.context_title)
         if reply.context_title
         else None
     )
@@ -109,20 +124,20 @@ async def more(update: Update, context: Context) -> None:
     if query is None or message is None:
         return
     if pressed_message(query) is None:  # a double tap, forged data: the message stays as it is
-        await answer_query(query, EXPIRED)
+        await answer_query(query, _(EXPIRED))
         return
     reply = None
     if parsed is not None and parsed[2].isdigit():
         reply = await context.bot_data.service.conversation.more(parsed[1], int(parsed[2]))
     if reply is None or reply.kind == "expired":
-        await answer_query(query, EXPIRED)
+        await answer_query(query, _(EXPIRED))
         await _set_buttons(message, None)
         return
     await answer_query(query)
     # One live "More" per answer: the new page brings its own.
     await _set_buttons(message, without_button(message.reply_markup, query.data or ""))
     if reply.kind == "no_match":
-        await message.get_bot().send_message(message.chat_id, NO_MORE)
+        await message.get_bot().send_message(message.chat_id, _(NO_MORE))
     else:
         await send_answer(message, reply, first=False)
 
@@ -144,7 +159,7 @@ async def full(update: Update, context: Context) -> None:
     except NotFound:
         info = None
     if info is None:
-        await answer_query(query, EXPIRED)
+        await answer_query(query, _(EXPIRED))
         return
     await answer_query(query)
     for chunk in full_passages(info, [texts[i] for i in ids if i in texts]):
@@ -162,11 +177,11 @@ async def vote(update: Update, context: Context) -> None:
         state = context.bot_data.service.chat_state
         recorded = await state.vote(parsed[1], query.from_user.id, parsed[2] == "up")
     if recorded is None:
-        await answer_query(query, EXPIRED)
+        await answer_query(query, _(EXPIRED))
     elif recorded:
-        await answer_query(query, "Thanks for telling me.")
+        await answer_query(query, _("Thanks for telling me."))
     else:
-        await answer_query(query, "You already rated this answer.")
+        await answer_query(query, _("You already rated this answer."))
 
 
 async def _set_buttons(message: Message, markup: InlineKeyboardMarkup | None) -> None:

@@ -14,6 +14,8 @@ from newsbot.ingest.sentences import sentence_spans
 WINDOW = 320
 """Characters of a passage shown around the answer sentence, by default."""
 MIN_WINDOW = 160
+MIN_CUT = 100
+"""Characters a passage after the first keeps when the screen is nearly full."""
 ELLIPSIS = "…"
 SENTENCE_END = frozenset(".!?…。！？")
 CLOSERS = "\"'”’»)]"
@@ -55,18 +57,23 @@ def _cut_at_word(text: str, limit: int) -> str:
     return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + ELLIPSIS
 
 
-def snippet(passage: str, answer: Span | None, window: int = WINDOW) -> Snippet:
+def snippet(
+    passage: str, answer: Span | None, window: int = WINDOW, limit: int | None = None
+) -> Snippet:
     """The answer sentence (bold) with whole neighbouring sentences while they fit in `window`.
 
-    A passage barely longer than the window is shown whole; a sentence far longer than it
-    is cut at a word. Without an answer sentence, the window starts at the passage's start.
+    A passage barely longer than the window is shown whole; a sentence longer than `limit`
+    (default: twice the window) is cut at a word. Without an answer sentence, the window
+    starts at the passage's start.
     """
     sentences = sentence_spans(passage) or [(0, len(passage))]
     if answer is not None:
         answer = (max(0, answer[0]), min(len(passage), answer[1]))
         if answer[1] <= answer[0]:
             answer = None
-    if len(passage) <= window * 5 // 4:
+    limit = window * 2 if limit is None else limit
+    window = min(window, limit)
+    if len(passage) <= min(window * 5 // 4, limit):
         return Snippet(passage, answer, trimmed=False)
     if answer is None:
         index = 0
@@ -86,7 +93,6 @@ def snippet(passage: str, answer: Span | None, window: int = WINDOW) -> Snippet:
         if hi + 1 < len(sentences) and sentences[hi + 1][1] - start <= window:
             hi += 1
             end, grew = sentences[hi][1], True
-    limit = window * 2
     body = _cut_at_word(passage[start:end], limit)
     prefix = ELLIPSIS + " " if start > 0 else ""
     suffix = " " + ELLIPSIS if end < len(passage) and not body.endswith(ELLIPSIS) else ""

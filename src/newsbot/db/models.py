@@ -179,6 +179,9 @@ class Subscription(Base):
     claimed_day: Mapped[date | None] = mapped_column(Date)
     claim_state: Mapped[str | None] = mapped_column(String(10))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language its digests are written in ("en", "ru"): the subscriber's when subscribing,
+    # then the chat's /language.
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class Feed(Base):
@@ -262,6 +265,16 @@ class ChatContext(Base):
     question: Mapped[str] = mapped_column(Text)
     article_ids: Mapped[str] = mapped_column(Text)  # JSON [int, ...], best first
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChatLanguage(Base):
+    """The language a chat chose with /language (without one, each reader's Telegram's)."""
+
+    __tablename__ = "chat_languages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Feedback(Base):

@@ -12,9 +12,7 @@ from zoneinfo import ZoneInfo
 
 from newsbot.digest.subscriptions import SubscriptionInfo
 from newsbot.errors import BadSubscription
-
-EXAMPLE = "Use /subscribe 07:30 Europe/Berlin"
-
+from newsbot.i18n import N_
 
 # ---- /subscribe arguments ---------------------------------------------------------------------
 
@@ -41,23 +39,35 @@ def parse_subscribe_args(
 ) -> tuple[time, str]:
     """`/subscribe [HH:MM] [Area/City]` (either order) -> (local time, IANA zone name)."""
     if len(args) > 2:
-        raise BadSubscription(f"Too many words in “{' '.join(args)}”. {EXAMPLE}.")
+        raise BadSubscription(
+            N_("Too many words in “{words}”. Use /subscribe 07:30 Europe/Berlin."),
+            words=" ".join(args),
+        )
     local_time, timezone = default_time, default_tz
     for arg in args:
         match = _TIME.fullmatch(arg)
         if match:
             hour, minute = int(match[1]), int(match[2])
             if hour > 23 or minute > 59:
-                raise BadSubscription(f"“{arg}” is not a time of day. {EXAMPLE}.")
+                raise BadSubscription(
+                    N_("“{value}” is not a time of day. Use /subscribe 07:30 Europe/Berlin."),
+                    value=arg,
+                )
             local_time = time(hour, minute)
         elif arg[:1].isdigit() or ":" in arg:
-            raise BadSubscription(f"“{arg}” is not a time like 07:30. {EXAMPLE}.")
+            raise BadSubscription(
+                N_("“{value}” is not a time like 07:30. Use /subscribe 07:30 Europe/Berlin."),
+                value=arg,
+            )
         else:
             zone_name = canonical_zone(arg)
             if zone_name is None:
                 raise BadSubscription(
-                    f"“{arg}” is not a time zone I know. {EXAMPLE} "
-                    "(any IANA zone name works, UTC too)."
+                    N_(
+                        "“{value}” is not a time zone I know. Use /subscribe 07:30 "
+                        "Europe/Berlin (any IANA zone name works, UTC too)."
+                    ),
+                    value=arg,
                 )
             timezone = zone_name
     return local_time, timezone

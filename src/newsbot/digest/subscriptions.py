@@ -38,6 +38,7 @@ class SubscriptionInfo:
     last_sent_at: datetime | None = None
     claimed_day: date | None = None
     claim_state: str | None = None
+    language: str | None = None  # the digests' language (None: English)
 
     @classmethod
     def from_row(cls, row: Subscription) -> SubscriptionInfo:
@@ -97,15 +98,19 @@ class SubscriptionStore:
         timezone: str,
         *,
         now: datetime | None = None,
+        language: str | None = None,
     ) -> SubscriptionInfo:
-        """Subscribe a chat, or change its time and zone (and resume it); one atomic upsert."""
-        values = {
+        """Subscribe a chat, or change its time and zone (and resume it); one atomic upsert.
+        With `language`, its digests are written in it from now on."""
+        values: dict[str, object] = {
             "chat_type": chat_type,
             "local_time": local_time.replace(tzinfo=None),
             "timezone": timezone,
             "active": True,
             "subscribed_at": now or utcnow(),
         }
+        if language is not None:
+            values["language"] = language
         async with self._sessions() as session, session.begin():
             statement = (
                 insert_for(session.get_bind().dialect.name, Subscription)
@@ -192,6 +197,10 @@ class SubscriptionStore:
     async def record_sent(self, chat_id: int, until: datetime) -> None:
         """/digest went out: the next digest starts after `until` (the day's claim is kept)."""
         await self._update(chat_id, None, {"last_sent_at": until}, active_only=True)
+
+    async def set_language(self, chat_id: int, language: str) -> None:
+        """The chat's digests are written in `language` from now on (if it has a subscription)."""
+        await self._update(chat_id, None, {"language": language})
 
     async def move(self, chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup (a new chat id): the subscription follows it."""

@@ -20,6 +20,8 @@ from newsbot.errors import NoArticleText
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 30.0
+# The modules whose functions are sent to the worker (see Ingestor).
+PRELOAD = ("newsbot.ingest.html", "newsbot.ingest.pipeline")
 
 
 class ExtractionWorker:
@@ -33,9 +35,12 @@ class ExtractionWorker:
 
     def _get_pool(self) -> Pool:
         if self._pool is None:
-            # forkserver, not fork: the calling process has threads (aiosqlite's).
+            # forkserver, not fork: the calling process has threads (aiosqlite's). The server
+            # imports the extraction code (and the main script) once, and every worker forks
+            # from it with them loaded: a worker otherwise spends seconds importing them
+            # before its first call, and again after each kill.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["newsbot.ingest.html"])
+            context.set_forkserver_preload(["__main__", *PRELOAD])
             self._pool = context.Pool(processes=1)
         return self._pool
 

@@ -7,11 +7,13 @@ import html
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 
+from newsbot import i18n
 from newsbot.bot.context import Context
 from newsbot.bot.digests.render import (
+    digest_keyboard,
     digest_messages,
     nothing_new,
     settings_text,
@@ -21,16 +23,9 @@ from newsbot.bot.digests.render import (
 from newsbot.digest.content import build_digest, digest_since
 from newsbot.digest.schedule import next_due, parse_subscribe_args
 from newsbot.errors import BadSubscription
+from newsbot.i18n import _
 
 DIGEST_PATTERN = r"^digest:\d{1,20}$"
-NEXT = 10
-
-
-def digest_keyboard(until: datetime, remaining: int) -> InlineKeyboardMarkup:
-    """ "Next 10 »" under a digest that didn't show everything: it carries where it ended."""
-    stamp = int(until.timestamp() * 1_000_000)
-    label = f"Next {min(NEXT, remaining)} of {remaining} »"
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"digest:{stamp}")]])
 
 
 def parse_digest_button(data: str | None) -> datetime | None:
@@ -53,10 +48,12 @@ async def subscribe(update: Update, context: Context) -> None:
             context.args or [], settings.digest_time, settings.timezone
         )
     except BadSubscription as exc:
-        await message.reply_text(html.escape(str(exc)))
+        await message.reply_text(html.escape(_(exc.template).format(**exc.values)))
         return
     digests = context.bot_data.digests
-    sub = await digests.service.subscriptions.subscribe(chat.id, chat.type, local_time, timezone)
+    sub = await digests.service.subscriptions.subscribe(
+        chat.id, chat.type, local_time, timezone, language=i18n.current()
+    )
     now = digests.clock()
     slot = digests.scheduler.schedule(sub, now) or next_due(sub, now)
     await message.reply_text(subscribed_text(sub, slot))

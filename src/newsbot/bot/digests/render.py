@@ -10,12 +10,17 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from newsbot.bot.render import MAX_MESSAGE, Block, Run, lines_of, pack, title_run
 from newsbot.digest.content import Digest, DigestItem
 from newsbot.digest.schedule import Slot
 from newsbot.digest.subscriptions import SubscriptionInfo
+from newsbot.i18n import N_, _, ngettext
 
-USAGE = "/subscribe [HH:MM] [Area/City], for example /subscribe 07:30 Europe/Berlin"
+USAGE = N_("/subscribe [HH:MM] [Area/City], for example /subscribe 07:30 Europe/Berlin")
+NEXT = 10  # articles a digest's "Next" button shows (a digest's size)
+CHANGE = N_("Change it with /subscribe HH:MM Area/City; stop it with /unsubscribe.")
 
 
 def local(when: datetime, zone: ZoneInfo) -> str:
@@ -34,23 +39,42 @@ def item_block(item: DigestItem) -> Block:
 
 
 def digest_messages(digest: Digest, zone: ZoneInfo, limit: int = MAX_MESSAGE) -> list[str]:
-    """The digest as one message, or several when it's longer than `limit`."""
+    """The digest as one message, or several when it's longer than `limit` (in the current
+    language)."""
     count = len(digest.items)
     total = max(digest.total, count)
-    shown = f"{count} of {total}" if total > count else f"{count}"
-    heading = (
-        f"Your news digest: {shown} new article{'s' if total != 1 else ''} "
-        f"since {local(digest.since, zone)}"
-    )
+    if total > count:
+        heading = ngettext(
+            "Your news digest: {count} of {total} new article since {since}",
+            "Your news digest: {count} of {total} new articles since {since}",
+            total,
+        )
+    else:
+        heading = ngettext(
+            "Your news digest: {count} new article since {since}",
+            "Your news digest: {count} new articles since {since}",
+            count,
+        )
+    heading = heading.format(count=count, total=total, since=local(digest.since, zone))
     blocks = [lines_of([Run(heading, bold=True)]), *(item_block(i) for i in digest.items)]
     if digest.remaining:
-        blocks.append(lines_of([Run(f"{digest.remaining} more: /digest more", italic=True)]))
+        more = _("{count} more: /digest more").format(count=digest.remaining)
+        blocks.append(lines_of([Run(more, italic=True)]))
     return pack(blocks, limit)
+
+
+def digest_keyboard(until: datetime, remaining: int) -> InlineKeyboardMarkup:
+    """ "Next 10 of 30 »" under a digest that didn't show everything: it carries where it
+    ended (the chat's subscription says where the next digest starts, so it works whenever
+    it's pressed, after a restart too, and on any replica)."""
+    stamp = int(until.timestamp() * 1_000_000)
+    label = _("Next {count} of {total} »").format(count=min(NEXT, remaining), total=remaining)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"digest:{stamp}")]])
 
 
 def nothing_new(since: datetime, zone: ZoneInfo) -> str:
     """/digest when no article was added since the chat's last digest."""
-    return html.escape(f"Nothing new since {local(since, zone)}.")
+    return html.escape(_("Nothing new since {since}.").format(since=local(since, zone)))
 
 
 def _schedule(sub: SubscriptionInfo) -> str:
@@ -59,28 +83,33 @@ def _schedule(sub: SubscriptionInfo) -> str:
 
 def subscribed_text(sub: SubscriptionInfo, next_slot: Slot) -> str:
     """The reply to /subscribe."""
-    return html.escape(
-        f"Subscribed: a daily digest at {_schedule(sub)}. "
-        f"The next one: {local(next_slot.at, sub.zone)}.\n"
-        "Change it with /subscribe HH:MM Area/City; stop it with /unsubscribe."
+    subscribed = _("Subscribed: a daily digest at {schedule}. The next one: {next}.").format(
+        schedule=_schedule(sub), next=local(next_slot.at, sub.zone)
     )
+    return html.escape(f"{subscribed}\n{_(CHANGE)}")
 
 
 def unsubscribed_text(was_subscribed: bool) -> str:
     """The reply to /unsubscribe."""
     if was_subscribed:
-        return "Unsubscribed: no more daily digests. /subscribe starts them again."
-    return html.escape(f"This chat has no digest subscription. To start one: {USAGE}")
+        return _("Unsubscribed: no more daily digests. /subscribe starts them again.")
+    return _no_subscription()
+
+
+def _no_subscription() -> str:
+    text = _("This chat has no digest subscription. To start one: {usage}")
+    return html.escape(text.format(usage=_(USAGE)))
 
 
 def settings_text(sub: SubscriptionInfo | None, next_slot: Slot | None) -> str:
     """The reply to /settings: the chat's subscription, or how to start one."""
     if sub is None or not sub.active or next_slot is None:
-        return html.escape(f"This chat has no digest subscription. To start one: {USAGE}")
-    last = local(sub.last_sent_at, sub.zone) if sub.last_sent_at else "none yet"
-    return html.escape(
-        f"Daily digest at {_schedule(sub)}.\n"
-        f"Next digest: {local(next_slot.at, sub.zone)}\n"
-        f"Last digest: {last}\n"
-        "Change it with /subscribe HH:MM Area/City; stop it with /unsubscribe."
-    )
+        return _no_subscription()
+    last = local(sub.last_sent_at, sub.zone) if sub.last_sent_at else _("none yet")
+    lines = [
+        _("Daily digest at {schedule}.").format(schedule=_schedule(sub)),
+        _("Next digest: {when}").format(when=local(next_slot.at, sub.zone)),
+        _("Last digest: {when}").format(when=last),
+        _(CHANGE),
+    ]
+    return html.escape("\n".join(lines))

@@ -40,13 +40,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from newsbot import metrics
-from newsbot.bot.digests.render import digest_messages
+from newsbot import i18n, metrics
+from newsbot.bot.digests.render import digest_keyboard, digest_messages
 from newsbot.db.leases import Leader
 from newsbot.db.models import utcnow
 from newsbot.digest.content import Digest, DigestService
@@ -199,13 +199,25 @@ class DigestSender:
             self.counts.empty += claimed
             self.counts.skipped += not claimed
         else:
-            messages = self._render(plan.digest, plan.subscription.zone)
-            await self._send(plan.subscription, day, plan.digest.until, messages)
+            digest = plan.digest
+            with i18n.using(plan.subscription.language):  # the subscriber's, not ours
+                messages = self._render(digest, plan.subscription.zone)
+                # The rest one tap away, as under /digest (the button carries where it ended).
+                markup = (
+                    digest_keyboard(digest.until, digest.remaining) if digest.remaining else None
+                )
+            await self._send(plan.subscription, day, digest.until, messages, markup)
 
     async def _send(
-        self, sub: SubscriptionInfo, day: date, until: datetime, messages: list[str]
+        self,
+        sub: SubscriptionInfo,
+        day: date,
+        until: datetime,
+        messages: list[str],
+        markup: InlineKeyboardMarkup | None = None,
     ) -> None:
-        """Claim, send each part, record; the order is the exactly-once protocol."""
+        """Claim, send each part (`markup` under the last), record; the order is the
+        exactly-once protocol."""
         store, chat_id = self._digests.subscriptions, sub.chat_id
         claimed, sent = False, 0
         while sent < len(messages):
@@ -224,6 +236,7 @@ class DigestSender:
                     messages[sent],
                     parse_mode=ParseMode.HTML,
                     link_preview_options=NO_PREVIEW,
+                    reply_markup=markup if sent == len(messages) - 1 else None,
                 )
             except RetryAfter as exc:
                 self._done(ticket)
