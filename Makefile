@@ -50,15 +50,23 @@ messages: install
 	$(BIN)/pybabel update -N --ignore-obsolete -w 100 -D newsbot -i $(LOCALE)/newsbot.pot -d $(LOCALE)
 	$(BIN)/pybabel compile -D newsbot -d $(LOCALE) --statistics
 
-# Every benchmark, one after the other (each reads ../shared/eval); figures go to
-# docs/benchmarks.md by hand. The tune_*.py scripts fit parameters and are run by hand.
+# Every benchmark, one after the other, on the evaluation data in EVAL (make bench
+# EVAL=/path/to/eval); postgres.py needs the server at POSTGRES. Figures go to
+# docs/benchmarks.md by hand. The tune_*.py scripts fit parameters and suites.py fills the
+# vector cache: they are run by hand.
+EVAL ?= ../shared/eval
+POSTGRES ?= postgresql://postgres@127.0.0.1:5432/test
 bench: install
-	$(BIN)/python benchmarks/extraction.py
-	$(BIN)/python benchmarks/retrieval.py
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/scale.py
-	$(BIN)/python benchmarks/bot_load.py
+	$(BIN)/python benchmarks/extraction.py --data $(EVAL)
+	$(BIN)/python benchmarks/passages.py --data $(EVAL)
+	$(BIN)/python benchmarks/retrieval.py --data $(EVAL)
+	$(BIN)/python benchmarks/ingest.py --data $(EVAL)
+	$(BIN)/python benchmarks/scale.py --data $(EVAL)
+	$(BIN)/python benchmarks/postgres.py --data $(EVAL) --postgres $(POSTGRES)
+	$(BIN)/python benchmarks/reply_length.py --data $(EVAL)
+	$(BIN)/python benchmarks/bot_load.py --data $(EVAL)
 	$(BIN)/python benchmarks/digest_fanout.py
+	$(BIN)/python benchmarks/feed_poll.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

@@ -34,12 +34,21 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 from squad import load
 from telegram import Update
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from botapi_emulator import BotAPIEmulator
 from newsbot.bot.app import (
@@ -161,6 +170,7 @@ async def serve(args: argparse.Namespace) -> int:
     """The bot process: the echo bot or newsbot on the emulator at --base-url, until SIGTERM."""
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    app: Application[Any, Any, Any, Any, Any, Any]
     if args.serve == "echo":
         app = (
             ApplicationBuilder()
@@ -263,7 +273,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--token", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    eval_data.add_argument(parser)
+    args = parser.parse_args()
+    eval_data.use(args.data)
+    return args
 
 
 if __name__ == "__main__":

@@ -13,16 +13,15 @@ import random
 import re
 from collections.abc import Iterator
 
-from squad import ROOT
-
-GROUND_TRUTH = ROOT.parent / "shared" / "eval" / "extraction-tune" / "ground-truth.json"
+import eval_data
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
 def sentences() -> list[str]:
     """Every sentence (over 20 characters) of the extraction-tune articles."""
-    truth = json.loads(GROUND_TRUTH.read_text(encoding="utf-8"))
+    ground_truth = eval_data.path("extraction-tune", "ground-truth.json")
+    truth = json.loads(ground_truth.read_text(encoding="utf-8"))
     out: list[str] = []
     for entry in truth.values():
         for paragraph in str(entry["articleBody"]).split("\n"):

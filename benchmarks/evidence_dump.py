@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 from sqlalchemy import text
 from suites import corpora, open_corpus, question_sets, typo_texts
 from vector_cache import CachedEncoder
@@ -133,7 +134,9 @@ def main() -> None:
     )
     parser.add_argument("--questions", type=int, default=600)
     parser.add_argument("--save", type=Path, default=DUMP)
+    eval_data.add_argument(parser)
     args = parser.parse_args()
+    eval_data.use(args.data)
     info, asked = asyncio.run(dump(args.questions))
     args.save.write_bytes(pickle.dumps((info, asked)))
     print(f"{len(asked)} questions saved to {args.save}")

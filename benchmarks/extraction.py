@@ -1,7 +1,7 @@
 """Extraction benchmark: newsbot's stored text against trafilatura's defaults, and newsbot
 before/after its clutter layer, in the same run.
 
-    .venv/bin/python benchmarks/extraction.py [--data /work/shared/eval/extraction-tune]
+    .venv/bin/python benchmarks/extraction.py [--data ../shared/eval]
 
 The data folder holds ``html/<id>.html.gz`` pages and ``ground-truth.json`` (id -> {articleBody,
 url}), as in scrapinghub/article-extraction-benchmark. Scores are that benchmark's token-level
@@ -31,14 +31,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import eval_data
 import trafilatura
 
 from newsbot.errors import NoArticleText
 from newsbot.ingest.html import extract_html
 from newsbot.ingest.passages import split_into_passages
 from newsbot.ingest.sentences import split_sentences
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/eval/extraction-tune"
 
 
 def token_prf(expected: str, predicted: str) -> tuple[float, float, float]:
@@ -205,13 +204,14 @@ def load_pages(data: Path) -> list[tuple[str, bytes, str, str | None]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="benchmark folder")
+    eval_data.add_argument(parser)
     parser.add_argument("--worst", type=int, default=5, help="list the N worst pages of newsbot")
     args = parser.parse_args(argv)
 
-    pages = load_pages(args.data)
+    folder = eval_data.use(args.data) / "extraction-tune"
+    pages = load_pages(folder)
     if not pages:
-        print(f"no pages with ground truth in {args.data}", file=sys.stderr)
+        print(f"no pages with ground truth in {folder}", file=sys.stderr)
         return 1
     runs = [
         (Scores("trafilatura extract() defaults"), trafilatura_default),
@@ -223,9 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         run(pages[0][1], pages[0][3])
     truth_clutter: Counter[str] = Counter()
     for page_id, html, expected, url in pages:
-        lead: str | None = first_sentence(expected)
-        words = Counter(_key(lead).split())
-        if not words or words - Counter(page_words(html).split()) or clutter_lines(lead):
+        first = first_sentence(expected)
+        lead: str | None = first
+        words = Counter(_key(first).split())
+        if not words or words - Counter(page_words(html).split()) or clutter_lines(first):
             lead = None  # the page does not hold its words, or it is clutter itself
         truth_clutter.update(clutter_lines(expected))
         for scores, run in runs:
@@ -234,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             scores.add(page_id, expected, predicted, time.perf_counter() - start)
             scores.add_checks(page_id, expected, predicted, lead)
 
-    print(f"{len(pages)} pages from {args.data}\n")
+    print(f"{len(pages)} pages from {folder}\n")
     header = f"{'extractor':32} {'precision':>9} {'recall':>7} {'F1':>6} {'failed':>6} "
     header += f"{'median ms':>9} {'pages/s':>8}"
     print(header)

@@ -23,11 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 import trafilatura
 from corpus import distractors
 from retrieval import open_db
-
-PAGES = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "extraction-tune" / "html"
 
 
 def bare_sqlite(records: list[dict[str, object]], folder: Path) -> float:
@@ -82,7 +81,7 @@ async def jsonl(n: int, folder: Path) -> None:
 
 
 async def html(folder: Path) -> None:
-    pages = sorted(PAGES.glob("*.html.gz"))
+    pages = sorted(eval_data.path("extraction-tune", "html").glob("*.html.gz"))
     for page in pages:
         (folder / page.name.removesuffix(".gz")).write_bytes(gzip.decompress(page.read_bytes()))
     files = sorted(folder.glob("*.html"))
@@ -108,7 +107,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--articles", type=int, default=20_000)
+    eval_data.add_argument(parser)
     args = parser.parse_args()
+    eval_data.use(args.data)
     print(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(jsonl(args.articles, Path(folder)))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 from corpus import distractors
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -39,7 +40,7 @@ def percentile(values: list[float], q: float) -> float:
 
 async def measure(url: str, size: int, n_questions: int) -> dict[str, float]:
     records, questions = load()
-    app = await Newsbot.open(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
+    app = await Newsbot.open(Settings(database_url=url, _env_file=None))
     try:
         extra = max(0, size - int(len(records) * 1.5))
         stream = chain(records, distractors(extra))
@@ -71,7 +72,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=20_000, help="passages")
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    eval_data.add_argument(parser)
     args = parser.parse_args()
+    eval_data.use(args.data)
     admin = create_engine(db.sync_url(args.postgres), isolation_level="AUTOCOMMIT")
     name = f"newsbot_bench_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:

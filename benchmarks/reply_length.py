@@ -21,12 +21,12 @@ import argparse
 import asyncio
 import gzip
 import statistics
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from squad import ROOT, load, sample
+import eval_data
+from squad import load, sample
 
 from botapi_emulator import parse_html
 from newsbot.bot.answer_view import (
@@ -41,8 +41,6 @@ from newsbot.conversation.snippet import snippet, window_for
 from newsbot.search.retriever import Hit
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
-
-PAGES = ROOT.parent / "shared" / "eval" / "extraction-tune" / "html"
 
 
 def before_message(hits: Sequence[Hit]) -> str:
@@ -122,7 +120,7 @@ async def pages_set(folder: Path) -> dict[str, list[int]]:
     settings = Settings(database_url=f"sqlite:///{folder / 'pages.db'}", _env_file=None)
     pages = folder / "pages"
     pages.mkdir()
-    for packed in sorted(PAGES.glob("*.html.gz")):
+    for packed in sorted(eval_data.path("extraction-tune", "html").glob("*.html.gz")):
         (pages / packed.name.removesuffix(".gz")).write_bytes(gzip.decompress(packed.read_bytes()))
     async with await Newsbot.open(settings) as service:
         titles = []
@@ -154,8 +152,11 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=400)
-    asyncio.run(run(parser.parse_args()))
+    eval_data.add_argument(parser)
+    args = parser.parse_args()
+    eval_data.use(args.data)
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

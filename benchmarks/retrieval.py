@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 from sqlalchemy import text
 from suites import (
     Outcome,
@@ -52,7 +53,7 @@ TOP_K = ["squad-in", "tydi-en", "tydi-ru", "xquad-ru"]
 
 async def open_db(folder: Path, name: str, encoder: Encoder | None = None) -> Newsbot:
     """A service on a new database file (lexical only unless given an encoder)."""
-    settings = Settings(database_url=f"sqlite:///{folder / name}.db", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=f"sqlite:///{folder / name}.db", _env_file=None)
     return await Newsbot.open(settings, encoder=encoder)
 
 
@@ -129,7 +130,7 @@ def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
 
     def answered(key: str, variant: str, field: str) -> float:
         got = results[key, variant]
-        return sum(getattr(o, field) for o in got) / len(got)
+        return float(sum(getattr(o, field) for o in got)) / len(got)
 
     def answered_right(key: str, field: str, rank: str) -> float:
         got = results[key, "clean"]
@@ -149,13 +150,13 @@ def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
         ("XQuAD ru answered", "xquad-ru", "clean", False),
     ]
     for label, key, variant, declined in rows:
-        got = [
+        shares = [
             answered(key, variant, f)
             for f in ("lexical_answered", "before_answered", "hybrid_answered")
         ]
         if declined:
-            got = [1 - g for g in got]
-        print(f"  {label:<48} " + " ".join(f"{g:8.1%}" for g in got))
+            shares = [1 - g for g in shares]
+        print(f"  {label:<48} " + " ".join(f"{g:8.1%}" for g in shares))
     right = [
         answered_right("squad2-answerable", field, rank)
         for field, rank in (
@@ -187,7 +188,9 @@ def main() -> None:
     parser.add_argument(
         "--half", choices=("held-out", "fit", "all"), default="held-out", help="which questions"
     )
+    eval_data.add_argument(parser)
     args = parser.parse_args()
+    eval_data.use(args.data)
     if args.load:
         results = pickle.loads(args.save.read_bytes())
     else:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 import numpy as np
 from corpus import distractors
 from retrieval import open_db
@@ -145,7 +146,7 @@ async def answer(path: Path, n_questions: int, fts_questions: int) -> dict[str, 
     fts_right = 0
     fts: list[float] = []
     async with app.sessions() as session:
-        url_of = dict(
+        url_of: dict[int, str] = dict(
             (
                 await session.execute(
                     text(
@@ -201,7 +202,9 @@ def main() -> None:
     parser.add_argument("--fts-questions", type=int, default=100)
     parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)  # the child process
     parser.add_argument("--restart", type=Path, help=argparse.SUPPRESS)  # the second child
+    eval_data.add_argument(parser)
     args = parser.parse_args()
+    eval_data.use(args.data)
     if args.answer:
         result = asyncio.run(answer(args.answer, args.questions, args.fts_questions))
         print(json.dumps(result))

@@ -7,10 +7,8 @@ import json
 import random
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-tune.json.gz"
+import eval_data
 
 
 @dataclass(frozen=True)
@@ -21,18 +19,18 @@ class Question:
     impossible: bool = False  # SQuAD 2.0: the paragraph doesn't answer it
 
 
-EVAL = ROOT.parent / "shared" / "eval"
-SQUAD2 = EVAL / "squad2-tune.json.gz"
-NQ_OPEN = EVAL / "nq-open-tune.jsonl.gz"
+SQUAD = "squad-tune.json.gz"
+SQUAD2 = "squad2-tune.json.gz"
+NQ_OPEN = "nq-open-tune.jsonl.gz"
 
 
-def load(path: Path = SQUAD, site: str = "squad") -> tuple[list[dict[str, object]], list[Question]]:
-    """(one JSON article per paragraph, every question), in file order (any SQuAD-format file:
-    SQuAD, SQuAD 2.0, TyDi QA GoldP, XQuAD)."""
-    data = json.loads(gzip.decompress(path.read_bytes()))
+def load(name: str = SQUAD, site: str = "squad") -> tuple[list[dict[str, object]], list[Question]]:
+    """(one JSON article per paragraph, every question), in file order (any SQuAD-format file
+    of the evaluation data, by its path inside it: SQuAD, SQuAD 2.0, TyDi QA GoldP, XQuAD)."""
+    content = json.loads(gzip.decompress(eval_data.path(name).read_bytes()))
     records: list[dict[str, object]] = []
     questions: list[Question] = []
-    for article in data["data"]:
+    for article in content["data"]:
         title = article["title"].replace("_", " ")
         for number, paragraph in enumerate(article["paragraphs"]):
             url = f"https://{site}.example/{article['title']}/{number}"
@@ -43,9 +41,9 @@ def load(path: Path = SQUAD, site: str = "squad") -> tuple[list[dict[str, object
     return records, questions
 
 
-def load_nq(path: Path = NQ_OPEN) -> list[str]:
+def load_nq(name: str = NQ_OPEN) -> list[str]:
     """NQ-open's real search queries (no passages: against a news corpus, to be declined)."""
-    lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+    lines = gzip.decompress(eval_data.path(name).read_bytes()).decode("utf-8").splitlines()
     return [json.loads(line)["question"] for line in lines if line.strip()]
 
 

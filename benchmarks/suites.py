@@ -9,6 +9,7 @@ encoder (vector_cache.py), so reruns cost no model time.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import math
 import random
@@ -21,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 import numpy as np
-from squad import EVAL, SQUAD, SQUAD2, Question, add_typos, load, load_nq, sample
+from squad import SQUAD, SQUAD2, Question, add_typos, load, load_nq, sample
 from vector_cache import CachedEncoder
 
 from newsbot.search.dense import Encoder
@@ -51,10 +53,10 @@ def half(questions: list[Question], seed: int = SEED) -> set[str]:
 
 
 def _sample_paragraphs(
-    path: Path, site: str, n: int
+    name: str, site: str, n: int
 ) -> tuple[list[dict[str, object]], list[Question]]:
     """A fixed sample of `n` paragraphs of a SQuAD-format file, with their questions."""
-    records, questions = load(path, site)
+    records, questions = load(name, site)
     chosen = {str(r["url"]) for r in random.Random(SEED).sample(records, min(n, len(records)))}
     return [r for r in records if r["url"] in chosen], [q for q in questions if q.url in chosen]
 
@@ -63,9 +65,9 @@ def squad_data() -> tuple[list[dict[str, object]], list[Question]]:
     return load(SQUAD)
 
 
-TYDI_EN = (EVAL / "tydiqa-tune" / "english.json.gz", "tydi-en", 120)
-TYDI_RU = (EVAL / "tydiqa-tune" / "russian.json.gz", "tydi-ru", 100)
-XQUAD_RU = (EVAL / "xquad-tune" / "ru.json.gz", "xquad-ru", 60)
+TYDI_EN = ("tydiqa-tune/english.json.gz", "tydi-en", 120)
+TYDI_RU = ("tydiqa-tune/russian.json.gz", "tydi-ru", 100)
+XQUAD_RU = ("xquad-tune/ru.json.gz", "xquad-ru", 60)
 
 
 def corpora() -> dict[str, list[dict[str, object]]]:
@@ -131,7 +133,7 @@ async def open_corpus(
     folder: Path, name: str, records: list[dict[str, object]], encoder: Encoder | None
 ) -> tuple[Newsbot, float, float]:
     """A database holding the corpus (embedded when `encoder`): (service, ingest s, embed s)."""
-    settings = Settings(database_url=f"sqlite:///{folder / name}.db", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=f"sqlite:///{folder / name}.db", _env_file=None)
     app = await Newsbot.open(settings, encoder=encoder)
     start = time.perf_counter()
     async for _ in app.ingestor.add_records((f"{name}:{i}", r) for i, r in enumerate(records)):
@@ -161,6 +163,9 @@ async def warm() -> None:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    eval_data.add_argument(parser)
+    eval_data.use(parser.parse_args().data)
     asyncio.run(warm())
 
 

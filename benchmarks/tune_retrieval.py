@@ -8,6 +8,7 @@ with typos), checked by two-fold cross-validation over articles so they don't fi
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
 import random
@@ -20,18 +21,25 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 from retrieval import ingest, open_db, url_of_passages
 from squad import add_typos, load
 
 from newsbot.search.retriever import Weights
+from newsbot.service import Newsbot
 
 # The reranker's features, by the names of their weights.
 NAMES = [f.name for f in fields(Weights) if f.name != "answer_threshold"]
 
 
-async def collect(app, questions, urls):  # type: ignore[no-untyped-def]
+Sample = tuple[np.ndarray, np.ndarray, str]
+
+
+async def collect(
+    app: Newsbot, questions: list[tuple[str, str, str]], urls: dict[int, str]
+) -> list[Sample]:
     """Per question: (feature matrix of candidates, label vector, article)."""
-    out = []
+    out: list[Sample] = []
     for text, url, article in questions:
         found = await app.retriever.candidates(text)
         if not found:
@@ -43,7 +51,7 @@ async def collect(app, questions, urls):  # type: ignore[no-untyped-def]
     return out
 
 
-def top1(data, w):  # type: ignore[no-untyped-def]
+def top1(data: list[Sample], w: np.ndarray) -> float:
     hits = 0
     for x, y, _ in data:
         if len(y):
@@ -89,4 +97,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    eval_data.add_argument(parser)
+    eval_data.use(parser.parse_args().data)
     asyncio.run(main())

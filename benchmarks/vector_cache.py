@@ -82,7 +82,8 @@ class CachedEncoder:
         return np.stack([found[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
 
     def query(self, text: str) -> npt.NDArray[np.float32]:
-        return self._encode("q", [text])[0]
+        vector: npt.NDArray[np.float32] = self._encode("q", [text])[0]
+        return vector
 
     def queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Warm the cache for many questions at once (batched: faster than one by one)."""

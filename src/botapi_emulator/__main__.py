@@ -13,7 +13,7 @@ import contextlib
 import re
 import sys
 
-from .records import JSON, inline_buttons
+from .records import inline_buttons
 from .render import render_plain
 from .server import BotAPIEmulator
 
@@ -37,18 +37,10 @@ async def _print_output(emu: BotAPIEmulator) -> None:
         return True if len(emu.sent) > seen else None
 
     while True:
-        await emu._wait_until(more, None)
+        await emu.wait_until(more, None)
         for record in emu.sent[seen:]:
             print(f"[bot -> {record.chat_id}] {render_plain(record)}", flush=True)
         seen = len(emu.sent)
-
-
-def _latest_with_buttons(emu: BotAPIEmulator, chat_id: int) -> JSON | None:
-    for record in reversed(emu.messages_in(chat_id)):
-        current = emu.message(chat_id, record.message_id)
-        if current is not None and inline_buttons(current):
-            return current
-    return None
 
 
 def _handle_line(emu: BotAPIEmulator, line: str, user_id: int) -> None:
@@ -56,7 +48,7 @@ def _handle_line(emu: BotAPIEmulator, line: str, user_id: int) -> None:
     if press is None:
         emu.user_sends(line, user_id=user_id)
         return
-    message = _latest_with_buttons(emu, user_id)
+    message = emu.latest_with_buttons(user_id)
     buttons = inline_buttons(message) if message else []
     number = int(press.group(1))
     if message is None or not 1 <= number <= len(buttons):

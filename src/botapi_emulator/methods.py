@@ -147,10 +147,10 @@ def bot_message(emu: EmulatorState, chat: JSON, p: Params) -> JSON:
 
 def record(emu: EmulatorState, name: str, p: Params, msg: JSON, text_field: str) -> None:
     """Store the bot's message and add it to ``emu.sent``."""
-    emu._store_message(msg)
+    emu.store_message(msg)
     markup = msg.get("reply_markup") or check_reply_markup(p.obj("reply_markup", "reply markup"))
     preview = msg.get("link_preview_options") or {}
-    emu._add_sent(
+    emu.add_sent(
         SentRecord(
             method=name,
             chat_id=msg["chat"]["id"],
@@ -188,7 +188,7 @@ async def send_message(emu: EmulatorState, p: Params, _ctx: RequestContext) -> J
     _, preview = link_preview(p)
     msg = bot_message(emu, chat, p)
     check_flood(emu, chat)
-    msg["message_id"] = emu._next_message_id(chat["id"])
+    msg["message_id"] = emu.next_message_id(chat["id"])
     msg["text"] = text
     _set(msg, "entities", entities)
     _set(msg, "link_preview_options", preview)
@@ -261,8 +261,7 @@ async def delete_message(emu: EmulatorState, p: Params, _ctx: RequestContext) ->
     is_admin = emu.bot_id in emu.chat_admins.get(chat["id"], {})
     if chat["type"] != "private" and current["from"]["id"] != emu.bot_id and not is_admin:
         raise bad_request("message can't be deleted")
-    del emu._messages[chat["id"]][message_id]
-    emu._notify()
+    emu.forget_message(chat["id"], message_id)
     return True
 
 
@@ -293,7 +292,7 @@ async def send_document(emu: EmulatorState, p: Params, _ctx: RequestContext) -> 
     markup = check_reply_markup(p.obj("reply_markup", "reply markup"))
     msg = bot_message(emu, chat, p)
     check_flood(emu, chat)
-    msg["message_id"] = emu._next_message_id(chat["id"])
+    msg["message_id"] = emu.next_message_id(chat["id"])
     msg["document"] = stored.document()
     _set(msg, "caption", caption)
     _set(msg, "caption_entities", entities)
@@ -325,14 +324,14 @@ async def send_chat_action(emu: EmulatorState, p: Params, _ctx: RequestContext) 
 async def answer_callback_query(emu: EmulatorState, p: Params, _ctx: RequestContext) -> bool:
     """Answer a button press; each query can be answered once."""
     query_id = p.str_req("callback_query_id", "query_id is empty")
-    if emu._callback_queries.get(query_id, True):
+    if not emu.query_open("callback", query_id):
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     text = p.str_opt("text") or ""
     if len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
-    emu._callback_queries[query_id] = True
+    emu.answer_query("callback", query_id)
     emu.callback_answers.append(
         {"callback_query_id": query_id, "text": text, "show_alert": p.bool("show_alert")}
     )
-    emu._notify()
+    emu.notify()
     return True

@@ -59,24 +59,22 @@ async def get_updates(emu: EmulatorState, p: Params, ctx: RequestContext) -> lis
     allowed = p.obj("allowed_updates", "allowed updates")
     if isinstance(allowed, list):
         emu.allowed_updates = [str(kind) for kind in allowed]
-    emu._confirm_updates(p.int_opt("offset"))
+    emu.confirm_updates(p.int_opt("offset"))
     # A newer getUpdates ends an older one with 409, as Telegram does for two bot instances.
-    emu._poll_generation += 1
-    generation = emu._poll_generation
-    emu._notify()
+    generation = emu.start_poll()
 
     def check() -> list[JSON] | None:
-        if ctx.closed or emu._closing:
+        if ctx.closed or emu.closing:
             return []
-        if emu.webhook is not None or generation != emu._poll_generation:
+        if emu.webhook is not None or emu.poll_superseded(generation):
             return []
-        return emu._pending_updates(limit) or None
+        return emu.pending_updates(limit) or None
 
-    batch = await emu._wait_until(check, timeout) or []
-    if not batch and not ctx.closed and not emu._closing:
+    batch = await emu.wait_until(check, timeout) or []
+    if not batch and not ctx.closed and not emu.closing:
         if emu.webhook is not None:
             raise ApiError(409, _WEBHOOK_CONFLICT)
-        if generation != emu._poll_generation:
+        if emu.poll_superseded(generation):
             raise ApiError(409, _POLL_CONFLICT)
     return batch
 
@@ -94,14 +92,14 @@ async def set_webhook(emu: EmulatorState, p: Params, _ctx: RequestContext) -> bo
         raise bad_request("secret token contains unallowed characters")
     allowed = p.obj("allowed_updates", "allowed updates")
     if p.bool("drop_pending_updates"):
-        emu._updates.clear()
+        emu.drop_pending_updates()
     emu.webhook = WebhookConfig(
         url=url,
         secret_token=secret,
         max_connections=p.int_opt("max_connections") or 40,
         allowed_updates=[str(k) for k in allowed] if isinstance(allowed, list) else None,
     )
-    emu._notify()
+    emu.notify()
     return True
 
 
@@ -109,9 +107,9 @@ async def set_webhook(emu: EmulatorState, p: Params, _ctx: RequestContext) -> bo
 async def delete_webhook(emu: EmulatorState, p: Params, _ctx: RequestContext) -> bool:
     """Back to getUpdates."""
     if p.bool("drop_pending_updates"):
-        emu._updates.clear()
+        emu.drop_pending_updates()
     emu.webhook = None
-    emu._notify()
+    emu.notify()
     return True
 
 

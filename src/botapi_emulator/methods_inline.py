@@ -54,7 +54,7 @@ def _result(raw: Any, seen: set[str]) -> JSON:
 async def answer_inline_query(emu: EmulatorState, p: Params, _ctx: RequestContext) -> bool:
     """Answer an inline query once, with at most 50 valid results."""
     query_id = p.str_req("inline_query_id", "QUERY_ID_INVALID")
-    if emu._inline_queries.get(query_id, True):
+    if not emu.query_open("inline", query_id):
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     results = p.obj("results", "results")
     if not isinstance(results, list):
@@ -63,7 +63,7 @@ async def answer_inline_query(emu: EmulatorState, p: Params, _ctx: RequestContex
         raise bad_request("RESULTS_TOO_MUCH")
     seen: set[str] = set()
     checked = [_result(raw, seen) for raw in results]
-    emu._inline_queries[query_id] = True
+    emu.answer_query("inline", query_id)
     emu.inline_answers.append(
         {
             "inline_query_id": query_id,
@@ -73,5 +73,5 @@ async def answer_inline_query(emu: EmulatorState, p: Params, _ctx: RequestContex
             "next_offset": p.str_opt("next_offset") or "",
         }
     )
-    emu._notify()
+    emu.notify()
     return True

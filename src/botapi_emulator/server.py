@@ -82,7 +82,7 @@ class BotAPIEmulator(ScriptedUsers):
 
     async def wait_for_inflight(self, count: int = 1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Until at least ``count`` requests are being handled; TimeoutError after ``timeout``."""
-        if await self._wait_until(lambda: True if self._inflight >= count else None, timeout):
+        if await self.wait_until(lambda: True if self._inflight >= count else None, timeout):
             return
         raise TimeoutError(f"fewer than {count} requests in flight within {timeout} s")
 
@@ -124,7 +124,7 @@ class BotAPIEmulator(ScriptedUsers):
     async def stop(self) -> None:
         """Release pending long polls, stop webhook delivery, close every connection."""
         self._closing = True
-        self._notify()
+        self.notify()
         if self._webhook_task is not None:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -134,7 +134,7 @@ class BotAPIEmulator(ScriptedUsers):
             self._server.stop()
             # Let woken getUpdates handlers write their answers before connections close;
             # a request held by a long delay_next() is cut off after a moment.
-            await self._wait_until(lambda: True if self._inflight == 0 else None, 2.0)
+            await self.wait_until(lambda: True if self._inflight == 0 else None, 2.0)
             await self._server.close_all_connections()
             self._server = None
 
@@ -211,7 +211,7 @@ class BotAPIEmulator(ScriptedUsers):
     # ---- webhook delivery ------------------------------------------------------------------
 
     def _webhook_work(self) -> bool | None:
-        if self._closing or (self.webhook is not None and self._pending_updates(1)):
+        if self._closing or (self.webhook is not None and self.pending_updates(1)):
             return True
         return None
 
@@ -219,9 +219,9 @@ class BotAPIEmulator(ScriptedUsers):
         """POST pending updates one at a time, in order; retry failures like Telegram."""
         async with httpx.AsyncClient(timeout=10.0) as client:
             while not self._closing:
-                await self._wait_until(self._webhook_work, None)
+                await self.wait_until(self._webhook_work, None)
                 hook = self.webhook
-                pending = self._pending_updates(1) if hook is not None else []
+                pending = self.pending_updates(1) if hook is not None else []
                 if hook is None or not pending or self._closing:
                     continue
                 update = pending[0]
@@ -238,7 +238,7 @@ class BotAPIEmulator(ScriptedUsers):
                     error = f"Connection failed: {exc!r}"
                 if error is None:
                     self._updates = [u for u in self._updates if u is not update]
-                    self._notify()
+                    self.notify()
                 else:
                     hook.last_error_date, hook.last_error_message = int(time.time()), error
                     await asyncio.sleep(self.webhook_retry_delay)
@@ -261,11 +261,11 @@ class _ApiHandler(tornado.web.RequestHandler):
     def on_connection_close(self) -> None:
         # The client gave up (e.g. PTB cancelled a long poll): wake its getUpdates.
         self.ctx.closed = True
-        self.emu._notify()
+        self.emu.notify()
 
     async def get(self, token: str, name: str) -> None:
         self.emu._inflight += 1
-        self.emu._notify()
+        self.emu.notify()
         try:
             status, body = await self.emu.dispatch(token, name, self.request, self.ctx)
             self.set_status(status)
@@ -275,7 +275,7 @@ class _ApiHandler(tornado.web.RequestHandler):
                     await self.finish(json.dumps(body, ensure_ascii=False))
         finally:
             self.emu._inflight -= 1
-            self.emu._notify()
+            self.emu.notify()
 
     async def post(self, token: str, name: str) -> None:
         await self.get(token, name)

@@ -16,6 +16,7 @@ from .records import (
     SentRecord,
     StoredFile,
     WebhookConfig,
+    inline_buttons,
 )
 
 T = TypeVar("T")
@@ -82,12 +83,41 @@ class EmulatorState:
 
     # ---- change notification -------------------------------------------------------------
 
-    def _notify(self) -> None:
+    @property
+    def closing(self) -> bool:
+        """Whether the server is shutting down (long polls answer at once)."""
+        return self._closing
+
+    def start_poll(self) -> int:
+        """A new getUpdates call: its generation (an older call still waiting is superseded)."""
+        self._poll_generation += 1
+        self.notify()
+        return self._poll_generation
+
+    def poll_superseded(self, generation: int) -> bool:
+        """Whether a newer getUpdates call came after the one of `generation`."""
+        return generation != self._poll_generation
+
+    def drop_pending_updates(self) -> None:
+        """Forget the updates not delivered yet (drop_pending_updates=True)."""
+        self._updates.clear()
+
+    def query_open(self, kind: str, query_id: str) -> bool:
+        """Whether a callback (`kind` "callback") or inline ("inline") query awaits its answer."""
+        queries = self._callback_queries if kind == "callback" else self._inline_queries
+        return not queries.get(query_id, True)
+
+    def answer_query(self, kind: str, query_id: str) -> None:
+        """Mark a callback or inline query as answered (it can be answered once)."""
+        queries = self._callback_queries if kind == "callback" else self._inline_queries
+        queries[query_id] = True
+
+    def notify(self) -> None:
         # A fresh Event per change lets synchronous code (user_sends) wake every waiter.
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def _wait_until(self, check: Callable[[], T | None], within: float | None) -> T | None:
+    async def wait_until(self, check: Callable[[], T | None], within: float | None) -> T | None:
         """Re-run ``check`` after every change until it returns a value or time runs out."""
         loop = asyncio.get_running_loop()
         deadline = None if within is None else loop.time() + within
@@ -106,12 +136,17 @@ class EmulatorState:
 
     # ---- messages ------------------------------------------------------------------------
 
-    def _next_message_id(self, chat_id: int) -> int:
+    def next_message_id(self, chat_id: int) -> int:
         self._last_message_id[chat_id] = self._last_message_id.get(chat_id, 0) + 1
         return self._last_message_id[chat_id]
 
-    def _store_message(self, message: JSON) -> None:
+    def store_message(self, message: JSON) -> None:
         self._messages.setdefault(message["chat"]["id"], {})[message["message_id"]] = message
+
+    def forget_message(self, chat_id: int, message_id: int) -> None:
+        """A deleted message: gone from the chat."""
+        del self._messages[chat_id][message_id]
+        self.notify()
 
     def message(self, chat_id: int, message_id: int) -> JSON | None:
         """The current state of a message (after edits), or None if unknown or deleted."""
@@ -149,9 +184,9 @@ class EmulatorState:
     def _queue_update(self, kind: str, payload: JSON) -> None:
         if self._wants(kind):
             self._updates.append({"update_id": next(self._update_ids), kind: payload})
-            self._notify()
+            self.notify()
 
-    def _confirm_updates(self, offset: int | None) -> None:
+    def confirm_updates(self, offset: int | None) -> None:
         if offset is None or offset == 0:
             return
         if offset < 0:  # Telegram: a negative offset keeps only the last -offset updates
@@ -159,7 +194,7 @@ class EmulatorState:
         else:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
 
-    def _pending_updates(self, limit: int = 100) -> list[JSON]:
+    def pending_updates(self, limit: int = 100) -> list[JSON]:
         # Drop updates of kinds the bot stopped asking for, as Telegram does.
         self._updates = [u for u in self._updates if self._wants(_update_kind(u))]
         return self._updates[:limit]
@@ -213,19 +248,27 @@ class EmulatorState:
 
     # ---- what the bot did ----------------------------------------------------------------
 
-    def _add_sent(self, record: SentRecord) -> None:
+    def add_sent(self, record: SentRecord) -> None:
         self.sent.append(record)
         self._sent_by_chat.setdefault(record.chat_id, []).append(record)
-        self._notify()
+        self.notify()
 
     def _add_call(self, record: CallRecord) -> None:
         self.call_log.append(record)
         self._calls_by_method.setdefault(record.method.lower(), []).append(record)
-        self._notify()
+        self.notify()
 
     def messages_in(self, chat_id: int) -> list[SentRecord]:
         """Bot messages and edits in ``chat_id``, oldest first."""
         return list(self._sent_by_chat.get(chat_id, []))
+
+    def latest_with_buttons(self, chat_id: int) -> JSON | None:
+        """The newest bot message in the chat that still has inline buttons (as it is now)."""
+        for record in reversed(self._sent_by_chat.get(chat_id, [])):
+            current = self.message(chat_id, record.message_id)
+            if current is not None and inline_buttons(current):
+                return current
+        return None
 
     def calls(self, method: str | None = None) -> list[CallRecord]:
         """Every request made (of one method, case-insensitive), oldest first."""
@@ -249,7 +292,7 @@ class EmulatorState:
             start = self._message_cursor.get(chat_id, 0)
             return records[start : start + count] if len(records) - start >= count else None
 
-        found = await self._wait_until(check, timeout)
+        found = await self.wait_until(check, timeout)
         if found is None:
             got = [
                 r.text for r in self.messages_in(chat_id)[self._message_cursor.get(chat_id, 0) :]
@@ -271,7 +314,7 @@ class EmulatorState:
             start = self._call_cursor.get(key, 0)
             return calls[start] if len(calls) > start else None
 
-        found = await self._wait_until(check, timeout)
+        found = await self.wait_until(check, timeout)
         if found is None:
             raise TimeoutError(f"no call of {method} within {timeout} s")
         self._call_cursor[key] = self._call_cursor.get(key, 0) + 1

@@ -88,7 +88,7 @@ class ScriptedUsers(EmulatorState):
 
     def _new_user_message(self, user: JSON, chat: JSON, reply_to: int | None) -> JSON:
         msg: JSON = {
-            "message_id": self._next_message_id(chat["id"]),
+            "message_id": self.next_message_id(chat["id"]),
             "from": user,
             "chat": chat,
             "date": int(time.time()),
@@ -128,7 +128,7 @@ class ScriptedUsers(EmulatorState):
         entities = user_entities(text)
         if entities:
             msg["entities"] = entities
-        self._store_message(msg)
+        self.store_message(msg)
         if self._bot_sees(msg):
             self._queue_update("message", msg)
         return msg
@@ -159,7 +159,7 @@ class ScriptedUsers(EmulatorState):
             entities = [e for e in user_entities(caption) if e["type"] != "bot_command"]
             if entities:
                 msg["caption_entities"] = entities
-        self._store_message(msg)
+        self.store_message(msg)
         if self._bot_sees(msg):
             self._queue_update("message", msg)
         return msg

@@ -20,6 +20,7 @@ from newsbot.conversation.chat import Conversation
 from newsbot.db.articles import ArticleStore, Stats
 from newsbot.db.chat_state import ChatStateStore
 from newsbot.db.languages import ChatLanguageStore
+from newsbot.db.leases import LeaseStore
 from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
 from newsbot.digest.subscriptions import SubscriptionStore
@@ -70,9 +71,11 @@ class Newsbot:
         self.digests = DigestService(self.subscriptions, self.store)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
+        self.leases = LeaseStore(self.write_sessions)
         self.feeds = FeedService(
             FeedStore(self.sessions, self.write_sessions),
             self.ingestor,
+            self.leases,
             interval=settings.feed_interval * 60,
         )
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)

@@ -49,3 +49,40 @@ async def test_an_admin_telegram_refuses_is_logged_and_the_others_still_hear(
                 await AdminNotifier(bot, [5, 9]).send("Trouble", "body")
         assert [r.chat_id for r in emu.sent] == [9]
         assert "could not send the admin report to 5" in caplog.text
+
+
+async def test_notices_the_throttle_holds_go_out_together_once_it_allows() -> None:
+    async with BotAPIEmulator() as emu:
+        emu.private_chat(3)
+        async with Bot(emu.token, base_url=emu.base_url) as bot:
+            notifier = AdminNotifier(bot, [3], every=1.0)
+            await notifier.send("Trouble", "an error")  # the throttle's period starts
+            await notifier.notice("Feed #1 (A &amp; B) is paused")  # too soon: held, not dropped
+            await notifier.notice("Feed #2 (C) is paused")
+            [report] = await emu.wait_for_messages(3)
+            assert report.text == "Trouble\nan error"
+            [together] = await emu.wait_for_messages(3, timeout=10)
+            assert together.text == "Feed #1 (A & B) is paused\n\nFeed #2 (C) is paused"
+            # The notices took the period: an error now is dropped and counted, as ever.
+            await notifier.send("Trouble", "dropped")
+            await notifier.close()
+        assert len(emu.messages_in(3)) == 2
+        assert notifier.reports.take_suppressed() == 1
+        assert emu.rejected == []
+
+
+async def test_close_sends_what_is_held_and_nothing_is_lost() -> None:
+    async with BotAPIEmulator() as emu:
+        emu.private_chat(3)
+        async with Bot(emu.token, base_url=emu.base_url) as bot:
+            notifier = AdminNotifier(bot, [3], every=3600)
+            await notifier.notice("first")  # sent at once
+            for n in range(400):  # held: more than one message holds
+                await notifier.notice(f"Feed #{n} (a feed with a long enough name) is paused")
+            await notifier.close()
+        texts = [m.text or "" for m in emu.messages_in(3)]
+        assert texts[0] == "first" and len(texts) > 2
+        held = "\n\n".join(texts[1:]).split("\n\n")
+        assert held == [f"Feed #{n} (a feed with a long enough name) is paused" for n in range(400)]
+        assert all(len(text) <= 4096 for text in texts)
+        assert emu.rejected == []

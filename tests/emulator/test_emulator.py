@@ -537,3 +537,22 @@ async def test_answer_inline_query_is_checked_like_telegram() -> None:
         assert answer["results"][0]["message"]["text"] == "ok"
         again = await http.post(url, json={"inline_query_id": query["id"], "results": []})
         assert again.status_code == 400  # each query is answered once
+
+
+async def test_latest_with_buttons_is_the_newest_message_that_still_has_them(
+    emu: BotAPIEmulator,
+) -> None:
+    emu.private_chat(5)
+    more = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="more:1")]])
+    async with Bot(emu.token, base_url=emu.base_url) as bot:
+        assert emu.latest_with_buttons(5) is None
+        first = await bot.send_message(5, "first", reply_markup=more)
+        second = await bot.send_message(5, "second", reply_markup=more)
+        await bot.send_message(5, "no buttons")
+        latest = emu.latest_with_buttons(5)
+        assert latest is not None and latest["message_id"] == second.message_id
+        await bot.edit_message_reply_markup(5, second.message_id, reply_markup=None)
+        latest = emu.latest_with_buttons(5)  # the edit took them off: the older one is next
+        assert latest is not None and latest["message_id"] == first.message_id
+    assert emu.latest_with_buttons(6) is None
+    assert emu.rejected == []

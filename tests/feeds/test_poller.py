@@ -6,6 +6,7 @@ Atom feed with xml:base and relative links); the clock is the service's injectab
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from newsbot.errors import NewsbotError
 from newsbot.feeds import FeedService
+from newsbot.feeds.poller import LEASE
 from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.pipeline import Ingestor
 from newsbot.service import Newsbot
@@ -231,7 +233,9 @@ async def test_a_slow_feed_times_out_and_backs_off(
     site.routes["/feed.xml"].delay = 1.0
     site.routes["/feed.xml"].etag = None
     async with SafeFetcher(allow_private=True, timeout=0.3) as impatient:
-        feeds = FeedService(bot.feeds.store, Ingestor(bot.store, impatient), clock=clock)
+        feeds = FeedService(
+            bot.feeds.store, Ingestor(bot.store, impatient), bot.leases, clock=clock
+        )
         clock.advance(minutes=16)
         [outcome] = await feeds.poll_due()
     assert not outcome.ok and "Timed out" in outcome.status
@@ -298,6 +302,31 @@ async def test_an_entry_whose_page_fails_is_retried_on_later_polls(
     assert (outcome.added, outcome.failed) == (1, 0)
 
 
+async def first_poll(feeds: FeedService, within: float = 10.0) -> int:
+    """How many feeds `feeds` polls at its first look that gets the lease."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not (outcomes := await feeds.poll_due()):
+        assert asyncio.get_running_loop().time() < deadline, "the lease never came free"
+        await asyncio.sleep(0.05)
+    return len(outcomes)
+
+
+async def test_the_poller_lease_is_the_shared_lease_row(
+    bot: Newsbot, site: FeedSite, clock: FakeClock
+) -> None:
+    # The feed poller takes the same lease rows (db/leases.py) as the digest sender.
+    await bot.feeds.add(serve_story_feed(site, [1]))
+    clock.advance(minutes=16)
+    assert len(await bot.feeds.poll_due()) == 1
+    assert await bot.leases.holder(LEASE) == bot.feeds.holder
+    assert not await bot.leases.take(LEASE, "another process", ttl=30)
+    await bot.feeds.release()
+    assert await bot.leases.holder(LEASE) is None
+    assert await bot.leases.take(LEASE, "another process", ttl=30)
+    clock.advance(minutes=16)
+    assert await bot.feeds.poll_due() == []  # the other process polls now
+
+
 async def test_one_poller_at_a_time_across_processes(
     bot: Newsbot, feed_settings: Settings, site: FeedSite, clock: FakeClock
 ) -> None:
@@ -315,10 +344,11 @@ async def test_one_poller_at_a_time_across_processes(
         clock.advance(minutes=1)
         await make_due()
         assert await other.poll_due() == []  # due, but the lease is held
+        bot.feeds.lease_ttl = 0.5  # renewed for half a second only, so the test needn't wait
         assert len(await bot.feeds.poll_due()) == 1  # the holder polls (and renews)
-        clock.advance(minutes=6)  # the holder died: its lease runs out
+        # The holder died: once its lease runs out, the other process polls.
         await make_due()
-        assert len(await other.poll_due()) == 1
+        assert await first_poll(other) == 1
         await other.release()
         await make_due()
         assert len(await bot.feeds.poll_due()) == 1  # released: taken back at once

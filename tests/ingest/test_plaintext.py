@@ -9,72 +9,15 @@ import pytest
 
 from newsbot.errors import NoArticleText
 from newsbot.ingest.plaintext import parse_text_article
-from newsbot.ingest.text import normalize_text
 from newsbot.service import SAMPLE_DATA
-
-# The seed ships with the package as the sample article (a byte-identical copy).
-SEED = SAMPLE_DATA / "000_7eff7d7cd2e338f5.txt"
-SEED_TEXT = """\
-Xi Jinping calls for greater international technology cooperation – Media Inter World
-
-Updated 9:58 PM, September 25, 2021
-
-Chinese President Xi Jinping on Friday stressed the importance of international technology \
-cooperation and promised to promote it with an “open mind”.
-
-President Xi made the remarks when speaking to the Zhongguancun Forum 2021 via video link. The \
-forum – with the theme of “Intelligence, Health and Carbon Neutrality” – is a five-day discussion \
-of some of the world’s most advanced technological achievements.
-
-
-Innovation is the number one driving force for development, Xi said, calling for efforts to be \
-redoubled to protect intellectual property.
-
-A robot making coffee at the main venue of the 2020 Zhongguancun Forum in Beijing, China. / Xinhua
-
-Technology to reverse the economic backlash from COVID-19
-
-The global economic recovery after the COVID-19 pandemic is facing major challenges, which is why \
-it is extremely important for the world to strengthen cooperation on technological opening up and \
-cooperation, Xi said.
-
-Countries should work together to find ways to solve key global problems through technology and \
-innovation, he added.
-
-The Chinese president also called for the transformation of technological products to promote the \
-“new motivation” for economic development.
-
-He explicitly referred to the idea of ”technology for good” and called for an improvement in the \
-system of global management in this area.
-
-Zhongguancun, China’s “Silicon Valley”
-
-The companies in Zhongguancun – a technology center in northwest Beijing – known as China’s \
-“Silicon Valley” – reported a year-on-year growth in total sales of 34 percent in the first five \
-months of 2021, according to official figures.
-
-With clusters of universities and research institutes, it is China’s first national high-tech \
-industrial development zone, and Xi has called for a new round of reforms at the high-tech hub.
-
-The Chinese president hopes that Zhongguancun can soon develop into a world-class hub.
-
-Leave a Reply
-
-Your email address will not be published."""
-
+from tests.helpers.seed import SEED, seed_body_paragraphs, seed_text
 
 # --- plain text: the seed ----------------------------------------------------------------------
 
 
-def _seed_body_paragraphs(raw: str) -> list[str]:
-    paragraphs = [p.strip() for p in raw.split("\n\n") if p.strip()]
-    # title, dateline, and the two comment-form lines are what the parser takes out
-    return paragraphs[2:-2]
-
-
-@pytest.mark.parametrize("source", ["file", "inline copy"])
-def test_seed_article(source: str) -> None:
-    raw = SEED.read_text(encoding="utf-8") if source == "file" else SEED_TEXT
+@pytest.mark.parametrize("line_ends", ["\n", "\r\n"], ids=["file", "windows line ends"])
+def test_seed_article(line_ends: str) -> None:
+    raw = seed_text().replace("\n", line_ends)
     article = parse_text_article(raw, source_name="000.txt")
     assert article.title == "Xi Jinping calls for greater international technology cooperation"
     assert article.site == "Media Inter World"
@@ -86,13 +29,15 @@ def test_seed_article(source: str) -> None:
     assert "Your email address" not in article.text
     assert "Updated 9:58 PM" not in article.text
     # everything else is kept, paragraph by paragraph, in order
-    assert article.text.split("\n\n") == _seed_body_paragraphs(raw)
+    # title, dateline, and the two comment-form lines are what the parser takes out
+    assert article.text.split("\n\n") == seed_body_paragraphs()
     assert article.text.startswith("Chinese President Xi Jinping on Friday stressed")
     assert article.text.endswith("can soon develop into a world-class hub.")
 
 
-def test_seed_inline_copy_matches_file() -> None:
-    assert normalize_text(SEED.read_text(encoding="utf-8")) == normalize_text(SEED_TEXT)
+def test_seed_is_the_sample_article_the_package_ships() -> None:
+    # `newsbot db sample` adds every .txt of the sample folder: the seed is the only one.
+    assert sorted(SAMPLE_DATA.glob("*.txt")) == [SEED]
 
 
 # --- Markdown ----------------------------------------------------------------------------------

@@ -115,3 +115,16 @@ def test_max_postings_keeps_each_terms_best_passages() -> None:
     # Same term frequency everywhere: the two shortest passages (ids 4 and 3) are kept.
     assert search(index, "news") == [4, 3]
     assert index.df("news") == 4
+
+
+def test_a_copy_grows_on_its_own_and_the_original_answers_as_before(index: PassageIndex) -> None:
+    before = (search(index, "baikal"), index.idf("baikal"), index.size, index.max_passage_id)
+    copy = index.copy()
+    assert copy.add([IndexedPassage(6, 40, "Olkhon is the largest island in Lake Baikal.")]) == 1
+    copy.remove_article(20)
+    assert (search(index, "baikal"), index.idf("baikal")) == before[:2]
+    assert (index.size, index.max_passage_id) == before[2:]
+    assert sorted(search(index, "iceland")) == [3, 4] and search(index, "olkhon") == []
+    assert search(copy, "olkhon") == [6] and search(copy, "iceland") == []
+    assert (copy.size, copy.max_passage_id) == (4, 6)
+    assert sorted(search(copy, "baikal")) == [1, 2, 6]

@@ -94,3 +94,12 @@ async def test_the_retriever_corrects_a_question_word_to_a_corpus_stem(seeded: N
     assert (term.term, term.kind) == (word_terms("zhongguancun")[0], "typo")
     assert term.term == "zhongguancun"
     assert 0 < term.weight < term.word_weight
+
+
+def test_a_copy_learns_words_the_original_does_not(corrector: TypoCorrector) -> None:
+    copy = corrector.copy()
+    copy.add("reykjavik")
+    assert [c for c, _ in copy.corrections("reykjavk")] == ["reykjavik"]
+    assert corrector.corrections("reykjavk") == []
+    assert len(copy) == len(corrector) + 1
+    assert copy.corrections("silicn") == corrector.corrections("silicn")

@@ -12,6 +12,7 @@ from newsbot.settings import Settings
 
 if TYPE_CHECKING:
     from newsbot.bot.digests.jobs import Digests
+    from newsbot.bot.feeds import FeedPolling
 
 
 class BotData:
@@ -26,6 +27,8 @@ class BotData:
         self._settings: Settings | None = None
         self._digests: Digests | None = None
         self._notifier: AdminNotifier | None = None
+        # The feed poll loop while it runs (bot/feeds.py: start_feeds, stop_feeds).
+        self.feed_polling: FeedPolling | None = None
 
     def attach(self, service: Newsbot, settings: Settings, notifier: AdminNotifier) -> None:
         """Give the handlers the service layer, the settings and the admins' notifier."""

@@ -16,12 +16,10 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
-import weakref
 from dataclasses import dataclass
 from typing import Any, Final
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Job
 
 from newsbot.bot import render
@@ -41,35 +39,27 @@ _JOB_NAME: Final = "feeds:poll"
 
 
 @dataclass
-class _Polling:
+class FeedPolling:
+    """The running poll loop of one bot (in `bot_data.feed_polling` while it runs)."""
+
     tick: float
     job: Job[Any] | None = None
     stopped: bool = False
 
 
-_RUNNING: weakref.WeakKeyDictionary[Any, _Polling] = weakref.WeakKeyDictionary()
-
-
 def start_feeds(application: NewsApplication, *, tick: float = TICK) -> None:
-    """Poll due feeds now and every `tick` seconds; alerts go to the admins only."""
+    """Poll due feeds now and every `tick` seconds; alerts go to the admins only, through the
+    bot's notifier (held, never dropped, when it has just reported something else)."""
     if application.job_queue is None:
         raise ConfigError("feeds need PTB's job queue: install python-telegram-bot[job-queue]")
     data = application.bot_data
-    app_ref = weakref.ref(application)
+    notifier = data.notifier
 
     async def alert(text: str) -> None:
-        app = app_ref()
-        if app is None:
-            return
-        for admin_id in sorted(data.settings.admin_ids):
-            try:
-                await app.bot.send_message(admin_id, html.escape(text))
-            except TelegramError as exc:
-                log.warning("could not tell admin %s about a feed: %s", admin_id, exc)
+        await notifier.notice(html.escape(text))
 
     data.service.feeds.alert = alert
-    polling = _Polling(tick)
-    _RUNNING[application] = polling
+    polling = data.feed_polling = FeedPolling(tick)
     # The first look soon after start (not during it: today's missed digests go out first);
     # feeds that fell due while the bot was down are polled then.
     polling.job = application.job_queue.run_once(
@@ -78,8 +68,10 @@ def start_feeds(application: NewsApplication, *, tick: float = TICK) -> None:
 
 
 async def stop_feeds(application: NewsApplication) -> None:
-    """Stop polling and hand the lease on (in post_stop, before the service closes)."""
-    polling = _RUNNING.pop(application, None)
+    """Stop polling and hand the lease on (in post_stop, before the service closes); alerts
+    the notifier still holds go out now."""
+    data = application.bot_data
+    polling, data.feed_polling = data.feed_polling, None
     if polling is None:
         return
     polling.stopped = True
@@ -87,14 +79,15 @@ async def stop_feeds(application: NewsApplication) -> None:
     with contextlib.suppress(KeyError):
         if polling.job is not None:
             polling.job.schedule_removal()
-    await application.bot_data.service.feeds.release()
+    await data.service.feeds.release()
+    await data.notifier.close()
 
 
 async def _tick(context: Context) -> None:
     """Poll what is due, then schedule the next look (unless stopping)."""
     job = context.job
     polling = job.data if job is not None else None
-    if not isinstance(polling, _Polling) or polling.stopped:
+    if not isinstance(polling, FeedPolling) or polling.stopped:
         return
     try:
         for outcome in await context.bot_data.service.feeds.poll_due():

@@ -1,296 +1,43 @@
-"""The `newsbot` command line: a thin front end over the service layer."""
+"""The `newsbot` command line: a thin front end over the service layer.
+
+One module per command group, each registering its commands on the parser built here:
+
+    ingest.py    ingest
+    ask.py       ask, prompt
+    articles.py  articles, remove, stats, export
+    db.py        db upgrade, db sample, db copy
+    bot.py       run, chat (and start, below, which picks one)
+    digest.py    digest
+    feeds.py     feeds
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import io
-import json
 import logging
-import signal
 import sys
-from collections.abc import Callable, Coroutine, Iterable, Sequence
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from newsbot import __version__, db
+from newsbot import __version__
+from newsbot.cli.articles import add_article_commands
+from newsbot.cli.ask import add_ask_command, add_prompt_command
 from newsbot.cli.bot import add_bot_commands, cmd_chat, cmd_run
+from newsbot.cli.db import add_db_command
 from newsbot.cli.digest import add_digest_command
 from newsbot.cli.feeds import add_feeds_command
-from newsbot.errors import ConfigError, NewsbotError, NotFound
-from newsbot.ingest.pipeline import IngestResult, iter_jsonl, scan_paths
-from newsbot.ingest.records import answer_json, export_json, listing_json
-from newsbot.ingest.text import http_url
-from newsbot.search.retriever import SearchResult
-from newsbot.service import Newsbot, no_good_match
+from newsbot.cli.ingest import add_ingest_command
+from newsbot.errors import ConfigError, NewsbotError
 from newsbot.settings import Settings
 
 log = logging.getLogger("newsbot")
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
-
-
-def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
-    """A plain-text answer for the terminal (matched words in bold on a terminal)."""
-    if not result.answered:
-        return no_good_match(
-            known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
-        )
-    blocks = []
-    for number, hit in enumerate(result.hits, 1):
-        meta = ", ".join(
-            part
-            for part in (hit.site, hit.published.date().isoformat() if hit.published else None)
-            if part
-        )
-        passage = hit.passage
-        if bold:
-            for start, end in reversed(hit.highlights):
-                passage = f"{passage[:start]}\033[1m{passage[start:end]}\033[0m{passage[end:]}"
-        lines = [f"{number}. {hit.title}" + (f" ({meta})" if meta else "")]
-        if hit.url:
-            lines.append(f"   {hit.url}")
-        lines.append(f"   {passage}")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
-
-
-async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    """Answer one question, or one per line of stdin."""
-    questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin
-    async with await Newsbot.open(settings, create=False) as app:
-        known = await app.store.count()
-        first = True
-        for raw in questions:
-            question = raw.rstrip("\n")
-            if args.question is None and not question.strip():
-                continue
-            result = await app.ask(question, limit=args.top)
-            if args.json:
-                print(json.dumps(answer_json(result), ensure_ascii=False), flush=True)
-            else:
-                if not first:
-                    print()
-                print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
-            first = False
-    return 0
-
-
-class Progress:
-    """A one-line progress bar on stderr, only when it is a terminal."""
-
-    def __init__(self, total: int | None, stream: TextIO = sys.stderr) -> None:
-        self.total, self.done, self.stream = total, 0, stream
-        self.enabled = stream.isatty()
-
-    def step(self, label: str) -> None:
-        self.update(self.done + 1, self.total, label)
-
-    def update(self, done: int, total: int | None, label: str) -> None:
-        self.done, self.total = done, total
-        if not self.enabled:
-            return
-        if self.total:
-            filled = int(30 * self.done / self.total)
-            bar = f"[{'#' * filled}{' ' * (30 - filled)}] {self.done}/{self.total}"
-        else:
-            bar = f"{self.done} done"
-        self.stream.write(f"\r{bar} {label[-40:]:<40}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.done:
-            self.stream.write("\n")
-
-
-async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Add files, folders, URLs and JSONL; print a summary; exit 1 if any failed."""
-    if not args.sources and not args.jsonl:
-        print("newsbot ingest: give files, folders, URLs or --jsonl FILE", file=sys.stderr)
-        return 2
-    if args.url and http_url(args.url) is None:
-        raise ConfigError(f"--url must be an http(s) URL, got {args.url!r}")
-    results: list[IngestResult] = []
-    # Anything spelled like a URL is one (ftp://... is refused as a URL, not looked up as a file).
-    urls = [s for s in args.sources if "://" in s]
-    files, skipped = scan_paths(Path(s) for s in args.sources if s not in urls)
-    if args.url and (urls or len(files) != 1 or len(args.sources) != 1):
-        print("newsbot ingest: --url gives the source link of exactly one file", file=sys.stderr)
-        return 2
-    async with await Newsbot.open(settings) as app:
-        progress = Progress(len(urls) + len(files) or None)
-        for url in urls:
-            results.append(await app.ingestor.add_url(url))
-            progress.step(url)
-        for path in files:
-            if not path.exists():
-                results.append(IngestResult.failed(str(path), "no such file or folder"))
-                progress.step(str(path))
-        async for result in app.ingestor.add_files([p for p in files if p.exists()], args.url):
-            results.append(result)
-            progress.step(result.source)
-        if args.jsonl:
-            stream = sys.stdin if args.jsonl == "-" else None
-            try:
-                handle = stream or open(args.jsonl, encoding="utf-8")  # noqa: SIM115, ASYNC230
-            except OSError as exc:
-                results.append(IngestResult.failed(args.jsonl, exc.strerror or str(exc)))
-            else:
-                with handle:
-                    label = "stdin" if stream else args.jsonl
-                    async for result in app.ingestor.add_records(iter_jsonl(handle, label)):
-                        results.append(result)
-                        progress.step(result.source)
-        progress.close()
-        if not args.no_wait:
-            # Answers use the new passages at once (lexically); their vectors come now, or
-            # with --no-wait from the bot's background worker.
-            embedding = Progress(None)
-            await app.embed_pending(lambda done, total: embedding.update(done, total, "embedding"))
-            embedding.close()
-    return print_summary(results, skipped=len(skipped))
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def print_summary(results: Sequence[IngestResult], *, skipped: int = 0) -> int:
-    """Print what happened; exit status 1 when anything failed."""
-    added = [r for r in results if r.status == "added"]
-    duplicates = [r for r in results if r.status == "duplicate"]
-    failed = [r for r in results if r.status == "failed"]
-    for result in added if len(results) <= 20 else []:
-        print(f"added #{result.article_id}: {result.title} ({_plural(result.passages, 'passage')})")
-    for result in duplicates[:20]:
-        print(f"duplicate of #{result.article_id}: {result.source}")
-    for result in failed:
-        reason = result.reason or "unknown reason"
-        # Most reasons name the source already: say it once.
-        shown = reason if result.source in reason else f"{result.source}: {reason}"
-        print(f"failed: {shown}", file=sys.stderr)
-    also = f", {skipped} skipped (unsupported type)" if skipped else ""
-    print(f"{len(added)} added, {len(duplicates)} duplicates, {len(failed)} failed{also}")
-    return 1 if failed else 0
-
-
-async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
-    """List stored articles, newest first."""
-    async with await Newsbot.open(settings, create=False) as app:
-        articles = await app.store.newest(limit=args.limit, offset=0)
-    if args.json and not articles:
-        print("[]")
-    elif articles and not args.json:
-        print("id  published  title (newest added first)")
-    for info in articles:
-        if args.json:
-            print(json.dumps(listing_json(info), ensure_ascii=False))
-        else:
-            date = info.published.date().isoformat() if info.published else "no date"
-            print(f"#{info.id}  {date}  {info.title}")
-    if not articles and not args.json:
-        print("No articles yet. Add some with: newsbot ingest PATH_OR_URL")
-    return 0
-
-
-async def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    """Remove an article by id."""
-    if args.id > MAX_ID:
-        raise NotFound(f"There is no article with id {args.id}.")
-    async with await Newsbot.open(settings, create=False) as app:
-        info = await app.store.remove(args.id)
-    print(f"Removed #{info.id}: {info.title}")
-    return 0
-
-
-async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    """Counts of articles, passages, subscribers and questions."""
-    async with await Newsbot.open(settings, create=False) as app:
-        stats = await app.stats()
-    print(f"articles: {stats.articles}")
-    print(f"passages: {stats.passages}")
-    print(f"active subscribers: {stats.subscribers}")
-    print(f"questions asked: {stats.questions} ({stats.answered_share:.0%} answered)")
-    return 0
-
-
-async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    """Every article with its passages, one JSON object per line."""
-    async with await Newsbot.open(settings, create=False) as app:
-        # A CLI run has nothing else to do while it writes: blocking file I/O is fine here.
-        try:
-            out: TextIO = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else sys.stdout  # noqa: SIM115, ASYNC230
-        except OSError as exc:
-            raise ConfigError(f"Cannot write {args.jsonl}: {exc.strerror or exc}") from None
-        try:
-            async for article in app.store.export():
-                out.write(json.dumps(export_json(article), ensure_ascii=False) + "\n")
-        finally:
-            if out is not sys.stdout:
-                out.close()
-    return 0
-
-
-async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    """Migrate the database to the newest schema."""
-    applied = await db.upgrade_async(settings.database_url)
-    revision = db.current_revision(settings.database_url)
-    print(f"database at revision {revision}" + ("" if applied else " (already up to date)"))
-    return 0
-
-
-async def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
-    """Move an install to another database, subscribers and their delivery state included."""
-    from newsbot.db.copy import copy_database
-
-    copied = await asyncio.to_thread(copy_database, args.source, args.target)
-    print(", ".join(f"{count} {name}" for name, count in copied.items()) + " copied")
-    return 0
-
-
-async def cmd_db_sample(args: argparse.Namespace, settings: Settings) -> int:
-    """Add the sample article to an empty database."""
-    async with await Newsbot.open(settings) as app:
-        results = await app.add_sample_if_empty()
-    if results:
-        return print_summary(results)
-    return 0
-
-
-async def cmd_prompt(args: argparse.Namespace, settings: Settings) -> int:
-    """Answer each stdin line like `newsbot ask`, until end of input."""
-    async with await Newsbot.open(settings, create=False) as app:
-        known = await app.store.count()
-        interactive = sys.stdin.isatty()
-        if interactive:
-            print(f"Ask about the {known} articles I know ({PROMPT_HELP}).")
-        # Ctrl-C stops the prompt at once: while the loop waits in readline, asyncio's own
-        # handler would act only after the next Enter.
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-        try:
-            while True:
-                if interactive:
-                    print("> ", end="", flush=True)
-                line = sys.stdin.readline()
-                word = line.strip()
-                if not line or word.lower() in ("quit", "exit"):
-                    return 0
-                if word.lower() in ("help", "?"):
-                    print(f"Type a question and press Enter; {PROMPT_HELP}.", flush=True)
-                elif word:
-                    result = await app.ask(word, source="chat")
-                    print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
-        except KeyboardInterrupt:
-            print()
-            return 0
-        finally:
-            signal.signal(signal.SIGINT, previous)
-
-
-PROMPT_HELP = "quit, exit, Ctrl-D or Ctrl-C to leave"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -301,58 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("ingest", help="add articles from files, folders, URLs or JSONL")
-    p.add_argument("sources", nargs="*", metavar="PATH_OR_URL")
-    p.add_argument("--url", help="the source link of a single file")
-    p.add_argument("--jsonl", metavar="FILE", help="one JSON article per line ('-' for stdin)")
-    p.add_argument(
-        "--no-wait",
-        action="store_true",
-        help="don't wait for the passages' embeddings (the bot computes them in the background)",
-    )
-    p.set_defaults(func=cmd_ingest)
-
-    p = sub.add_parser("ask", help="answer a question (or one per stdin line)")
-    p.add_argument("question", nargs="?")
-    p.add_argument("--top", type=_positive, default=None, metavar="K", help="passages to show")
-    p.add_argument("--json", action="store_true", help="one JSON object per question")
-    p.set_defaults(func=cmd_ask)
-
-    p = sub.add_parser("articles", help="list stored articles, newest first")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=_positive, default=1_000_000, help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_articles)
-
-    p = sub.add_parser("remove", help="remove an article by id")
-    p.add_argument("id", type=_article_id, help="the id, as `articles` shows it (39 or #39)")
-    p.set_defaults(func=cmd_remove)
-
-    sub.add_parser("stats", help="articles, passages, subscribers, questions").set_defaults(
-        func=cmd_stats
-    )
-
-    p = sub.add_parser("export", help="every article with its passages as JSONL")
-    p.add_argument("--jsonl", metavar="FILE", help="write to FILE instead of stdout")
-    p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("db", help="database maintenance")
-    db_sub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    db_sub.add_parser("upgrade", help="apply migrations up to head").set_defaults(
-        func=cmd_db_upgrade
-    )
-    db_sub.add_parser("sample", help="add the sample article to an empty database").set_defaults(
-        func=cmd_db_sample
-    )
-    p = db_sub.add_parser(
-        "copy", help="copy articles, subscriptions and questions into a new, empty database"
-    )
-    p.add_argument("source", metavar="SRC", help="database URL to copy from")
-    p.add_argument("target", metavar="DST", help="database URL to copy into (e.g. postgresql://…)")
-    p.set_defaults(func=cmd_db_copy)
-
-    p = sub.add_parser("prompt", help="answer stdin lines in a loop (no bot)")
-    p.set_defaults(func=cmd_prompt)
-
+    add_ingest_command(sub)
+    add_ask_command(sub)
+    add_article_commands(sub)
+    add_db_command(sub)
+    add_prompt_command(sub)
     add_bot_commands(sub)
     add_digest_command(sub)
     add_feeds_command(sub)
@@ -367,26 +67,6 @@ async def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
         args.webhook_url = args.listen = args.port = None
         return await cmd_run(args, settings)
     return await cmd_chat(args, settings)
-
-
-MAX_ID = 2**63 - 1  # SQLite's largest integer: no article has a larger id
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return number
-
-
-def _article_id(value: str) -> int:
-    digits = value.strip().removeprefix("#")
-    if not digits.isdecimal() or not digits.isascii():
-        raise argparse.ArgumentTypeError(f"an article id is a number like 39 or #39, not {value!r}")
-    return int(digits)
 
 
 def load_settings() -> Settings:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from newsbot.db.models import Article, Passage, QuestionLog, utcnow
+from newsbot.db.models import Article, Passage, QuestionLog, record_of, utcnow
 from newsbot.errors import NotFound
 
 # SQLite allows 32,766 bound variables per statement; stay well below with batches.
@@ -47,17 +47,7 @@ class ArticleInfo:
 
     @classmethod
     def from_row(cls, article: Article, passage_count: int = 0) -> ArticleInfo:
-        return cls(
-            id=article.id,
-            title=article.title,
-            url=article.url,
-            site=article.site,
-            author=article.author,
-            published=article.published,
-            language=article.language,
-            added_at=article.added_at,
-            passage_count=passage_count,
-        )
+        return record_of(cls, article, passage_count=passage_count)
 
 
 @dataclass(frozen=True)

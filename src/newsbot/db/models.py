@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime, time
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -32,9 +34,19 @@ NAMING_CONVENTION = {
 }
 
 
+R = TypeVar("R")
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def record_of(cls: type[R], row: object, **extra: Any) -> R:
+    """A record dataclass (`ArticleInfo`, `FeedInfo`) filled from a mapped row's attributes of
+    the same names; `extra` gives the fields the row has no column for (counts)."""
+    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in extra}  # type: ignore[arg-type]
+    return cls(**values, **extra)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

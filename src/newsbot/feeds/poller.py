@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
+from newsbot.db.leases import LeaseStore, process_name
 from newsbot.db.models import utcnow
 from newsbot.errors import NewsbotError, NotHTML
 from newsbot.feeds.content import carries_article, html_to_text
@@ -42,7 +40,7 @@ Alert = Callable[[str], Awaitable[None]]
 DEFAULT_INTERVAL: Final = 15 * 60
 PAUSE_AFTER: Final = 5  # consecutive failed polls
 LEASE: Final = "feed-poller"
-LEASE_TTL: Final = timedelta(minutes=5)
+LEASE_TTL: Final = 300.0  # seconds; renewed at every look (TICK), held while polling
 _ACCEPT: Final = (
     "application/rss+xml,application/atom+xml,application/rdf+xml;q=0.9,"
     "application/xml;q=0.8,text/xml;q=0.8,text/html;q=0.5,*/*;q=0.1"
@@ -76,19 +74,23 @@ class FeedService:
         self,
         store: FeedStore,
         ingestor: Ingestor,
+        leases: LeaseStore,
         *,
         interval: int = DEFAULT_INTERVAL,
         pause_after: int = PAUSE_AFTER,
         clock: Clock = utcnow,
         alert: Alert | None = None,
+        lease_ttl: float = LEASE_TTL,
     ) -> None:
         self.store = store
         self.ingestor = ingestor
+        self.leases = leases
+        self.lease_ttl = lease_ttl
         self.interval = interval
         self.pause_after = pause_after
         self.clock = clock
         self.alert = alert
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = process_name()
 
     # ---- adding -----------------------------------------------------------------------------
 
@@ -116,16 +118,15 @@ class FeedService:
     async def poll_due(self, limit: int = 100) -> list[PollOutcome]:
         """Poll the feeds that are due, if this process holds the poller's lease; then tell
         the admins about feeds that have just been paused."""
-        now = self.clock()
-        if not await self.store.acquire_lease(LEASE, self.holder, now, LEASE_TTL):
+        if not await self.leases.take(LEASE, self.holder, self.lease_ttl):
             return []
-        outcomes = [await self.poll(feed) for feed in await self.store.due(now, limit)]
+        outcomes = [await self.poll(feed) for feed in await self.store.due(self.clock(), limit)]
         await self.send_alerts()
         return outcomes
 
     async def release(self) -> None:
         """Give up the lease (at stop), so another process may poll at once."""
-        await self.store.release_lease(LEASE, self.holder)
+        await self.leases.give_up(LEASE, self.holder)
 
     async def poll(self, feed: FeedInfo) -> PollOutcome:
         """One conditional GET of `feed`; a 304 costs no parsing or extraction."""

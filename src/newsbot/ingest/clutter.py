@@ -17,61 +17,29 @@ article (each rule is for a class seen across news sites, never for one page):
 A rule that drops a whole paragraph applies only to short ones (a few dozen words): a long
 paragraph is article text even when it mentions a newsletter or a photo.
 
-`keep_lead` puts back the first paragraph when trafilatura's precision mode dropped it and the
-balanced mode, the page's description or its JSON-LD ``articleBody`` shows it is the article's.
+The page-tree side (link-dense blocks, inline cards) is in `page_tree`; the lead trafilatura
+drops is put back by `lead.keep_lead`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from rapidfuzz import fuzz
+
+from newsbot.ingest.page_tree import SHORT, text_key
 
 __all__ = [
     "PageHints",
     "clean_paragraphs",
     "clutter_class",
-    "keep_lead",
-    "lead_is_there",
-    "link_dense_blocks",
-    "prune_inline_cards",
 ]
 
 _WORD = re.compile(r"\w+")
-_BLOCKS = frozenset(
-    [
-        "p",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "div",
-        "td",
-        "dd",
-        "dt",
-        "figcaption",
-        "section",
-        "aside",
-        "header",
-        "footer",
-        "nav",
-        "ul",
-    ]
-)
-_LINK_SHARE = 0.8  # a block is link-dense when this share of its text is link text
-_SHORT = 30  # words: "short block" for the link and box rules
 _CLUTTER_MAX = 40  # words: paragraphs longer than this are never dropped as clutter
 _CLUTTER_CHARS = 1000  # characters: longer paragraphs are never clutter either
 _TOP = 5  # a repeated headline is looked for in this many first paragraphs
-
-
-def _key(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
 
 
 @dataclass(frozen=True)
@@ -81,92 +49,6 @@ class PageHints:
     headlines: tuple[str, ...] = ()  # title, og:title, JSON-LD headline, <h1>s
     link_blocks: frozenset[str] = frozenset()  # keys of short link-dense blocks of the page
     lead_hints: tuple[str, ...] = ()  # og:description, description, articleBody's start
-
-
-# ---------------------------------------------------------------------------------------------
-# The page tree
-
-
-def _text(element: Any) -> str:
-    return " ".join(element.text_content().split())
-
-
-def link_dense_blocks(tree: Any) -> frozenset[str]:
-    """Keys of the page's short blocks whose text is mostly link text (teasers, link lists): the
-    block around a link, and the blocks inside a link (``<a><h3>Headline</h3></a>``)."""
-    found: set[str] = set()
-    seen: set[Any] = set()  # elements, not id()s: lxml reuses the ids of freed proxies
-    for anchor in tree.iter("a"):
-        for inner in anchor.iter(*_BLOCKS):
-            text = _text(inner)
-            if text and len(text.split()) <= _SHORT:
-                found.add(_key(text))
-        block = anchor.getparent()
-        while block is not None and block.tag not in _BLOCKS:
-            block = block.getparent()
-        if block is None or block in seen:
-            continue
-        seen.add(block)
-        text = _text(block)
-        if not text or len(text.split()) > _SHORT:
-            continue
-        linked = sum(len(_text(a)) for a in block.iter("a"))
-        if linked >= _LINK_SHARE * len(text):
-            found.add(_key(text))
-    found.discard("")
-    return frozenset(found)
-
-
-def _remove_keeping_tail(element: Any) -> None:
-    parent, tail = element.getparent(), element.tail
-    if parent is None:
-        return
-    if tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(element)
-
-
-def prune_inline_cards(tree: Any) -> None:
-    """Remove link cards inside paragraphs (hover cards of people or topics: a span of two or
-    more links, mostly link text, inside a paragraph's sentence), which would glue a list of
-    headlines into the sentence. The innermost such span goes, so the linked name before the
-    card stays."""
-    cards: list[Any] = []
-    for paragraph in tree.iter("p"):
-        whole = len(_text(paragraph))
-        for inner in paragraph.iter("span", "div"):
-            anchors = list(inner.iter("a"))
-            if len(anchors) < 2:
-                continue
-            text = _text(inner)
-            linked = sum(len(_text(a)) for a in anchors)
-            if text and linked >= _LINK_SHARE * len(text) and len(text) < 0.9 * whole:
-                cards.append(inner)
-    chosen = set(cards)
-    for card in cards:
-        ancestor = card.getparent()
-        while ancestor is not None:
-            chosen.discard(ancestor)  # an outer span holding a card also holds the name
-            ancestor = ancestor.getparent()
-    for card in cards:
-        if card in chosen and card.getparent() is not None:
-            parent = card.getparent()
-            _remove_keeping_tail(card)
-            # a wrapper left empty goes too (trafilatura would drop it with the text after it)
-            while (
-                parent.tag in ("span", "div")
-                and len(parent) == 0
-                and not (parent.text or "").strip()
-            ):
-                grandparent = parent.getparent()
-                _remove_keeping_tail(parent)
-                parent = grandparent
-                if parent is None:
-                    break
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,8 +147,8 @@ _CLICK_TO_TWEET = re.compile(r"\s*Click To Tweet\s*$", _I)
 
 
 def _is_headline(paragraph: str, hints: PageHints) -> bool:
-    key = _key(paragraph)
-    return bool(key) and any(fuzz.ratio(key, _key(h)) >= 85 for h in hints.headlines)
+    key = text_key(paragraph)
+    return bool(key) and any(fuzz.ratio(key, text_key(h)) >= 85 for h in hints.headlines)
 
 
 def clutter_class(
@@ -286,15 +168,15 @@ def clutter_class(
     checks: tuple[tuple[str, bool], ...] = (
         ("related", bool(_RELATED.match(line) or _TEASER_TAG.search(line))),
         ("related", bool(_LINK_LINE.fullmatch(line)) and words <= 12),
-        ("links", 4 <= words <= _SHORT and _key(line) in hints.link_blocks and not sentence),
+        ("links", 4 <= words <= SHORT and text_key(line) in hints.link_blocks and not sentence),
         ("cta", bool(_CTA.match(line) or _CTA_ANYWHERE.search(line))),
         ("cta", words <= 5 and bool(_BOX_TITLE.fullmatch(line))),
         ("cta", bool(_PROMO.match(line) or _SHORTCODE.search(line))),
         ("byline", bool(_EMAIL.search(line) or _BYLINE.fullmatch(line))),
         ("byline", bool(_HANDLE.fullmatch(line) or _BY_HANDLE.fullmatch(line))),
         ("byline", words <= 10 and bool(_DATELINE.fullmatch(line))),
-        ("headline", near_top and words <= _SHORT and _is_headline(line, hints)),
-        ("caption", words <= _SHORT and bool(_CREDIT.match(line))),
+        ("headline", near_top and words <= SHORT and _is_headline(line, hints)),
+        ("caption", words <= SHORT and bool(_CREDIT.match(line))),
         ("tweet", bool(_TWEET_BY.fullmatch(line))),
         ("wire", bool(_WIRE.fullmatch(line))),
     )
@@ -327,7 +209,7 @@ def clean_paragraphs(paragraphs: list[str], hints: PageHints = PageHints()) -> l
                 continue
         kind = clutter_class(paragraph, hints, near_top=index < _TOP)
         if kind is None and box is not None:
-            if paragraph.startswith("- ") and len(paragraph.split()) <= _SHORT:
+            if paragraph.startswith("- ") and len(paragraph.split()) <= SHORT:
                 kind = box  # the list of a "Related" box
             elif box == "cta" and _CTA_FOLLOWER.match(paragraph) and len(paragraph.split()) <= 30:
                 kind = box  # "Pick Six Newsletter" / "Get the day's big stories …"
@@ -340,71 +222,3 @@ def clean_paragraphs(paragraphs: list[str], hints: PageHints = PageHints()) -> l
 
 
 # ---------------------------------------------------------------------------------------------
-# The lead
-
-
-def _covers(paragraph: str, hint: str) -> bool:
-    """The paragraph holds the hint's first sentence (or the hint holds the paragraph)."""
-    a, b = _key(paragraph), _key(hint)
-    if not a or not b:
-        return False
-    first = " ".join(b.split()[:12])
-    head = a[:1000]  # the hint's start is at the paragraph's start; bound fuzz's work
-    return first in a or (len(a.split()) >= 8 and a in b) or fuzz.partial_ratio(first, head) >= 90
-
-
-def lead_is_there(paragraphs: list[str], hints: PageHints) -> bool:
-    """The page describes its lead (description, articleBody) and the text starts with it."""
-    return any(_covers(p, h) for h in hints.lead_hints for p in paragraphs[:2])
-
-
-def _element_with(tree: Any, key: str) -> Any:
-    """The page's paragraph element whose text is the given key, or None."""
-    for element in tree.iter("p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6"):
-        if _key(_text(element)) == key:
-            return element
-    return None
-
-
-def _previous_text(element: Any) -> str:
-    """The text of the element just before this one (skipping empty ones), or ''."""
-    previous = element.getprevious()
-    while previous is not None and not _text(previous):
-        previous = previous.getprevious()
-    return _text(previous) if previous is not None else ""
-
-
-def keep_lead(paragraphs: list[str], balanced: list[str], hints: PageHints, tree: Any) -> list[str]:
-    """The paragraphs with the lead put back when the precision run dropped it.
-
-    The candidate is the balanced run's paragraph just before the precision text's first one
-    (kept when the page's description/articleBody starts with it, or there is none), else the
-    page's element just before that first paragraph (kept only when the description or
-    articleBody starts with it). Either must be prose (a sentence of eight words or more, not
-    clutter) standing next to the first paragraph in the article body: a standfirst in the
-    header is not the lead."""
-    if not paragraphs or lead_is_there(paragraphs, hints):
-        return paragraphs
-    # the first paragraph of the body: after a repeated headline, a byline, ...
-    body = next((i for i, p in enumerate(paragraphs) if clutter_class(p, hints) is None), 0)
-    first = _key(paragraphs[body])
-    after = _element_with(tree, first)
-    if after is None:
-        return paragraphs
-    candidates: list[tuple[str, bool]] = []  # (text, confirmed)
-    start = next((i for i, p in enumerate(balanced) if _key(p) == first), None)
-    if start:
-        text = balanced[start - 1]
-        lead = _element_with(tree, _key(text))
-        if lead is not None and lead.getparent() is after.getparent():
-            hinted = not hints.lead_hints or any(_covers(text, h) for h in hints.lead_hints)
-            candidates.append((text, hinted))
-    text = _previous_text(after)
-    candidates.append((text, any(_covers(text, h) for h in hints.lead_hints)))
-    for candidate, confirmed in candidates:
-        prose = len(candidate.split()) >= 8 and candidate.rstrip("\"'”’)»").endswith(
-            (".", "!", "?")
-        )
-        if confirmed and prose and clutter_class(candidate, hints) is None:
-            return [*paragraphs[:body], candidate, *paragraphs[body:]]
-    return paragraphs

@@ -23,54 +23,41 @@ connection resolves the name again, but the TLS certificate must be valid for th
 requested name, which an internal service cannot present, so a rebound https request
 fails at the handshake instead of reaching it. An injected transport (tests, proxies)
 receives the original URL and is responsible for its own connections.
+
+The URL and address checks are in `addresses`, the body decoding in `response`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
-import ipaddress
 import re
-import socket
-import zlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Any, Final, Self, TypeAlias
+from typing import Final, Self
 
 import httpx
 
 from newsbot.errors import BadStatus, FetchError, NotHTML, RefusedURL, TooLarge
+from newsbot.ingest.addresses import (
+    IPAddress,
+    Resolver,
+    check_url,
+    describe_error,
+    system_resolver,
+)
+from newsbot.ingest.response import (
+    BodyDecoder,
+    content_length,
+    describe_type,
+    format_size,
+    parse_content_type,
+)
 
 __all__ = ["FEED_TYPES", "FetchedPage", "Resolver", "SafeFetcher", "system_resolver"]
 
-Resolver: TypeAlias = Callable[[str, int], Awaitable[Sequence[str]]]
-"""``async (host, port) -> IP address strings``; raises OSError when the name does not resolve."""
-
-IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
-
 DEFAULT_USER_AGENT: Final = "newsbot/0.1 (+https://github.com/newsbot)"
-
-# Refused even with allow_private: AWS/GCP/Azure/OpenStack, AWS over IPv6, Alibaba Cloud.
-_METADATA_ADDRESSES: Final[frozenset[IPAddress]] = frozenset(
-    {
-        ipaddress.ip_address("169.254.169.254"),
-        ipaddress.ip_address("fd00:ec2::254"),
-        ipaddress.ip_address("100.100.100.200"),
-    }
-)
-_METADATA_HOSTS: Final = frozenset({"metadata.google.internal"})
-
-# RFC 6598 carrier-grade NAT; Python reports it as neither private nor global.
-_SHARED_ADDRESS_SPACE: Final = ipaddress.IPv4Network("100.64.0.0/10")
-# RFC 6052 NAT64 well-known prefix: the last 32 bits are the IPv4 address reached.
-_NAT64_PREFIX: Final = ipaddress.IPv6Network("64:ff9b::/96")
-
-# Host spellings that inet_aton (and so getaddrinfo) reads as IPv4: 2130706433, 0x7f000001, 127.1
-_LEGACY_IPV4: Final = re.compile(
-    r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}", re.IGNORECASE
-)
 
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _ACCEPTED_TYPES: Final = frozenset(
@@ -92,8 +79,7 @@ FEED_TYPES: Final = frozenset(
 _FEED_MARKER: Final = re.compile(rb"^\s*(?:<\?xml|<rss|<feed|<rdf:RDF)", re.IGNORECASE)
 _NOT_MODIFIED: Final = 304
 
-# We decode compression ourselves, chunk by chunk with a bound on the output, so a small
-# compressed body can't inflate to gigabytes before the size limit is checked.
+# Compression is decoded by `BodyDecoder`, with a bound on the output.
 _ACCEPT_ENCODING: Final = "gzip, deflate"
 _HTML_MARKER: Final = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>/]", re.IGNORECASE)
 _SNIFF_BYTES: Final = 1024
@@ -115,13 +101,6 @@ class FetchedPage:
     def not_modified(self) -> bool:
         """A 304 answer to a conditional GET: nothing new, no body."""
         return self.status == _NOT_MODIFIED
-
-
-async def system_resolver(host: str, port: int) -> list[str]:
-    """Resolve `host` with the operating system's resolver (getaddrinfo)."""
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]
 
 
 class SafeFetcher:
@@ -208,7 +187,8 @@ class SafeFetcher:
         except (httpx.InvalidURL, UnicodeError) as exc:
             # A URL httpx or IDNA can't handle (a label over 63 characters, odd characters in a
             # redirect target): refused, never a traceback.
-            raise RefusedURL(f"This is not a valid URL ({_describe(exc)}): {url.strip()}") from None
+            reason = describe_error(exc)
+            raise RefusedURL(f"This is not a valid URL ({reason}): {url.strip()}") from None
 
     async def _fetch(
         self, original: str, headers: dict[str, str], also_accept: frozenset[str]
@@ -254,77 +234,21 @@ class SafeFetcher:
         except httpx.TimeoutException:
             raise FetchError(self._timed_out(shown)) from None
         except httpx.ConnectError as exc:
-            raise FetchError(f"Could not connect to {shown}: {_describe(exc)}") from exc
+            raise FetchError(f"Could not connect to {shown}: {describe_error(exc)}") from exc
         except httpx.HTTPError as exc:
-            raise FetchError(f"Could not fetch {shown}: {_describe(exc)}") from exc
+            raise FetchError(f"Could not fetch {shown}: {describe_error(exc)}") from exc
 
     async def _check(
         self, url: httpx.URL, shown: str, *, redirected_from: str | None
     ) -> list[IPAddress]:
         """Refuse `url` unless it is a public http(s) URL; return the checked addresses."""
-        refusing = (
-            f"Refusing {shown}"
-            if redirected_from is None
-            else f"Refusing the redirect from {redirected_from} to {shown}"
+        return await check_url(
+            url,
+            shown,
+            redirected_from=redirected_from,
+            resolver=self._resolver,
+            allow_private=self._allow_private,
         )
-        if url.scheme not in ("http", "https"):
-            if redirected_from is None:
-                raise RefusedURL(f"Only http and https URLs can be added: {shown}")
-            raise RefusedURL(f"{refusing}: only http and https URLs can be fetched")
-        if not url.raw_host:
-            raise RefusedURL(f"{refusing}: the URL has no host name")
-        if url.userinfo:
-            hidden = str(url.copy_with(username="***", password=None))
-            if redirected_from is None:
-                raise RefusedURL(f"URLs with a user name or password cannot be added: {hidden}")
-            raise RefusedURL(
-                f"Refusing the redirect from {redirected_from} to {hidden}: "
-                "URLs with a user name or password are not allowed"
-            )
-
-        host = url.raw_host.decode("ascii")  # IDNA-encoded, as DNS sees it
-        bare_host = host.rstrip(".").lower()
-        if bare_host in _METADATA_HOSTS:
-            raise RefusedURL(f"{refusing}: {bare_host} is a cloud metadata service")
-        literal = _parse_ip_literal(bare_host)
-        if literal is not None:
-            addresses = [literal]
-        else:
-            port = url.port or (443 if url.scheme == "https" else 80)
-            addresses = await self._resolve(host, port, shown)
-
-        # One bad address is enough: the connection could go to any of them.
-        for address in addresses:
-            problem = _address_problem(address, allow_private=self._allow_private)
-            if problem is not None:
-                bad, label = problem
-                if literal is not None:
-                    raise RefusedURL(f"{refusing}: {bad} is {label}")
-                raise RefusedURL(f"{refusing}: {host} resolves to {bad}, {label}")
-        return addresses
-
-    async def _resolve(self, host: str, port: int, shown: str) -> list[IPAddress]:
-        try:
-            answers = await self._resolver(host, port)
-        except UnicodeError:
-            raise RefusedURL(
-                f"Refusing {shown}: {host} is not a valid host name (a part over 63 characters?)"
-            ) from None
-        except OSError as exc:
-            raise FetchError(f"Could not resolve host {host} ({_describe(exc)}): {shown}") from exc
-        addresses: list[IPAddress] = []
-        for answer in answers:
-            try:
-                address = ipaddress.ip_address(answer)
-            except ValueError:
-                raise FetchError(
-                    f"Could not resolve host {host} (got {answer!r}, not an IP address): {shown}"
-                ) from None
-            if address not in addresses:
-                addresses.append(address)
-        if not addresses:
-            raise FetchError(f"Could not resolve host {host} (no addresses): {shown}")
-        return addresses
 
     async def _send(
         self, url: httpx.URL, addresses: list[IPAddress], headers: dict[str, str]
@@ -369,15 +293,15 @@ class SafeFetcher:
             )
         # A repeated header is joined with ", " by .get(); the last one wins, as in browsers.
         content_types = response.headers.get_list("content-type")
-        mime, charset = _parse_content_type(content_types[-1] if content_types else "")
+        mime, charset = parse_content_type(content_types[-1] if content_types else "")
         if mime and mime not in _ACCEPTED_TYPES and mime not in also_accept:
-            raise NotHTML(f"{shown} is {_describe_type(mime)} ({mime}), not a web page")
+            raise NotHTML(f"{shown} is {describe_type(mime)} ({mime}), not a web page")
 
-        limit = _format_size(self._max_bytes)
-        declared = _content_length(response)
+        limit = format_size(self._max_bytes)
+        declared = content_length(response)
         if declared is not None and declared > self._max_bytes:
             raise TooLarge(
-                f"The page is {_format_size(declared)}, larger than the {limit} limit: {shown}"
+                f"The page is {format_size(declared)}, larger than the {limit} limit: {shown}"
             )
         encodings = response.headers.get_list("content-encoding", split_commas=True)
         body = bytearray()
@@ -385,7 +309,7 @@ class SafeFetcher:
             body += response.content
         else:
             # Raw bytes, decoded here with a bound: never more than the limit in memory.
-            decoder = _Decoder(encodings, shown)
+            decoder = BodyDecoder(encodings, shown)
             async for chunk in response.aiter_raw():
                 body += decoder.decode(chunk, self._max_bytes - len(body) + 1)
                 if len(body) > self._max_bytes:
@@ -430,151 +354,3 @@ def _not_modified(url: httpx.URL, response: httpx.Response) -> FetchedPage:
         status=_NOT_MODIFIED,
         headers=response.headers,
     )
-
-
-class _Decoder:
-    """Undo at most one layer of gzip or deflate, never producing more than asked for."""
-
-    def __init__(self, encodings: list[str], shown: str) -> None:
-        layers = [e.strip().lower() for e in encodings if e.strip().lower() not in ("", "identity")]
-        if len(layers) > 1:
-            raise NotHTML(
-                f"{shown} is compressed {len(layers)} times over ({', '.join(layers)}); "
-                "newsbot reads at most one layer"
-            )
-        self._zlib: Any = None
-        self._deflate = False  # may still turn out to be raw deflate (no zlib header)
-        if layers:
-            if layers[0] in ("gzip", "x-gzip"):
-                self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            elif layers[0] == "deflate":
-                self._zlib, self._deflate = zlib.decompressobj(zlib.MAX_WBITS), True
-            else:
-                raise NotHTML(f"{shown} is compressed with {layers[0]}, which newsbot can't read")
-        self._shown = shown
-
-    def decode(self, chunk: bytes, max_length: int) -> bytes:
-        """Up to `max_length` decoded bytes of `chunk` (more input left means: over the limit)."""
-        if self._zlib is None:
-            return chunk
-        try:
-            out = bytes(self._zlib.decompress(chunk, max_length))
-            self._deflate = False  # the header was fine
-            return out
-        except zlib.error:
-            if self._deflate:
-                # "deflate" is often sent raw, without the zlib header (as httpx also allows).
-                self._zlib, self._deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
-                return self.decode(chunk, max_length)
-            raise FetchError(f"The page's compressed body is damaged: {self._shown}") from None
-
-
-def _parse_ip_literal(host: str) -> IPAddress | None:
-    """The address `host` spells, including inet_aton's legacy IPv4 forms, or None."""
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    if _LEGACY_IPV4.fullmatch(host):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    return None
-
-
-def _address_problem(address: IPAddress, *, allow_private: bool) -> tuple[IPAddress, str] | None:
-    """(offending address, why) if `address` must not be contacted, else None."""
-    # IPv4-mapped, 6to4 and NAT64 addresses reach the IPv4 address they embed, so that
-    # is the one to judge (Python calls NAT64 "reserved", which would refuse every
-    # IPv4-only site on an IPv6-only network with DNS64).
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        elif address.sixtofour is not None:
-            address = address.sixtofour
-        elif address in _NAT64_PREFIX:
-            address = ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
-    label = _address_label(address, allow_private=allow_private)
-    return None if label is None else (address, label)
-
-
-def _address_label(address: IPAddress, *, allow_private: bool) -> str | None:
-    if address in _METADATA_ADDRESSES:
-        return "a cloud metadata address"
-    if allow_private:
-        return None
-    if address.is_loopback:
-        return "a loopback address"
-    if address.is_unspecified:
-        return "an unspecified address"
-    if address.is_link_local:
-        return "a link-local address"
-    if address.is_multicast:
-        return "a multicast address"
-    if isinstance(address, ipaddress.IPv4Address) and address in _SHARED_ADDRESS_SPACE:
-        return "a shared (carrier-grade NAT) address"
-    if address.is_reserved:
-        return "a reserved address"
-    if address.is_private or not address.is_global:
-        # is_private also covers documentation, benchmarking and other special ranges.
-        return "a private address"
-    return None
-
-
-def _parse_content_type(value: str) -> tuple[str, str | None]:
-    """("type/subtype" lower-cased or "", charset or None) from a Content-Type header."""
-    mime, _, params = value.partition(";")
-    charset: str | None = None
-    for param in params.split(";"):
-        key, _, raw = param.partition("=")
-        if key.strip().lower() == "charset":
-            charset = raw.strip().strip("\"'").lower() or None
-    if charset is not None:
-        try:
-            codecs.lookup(charset)
-        except LookupError:
-            charset = None  # an unknown label is ignored, as browsers do
-    return mime.strip().lower(), charset
-
-
-def _content_length(response: httpx.Response) -> int | None:
-    try:
-        return int(response.headers["content-length"])
-    except (KeyError, ValueError):
-        return None
-
-
-def _describe_type(mime: str) -> str:
-    """A user-facing name for a content type we refuse."""
-    major, _, minor = mime.partition("/")
-    if mime == "application/pdf":
-        return "a PDF"
-    if major == "image":
-        return "an image"
-    if major == "audio":
-        return "an audio file"
-    if major == "video":
-        return "a video"
-    if minor == "json" or minor.endswith("+json"):
-        return "JSON data"
-    if minor in ("rss+xml", "atom+xml"):
-        return "a feed"
-    if minor == "xml" or minor.endswith("+xml"):
-        return "an XML document"
-    return "a file"
-
-
-def _format_size(size: int) -> str:
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:.3g} MB"
-    if size >= 1_000:
-        return f"{size / 1_000:.3g} kB"
-    return f"{size} bytes"
-
-
-def _describe(exc: BaseException) -> str:
-    """A short reason for a transport or resolver error."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__

@@ -15,15 +15,10 @@ from urllib.parse import urlsplit
 import trafilatura
 
 from newsbot.errors import NoArticleText
-from newsbot.ingest.clutter import (
-    PageHints,
-    clean_paragraphs,
-    keep_lead,
-    lead_is_there,
-    link_dense_blocks,
-    prune_inline_cards,
-)
+from newsbot.ingest.clutter import PageHints, clean_paragraphs
+from newsbot.ingest.lead import keep_lead, lead_is_there
 from newsbot.ingest.page_meta import PageMeta, pick_authors, pick_site, read_meta, same_name
+from newsbot.ingest.page_tree import link_dense_blocks, prune_inline_cards
 from newsbot.ingest.sentences import split_sentences
 from newsbot.ingest.text import (
     _WORD,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 # Logistic model of "the best passage answers the question", fitted on the SQuAD tune set by
 # benchmarks/tune_answered.py (weights of answer_evidence's features, then the bias).
@@ -42,8 +43,8 @@ class Features:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A passage from the first stage, with its article and rerank features."""
+class PassageRef:
+    """A passage with the article it belongs to: what a candidate and a hit both show."""
 
     passage_id: int
     article_id: int
@@ -52,6 +53,16 @@ class Candidate:
     site: str | None
     published: datetime | None
     passage: str
+
+    def ref_fields(self) -> dict[str, Any]:
+        """The passage's own fields, to build a record that extends it from this one."""
+        return {f.name: getattr(self, f.name) for f in fields(PassageRef)}
+
+
+@dataclass(frozen=True)
+class Candidate(PassageRef):
+    """A passage from the first stage, with its article and rerank features."""
+
     features: Features
     query: list[QueryTerm]
 

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import takewhile
 
 from newsbot.search.answer import AnswerSpan
-from newsbot.search.evidence import Candidate
+from newsbot.search.evidence import Candidate, PassageRef
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(PassageRef):
     """One passage that answers (or might answer) a question."""
 
-    passage_id: int
-    article_id: int
-    title: str
-    url: str | None
-    site: str | None
-    published: datetime | None
-    passage: str
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
     # How sure the "answered" decision would be if this hit were the best one (0..1): "More"

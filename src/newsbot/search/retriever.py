@@ -4,25 +4,20 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from datetime import datetime
-from itertools import islice, pairwise
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from newsbot.db.models import UTCDateTime
-from newsbot.search import snapshot
+from newsbot.db.models import Article, Passage
 from newsbot.search.answer import AnswerSpan, frame_positions, is_not_a_question
-from newsbot.search.dense import Encoder, Vector, VectorStore, from_blobs
+from newsbot.search.dense import Encoder, Vector, VectorStore
 from newsbot.search.evidence import (
     Candidate,
     Features,
@@ -32,7 +27,8 @@ from newsbot.search.evidence import (
     weighted_share,
 )
 from newsbot.search.hybrid import Decision, candidate_features, decide, fuse
-from newsbot.search.index import IndexedPassage, PassageIndex
+from newsbot.search.index import PassageIndex
+from newsbot.search.live import SNAPSHOT_MIN_PASSAGES, LiveIndex
 from newsbot.search.results import Hit as Hit
 from newsbot.search.results import Ranking as Ranking
 from newsbot.search.results import SearchResult as SearchResult
@@ -48,15 +44,10 @@ from newsbot.search.typos import TypoCorrector
 
 __all__ = ["Hit", "Ranking", "Retriever", "SearchResult", "Weights"]
 
-log = logging.getLogger(__name__)
-
 MAX_QUESTION_TERMS = 48
 CANDIDATES = 20
 """First-stage candidates re-scored by the cosines: 20 held-out SQuAD top-1 0.843 -> 0.851
 against 12 (benchmarks/tune_answered.py --grid); 30 was no better."""
-LOAD_BATCH = 20_000
-SNAPSHOT_MIN_PASSAGES = 20_000
-"""Below this, rebuilding at start takes under two seconds: no snapshot file."""
 QUERY_CACHE = 256
 """Question vectors kept (the bot's "More" button asks the same question again)."""
 REFRESH_SECONDS = 1.0
@@ -77,26 +68,19 @@ class Weights:
     answer_threshold: float = 0.5
 
 
-_PASSAGES_SQL = text(
-    "SELECT p.id, p.article_id, p.text FROM passages p WHERE p.id > :after ORDER BY p.id LIMIT :n"
+_CANDIDATES = (
+    select(
+        Passage.id,
+        Passage.text,
+        Article.id,
+        Article.title,
+        Article.url,
+        Article.site,
+        Article.published,
+    )
+    .join(Article, Article.id == Passage.article_id)
+    .where(Passage.id.in_(bindparam("ids", expanding=True)))
 )
-_CANDIDATES_SQL = text(
-    "SELECT p.id, p.text, a.id, a.title, a.url, a.site, a.published FROM passages p "
-    "JOIN articles a ON a.id = p.article_id WHERE p.id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
-_STATE_SQL = text(
-    "SELECT (SELECT max(id) FROM passages), (SELECT max(id) FROM article_removals), "
-    "(SELECT max(id) FROM passage_vectors)"
-)
-_VECTORS_SQL = text(
-    "SELECT id, passage_id, vector FROM passage_vectors WHERE id > :after AND model = :model "
-    "ORDER BY id LIMIT :n"
-)
-_TEXT_SQL = text("SELECT text FROM passages WHERE id = :id")
-_CHECK_SQL = text("SELECT id, text FROM passages WHERE id <= :max ORDER BY id DESC LIMIT 1")
-_REMOVALS_SQL = text("SELECT id, article_id FROM article_removals WHERE id > :after ORDER BY id")
-_PUBLISHED = UTCDateTime()
-_DIALECT = SQLiteDialect()
 
 
 class Retriever:
@@ -113,151 +97,57 @@ class Retriever:
         encoder: Encoder | None = None,
     ) -> None:
         # Core connections, not ORM sessions: this is the hot read path and needs no objects.
-        # Catching up with the database may read many rows: async. Fetching a question's
+        # Catching up with the database may read many rows: async, in `live`. Fetching a question's
         # CANDIDATES (12) by primary key takes ~0.1 ms: a plain blocking read saves the ~1.5 ms of
         # thread hand-offs an async round trip costs.
-        self._engine = engine
         self._reader = reader
         self.weights = weights or Weights()
-        self.max_postings = max_postings
-        self.index = PassageIndex(max_postings=max_postings)
-        # Where the index is saved between runs (None: always rebuild from the database).
-        self.snapshot_path = snapshot_path
-        self._saved: tuple[int, int] | None = None  # (max passage id, last removal) on disk
-        self.typos = TypoCorrector()
+        self.live = LiveIndex(engine, max_postings=max_postings, snapshot_path=snapshot_path)
         # Dense re-scoring (None: lexical only); vectors follow passage_vectors by id.
         self.encoder = encoder
-        self.vectors = VectorStore()
         self._query_vectors: OrderedDict[str, Vector] = OrderedDict()
-        self._terms_seen = 0
-        self._last_removal = 0
-        self._lock = asyncio.Lock()
-        self._ready = False
-        self._loaded = False
-        self._checked_at = -math.inf
-        self._changes = 0
 
-    # -- keeping in step with the database -------------------------------------------------------
+    # -- keeping in step with the database (newsbot.search.live) ---------------------------------
+
+    @property
+    def index(self) -> PassageIndex:
+        """The passage index questions are answered from (swapped whole on a catch-up)."""
+        return self.live.index
+
+    @property
+    def typos(self) -> TypoCorrector:
+        return self.live.typos
+
+    @property
+    def vectors(self) -> VectorStore:
+        return self.live.vectors
+
+    @property
+    def snapshot_path(self) -> Path | None:
+        """Where the index is saved between runs (None: always rebuild from the database)."""
+        return self.live.snapshot_path
+
+    @snapshot_path.setter
+    def snapshot_path(self, path: Path | None) -> None:
+        self.live.snapshot_path = path
 
     @property
     def loaded(self) -> bool:
         """Whether the index has caught up with the database at least once (/readyz)."""
-        return self._loaded
+        return self.live.loaded
 
     def invalidate(self) -> None:
         """The database changed: look again before the next question."""
-        self._checked_at = -math.inf
-        self._changes += 1
+        self.live.invalidate()
 
     async def refresh(self, *, max_age: float = 0.0) -> None:
-        """Index passages added and drop articles removed since the last look (by any process).
-
-        With `max_age`, skip the look if the last one is more recent than that many seconds:
-        questions then cost no extra query, and another process's changes show within it.
-        """
-        if time.monotonic() - self._checked_at < max_age:
-            return
-        async with self._lock:
-            # Questions that queued behind a load find it done: look again inside the lock.
-            if time.monotonic() - self._checked_at < max_age:
-                return
-            started, changes = time.monotonic(), self._changes
-            await self._catch_up()
-            self._loaded = True
-            # Only now: until the load is done, other questions must wait for it, not search
-            # a half-built index. A change announced meanwhile keeps the next look due.
-            if changes == self._changes:
-                self._checked_at = started
-
-    async def _catch_up(self) -> None:
-        async with self._engine.connect() as connection:
-            max_passage, max_removal, max_vector = (await connection.execute(_STATE_SQL)).one()
-            if not self._ready:
-                self._ready = True
-                if not await self._load_snapshot(connection):
-                    # Removals logged before the first load concern passages already gone.
-                    self._last_removal = max_removal or 0
-            if max_removal and max_removal > self._last_removal:
-                rows = await connection.execute(_REMOVALS_SQL, {"after": self._last_removal})
-                for removal_id, article_id in rows:
-                    self.index.remove_article(article_id)
-                    self._last_removal = removal_id
-            if max_passage and max_passage > self.index.max_passage_id:
-                await self._load_new(connection)
-            if self.encoder and max_vector and max_vector > self.vectors.max_seq:
-                await self._load_vectors(connection, self.encoder.name)
-
-    async def _load_vectors(self, connection: AsyncConnection, model: str) -> None:
-        while True:
-            params = {"after": self.vectors.max_seq, "model": model, "n": LOAD_BATCH}
-            rows = (await connection.execute(_VECTORS_SQL, params)).all()
-            if not rows:
-                break
-            self.vectors.add([int(r[1]) for r in rows], from_blobs([bytes(r[2]) for r in rows]))
-            self.vectors.max_seq = int(rows[-1][0])
-            if len(rows) < LOAD_BATCH:
-                break
-
-    async def _load_new(self, connection: AsyncConnection) -> None:
-        while True:
-            rows = (
-                await connection.execute(
-                    _PASSAGES_SQL, {"after": self.index.max_passage_id, "n": LOAD_BATCH}
-                )
-            ).all()
-            if not rows:
-                break
-            self.index.add(IndexedPassage(pid, aid, body) for pid, aid, body in rows)
-            self._learn_new_terms()
-            if len(rows) < LOAD_BATCH:
-                break
-
-    async def _load_snapshot(self, connection: AsyncConnection) -> bool:
-        """Start from the saved index if it still fits this database."""
-        if self.snapshot_path is None:
-            return False
-        loaded = await asyncio.to_thread(
-            snapshot.load, self.snapshot_path, max_postings=self.max_postings
-        )
-        if loaded is None:
-            return False
-        index, info = loaded
-        body = (await connection.execute(_TEXT_SQL, {"id": info.check_id})).scalar()
-        if body is None or snapshot.passage_digest(body) != info.check_digest:
-            log.info("search index snapshot doesn't match this database: rebuilding")
-            return False
-        self.index, self._last_removal = index, info.last_removal
-        self.typos, self._terms_seen = TypoCorrector(), 0
-        self._learn_new_terms()
-        self._saved = (info.max_passage_id, info.last_removal)
-        log.info("search index loaded from %s (%d passages)", self.snapshot_path, index.size)
-        return True
+        """Catch up with the database (see `LiveIndex.refresh`), vectors included."""
+        model = self.encoder.name if self.encoder else None
+        await self.live.refresh(max_age=max_age, model=model)
 
     async def save_snapshot(self, *, min_passages: int = SNAPSHOT_MIN_PASSAGES) -> bool:
         """Save the index for the next start, if it is big enough to be worth it and changed."""
-        state = (self.index.max_passage_id, self._last_removal)
-        if self.snapshot_path is None or self.index.size < min_passages or self._saved == state:
-            return False
-        async with self._lock, self._engine.connect() as connection:
-            row = (await connection.execute(_CHECK_SQL, {"max": self.index.max_passage_id})).first()
-            if row is None:
-                return False
-            info = snapshot.SnapshotInfo(
-                state[0], state[1], int(row[0]), snapshot.passage_digest(str(row[1]))
-            )
-            try:
-                await asyncio.to_thread(snapshot.save, self.snapshot_path, self.index, info)
-            except OSError as exc:  # a full disk, a read-only folder: it's only a cache
-                log.warning("could not save the search index to %s: %s", self.snapshot_path, exc)
-                return False
-        self._saved = state
-        return True
-
-    def _learn_new_terms(self) -> None:
-        total = len(self.index.term_ids)
-        for term in islice(self.index.term_ids, self._terms_seen, None):
-            self.typos.add(term)
-        self._terms_seen = total
+        return await self.live.save_snapshot(min_passages=min_passages)
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -315,7 +205,7 @@ class Retriever:
             for doc, score in zip(found.docs, found.bm25, strict=True)
         }
         with self._reader.connect() as connection:
-            rows = connection.execute(_CANDIDATES_SQL, {"ids": list(first)}).all()
+            rows = connection.execute(_CANDIDATES, {"ids": list(first)}).all()
         top_bm25 = max(first.values()) or 1.0
         features = {
             pid: self._features(question, query, body, title, first[pid], top_bm25)
@@ -334,7 +224,7 @@ class Retriever:
                 title=title,
                 url=url,
                 site=site,
-                published=_PUBLISHED.process_result_value(_as_datetime(published), _DIALECT),
+                published=published,
                 passage=body,
                 features=replace(features[pid], article_coverage=article_share[aid]),
                 query=query,
@@ -377,24 +267,22 @@ class Retriever:
         if is_not_a_question(question):
             return SearchResult(question, answered=False, hits=[], not_a_question=True)
         await self.refresh(max_age=REFRESH_SECONDS)
+        # The index the candidates come from (`rank` reads it before its first await): the
+        # decision uses its IDFs even if a catch-up swaps in a new index while the question's
+        # vector is computed.
+        index = self.index
         ranking = await self.rank(question, max(CANDIDATES, limit + offset))
         ranked = ranking.ranked
         if not ranked:
             return SearchResult(question, answered=False, hits=[])
-        top = self._decide(question, ranking, 0)
+        top = self._decide(question, ranking, 0, index)
         hits = []
         for rank, (score, c) in enumerate(ranked[offset : offset + limit], start=offset):
             # How sure the decision would be with this hit first ("More" pages while it holds).
-            decision, span = top if rank == 0 else self._decide(question, ranking, rank)
+            decision, span = top if rank == 0 else self._decide(question, ranking, rank, index)
             hits.append(
                 Hit(
-                    passage_id=c.passage_id,
-                    article_id=c.article_id,
-                    title=c.title,
-                    url=c.url,
-                    site=c.site,
-                    published=c.published,
-                    passage=c.passage,
+                    **c.ref_fields(),
                     score=round(score, 4),
                     highlights=highlight_spans(c.passage, set(c.features.matched)),
                     confidence=round(decision.confidence, 4),
@@ -411,7 +299,7 @@ class Retriever:
         )
 
     def _decide(
-        self, question: str, ranking: Ranking, rank: int
+        self, question: str, ranking: Ranking, rank: int, index: PassageIndex
     ) -> tuple[Decision, AnswerSpan | None]:
         """The "answered" decision were the candidate at `rank` the best, and its sentence."""
         candidates = [c for _, c in ranking.ranked]
@@ -422,7 +310,7 @@ class Retriever:
             else answer_confidence([c, *candidates[:rank], *candidates[rank + 1 :]])
         )
         features, evidence = candidate_features(
-            question, c, lexical, ranking.cosines, rank, self.index.idf
+            question, c, lexical, ranking.cosines, rank, index.idf
         )
         return decide(features, self.weights.answer_threshold), evidence.span if evidence else None
 
@@ -470,9 +358,3 @@ class Retriever:
             + w.title * f.title
             + w.article_coverage * f.article_coverage
         )
-
-
-def _as_datetime(value: object) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))

@@ -42,6 +42,14 @@ class TypoCorrector:
         self._first[(len(word), word[0])].append(word)
         self._second[(len(word), word[1])].append(word)
 
+    def copy(self) -> TypoCorrector:
+        """An independent copy to add words to while this one keeps answering."""
+        clone = TypoCorrector()
+        clone._first.update((key, list(bucket)) for key, bucket in self._first.items())
+        clone._second.update((key, list(bucket)) for key, bucket in self._second.items())
+        clone._known = set(self._known)
+        return clone
+
     def __len__(self) -> int:
         return len(self._known)
 

@@ -1,0 +1,108 @@
+"""`newsbot ask` and `newsbot prompt`: answers in the terminal, one-shot or in a loop."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Iterable
+
+from newsbot.cli.options import positive
+from newsbot.ingest.records import answer_json
+from newsbot.search.retriever import SearchResult
+from newsbot.service import Newsbot, no_good_match
+from newsbot.settings import Settings
+
+PROMPT_HELP = "quit, exit, Ctrl-D or Ctrl-C to leave"
+
+
+def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
+    """A plain-text answer for the terminal (matched words in bold on a terminal)."""
+    if not result.answered:
+        return no_good_match(
+            known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
+        )
+    blocks = []
+    for number, hit in enumerate(result.hits, 1):
+        meta = ", ".join(
+            part
+            for part in (hit.site, hit.published.date().isoformat() if hit.published else None)
+            if part
+        )
+        passage = hit.passage
+        if bold:
+            for start, end in reversed(hit.highlights):
+                passage = f"{passage[:start]}\033[1m{passage[start:end]}\033[0m{passage[end:]}"
+        lines = [f"{number}. {hit.title}" + (f" ({meta})" if meta else "")]
+        if hit.url:
+            lines.append(f"   {hit.url}")
+        lines.append(f"   {passage}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer one question, or one per line of stdin."""
+    questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin
+    async with await Newsbot.open(settings, create=False) as app:
+        known = await app.store.count()
+        first = True
+        for raw in questions:
+            question = raw.rstrip("\n")
+            if args.question is None and not question.strip():
+                continue
+            result = await app.ask(question, limit=args.top)
+            if args.json:
+                print(json.dumps(answer_json(result), ensure_ascii=False), flush=True)
+            else:
+                if not first:
+                    print()
+                print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
+            first = False
+    return 0
+
+
+async def cmd_prompt(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer each stdin line like `newsbot ask`, until end of input."""
+    async with await Newsbot.open(settings, create=False) as app:
+        known = await app.store.count()
+        interactive = sys.stdin.isatty()
+        if interactive:
+            print(f"Ask about the {known} articles I know ({PROMPT_HELP}).")
+        # Ctrl-C stops the prompt at once: while the loop waits in readline, asyncio's own
+        # handler would act only after the next Enter.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            while True:
+                if interactive:
+                    print("> ", end="", flush=True)
+                line = sys.stdin.readline()
+                word = line.strip()
+                if not line or word.lower() in ("quit", "exit"):
+                    return 0
+                if word.lower() in ("help", "?"):
+                    print(f"Type a question and press Enter; {PROMPT_HELP}.", flush=True)
+                elif word:
+                    result = await app.ask(word, source="chat")
+                    print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
+        except KeyboardInterrupt:
+            print()
+            return 0
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def add_ask_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `ask` on the main parser's subcommands."""
+    p = sub.add_parser("ask", help="answer a question (or one per stdin line)")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--top", type=positive, default=None, metavar="K", help="passages to show")
+    p.add_argument("--json", action="store_true", help="one JSON object per question")
+    p.set_defaults(func=cmd_ask)
+
+
+def add_prompt_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `prompt` on the main parser's subcommands."""
+    p = sub.add_parser("prompt", help="answer stdin lines in a loop (no bot)")
+    p.set_defaults(func=cmd_prompt)
