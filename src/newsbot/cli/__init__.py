@@ -17,44 +17,21 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from newsbot import __version__, db
+from newsbot.cli import logs
 from newsbot.cli.bot import add_bot_commands, cmd_chat, cmd_run
 from newsbot.cli.digest import add_digest_command
 from newsbot.cli.feeds import add_feeds_command
+from newsbot.cli.output import Progress, format_result, print_summary
 from newsbot.errors import ConfigError, NewsbotError, NotFound
 from newsbot.ingest.pipeline import IngestResult, iter_jsonl, scan_paths
 from newsbot.ingest.records import answer_json, export_json, listing_json
 from newsbot.ingest.text import http_url
-from newsbot.search.retriever import SearchResult
-from newsbot.service import Newsbot, no_good_match
+from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
 log = logging.getLogger("newsbot")
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
-
-
-def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
-    """A plain-text answer for the terminal (matched words in bold on a terminal)."""
-    if not result.answered:
-        return no_good_match(
-            known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
-        )
-    blocks = []
-    for number, hit in enumerate(result.hits, 1):
-        meta = ", ".join(
-            part
-            for part in (hit.site, hit.published.date().isoformat() if hit.published else None)
-            if part
-        )
-        passage = hit.passage
-        if bold:
-            for start, end in reversed(hit.highlights):
-                passage = f"{passage[:start]}\033[1m{passage[start:end]}\033[0m{passage[end:]}"
-        lines = [f"{number}. {hit.title}" + (f" ({meta})" if meta else "")]
-        lines.append(f"   {hit.url or '(no link)'}")  # the link's place says when there is none
-        lines.append(f"   {passage}")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
 
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -76,33 +53,6 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
             first = False
     return 0
-
-
-class Progress:
-    """A one-line progress bar on stderr, only when it is a terminal."""
-
-    def __init__(self, total: int | None, stream: TextIO = sys.stderr) -> None:
-        self.total, self.done, self.stream = total, 0, stream
-        self.enabled = stream.isatty()
-
-    def step(self, label: str) -> None:
-        self.update(self.done + 1, self.total, label)
-
-    def update(self, done: int, total: int | None, label: str) -> None:
-        self.done, self.total = done, total
-        if not self.enabled:
-            return
-        if self.total:
-            filled = int(30 * self.done / self.total)
-            bar = f"[{'#' * filled}{' ' * (30 - filled)}] {self.done}/{self.total}"
-        else:
-            bar = f"{self.done} done"
-        self.stream.write(f"\r{bar} {label[-40:]:<40}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.done:
-            self.stream.write("\n")
 
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,36 +103,13 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return print_summary(results, skipped=len(skipped))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def print_summary(results: Sequence[IngestResult], *, skipped: int = 0) -> int:
-    """Print what happened; exit status 1 when anything failed."""
-    added = [r for r in results if r.status == "added"]
-    duplicates = [r for r in results if r.status == "duplicate"]
-    failed = [r for r in results if r.status == "failed"]
-    for result in added if len(results) <= 20 else []:
-        print(f"added #{result.article_id}: {result.title} ({_plural(result.passages, 'passage')})")
-    for result in duplicates[:20]:
-        print(f"duplicate of #{result.article_id}: {result.source}")
-    for result in failed:
-        reason = result.reason or "unknown reason"
-        # Most reasons name the source already: say it once.
-        shown = reason if result.source in reason else f"{result.source}: {reason}"
-        print(f"failed: {shown}", file=sys.stderr)
-    also = f", {skipped} skipped (unsupported type)" if skipped else ""
-    print(f"{len(added)} added, {len(duplicates)} duplicates, {len(failed)} failed{also}")
-    return 1 if failed else 0
-
-
 async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     """List stored articles, newest first."""
     async with await Newsbot.open(settings, create=False) as app:
         articles = await app.store.newest(limit=args.limit, offset=0)
-    if args.json and not articles:
-        print("[]")
-    elif articles and not args.json:
+    # --json: one object per line (PRODUCT.md's JSON shapes are JSON lines, like `ask --json`
+    # and `export`), so no articles is no line.
+    if articles and not args.json:
         print("id  published  title (newest added first)")
     for info in articles:
         if args.json:
@@ -357,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_feeds_command(sub)
     p = sub.add_parser("start", help="the bot when a token is set, else the playground")
     p.set_defaults(func=cmd_start)
+    logs.add_verbose(parser)
     return parser
 
 
@@ -409,12 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        # Library chatter (httpx requests, alembic steps) only when asked for.
-        for name in ("httpx", "alembic", "apscheduler"):
-            logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+        server = args.func is cmd_run or (args.func is cmd_start and settings.token is not None)
+        logs.configure(settings, args.verbose, server=server)
         command: Command = args.func
         return asyncio.run(command(args, settings))
     except NewsbotError as exc:
