@@ -20,6 +20,13 @@ from newsbot.errors import NoArticleText
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 30.0
+START_TIMEOUT = 120.0  # seconds a new worker may take to start (imports, a loaded machine)
+PRELOAD = ["newsbot.ingest.pipeline", "newsbot.ingest.html"]
+
+
+def _ready() -> bool:
+    """A worker's first call: it is up, its imports done."""
+    return True
 
 
 class ExtractionWorker:
@@ -31,12 +38,23 @@ class ExtractionWorker:
         self.timeout = timeout
         self._pool: Pool | None = None
 
-    def _get_pool(self) -> Pool:
+    async def _get_pool(self) -> Pool:
+        """The worker, started if need be: the deadline counts the call, not the start."""
         if self._pool is None:
-            # forkserver, not fork: the calling process has threads (aiosqlite's).
+            # forkserver, not fork: the calling process has threads (aiosqlite's). The
+            # extraction modules are imported once, in the fork server, not in every worker.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["newsbot.ingest.html"])
-            self._pool = context.Pool(processes=1)
+            context.set_forkserver_preload(PRELOAD)
+            pool = context.Pool(processes=1)
+            try:
+                # A fresh worker imports what the fork server hasn't (the first one waits for
+                # the fork server's own start): seconds on a busy machine, which no file's
+                # deadline should pay. Bounded all the same.
+                await asyncio.wait_for(asyncio.to_thread(pool.apply, _ready), START_TIMEOUT)
+            except BaseException:
+                pool.terminate()
+                raise
+            self._pool = pool
         return self._pool
 
     async def run(self, function: Callable[..., T], *args: object, where: str) -> T:
@@ -53,7 +71,13 @@ class ExtractionWorker:
         def failed(error: BaseException) -> None:
             loop.call_soon_threadsafe(_settle, future, None, error)
 
-        self._get_pool().apply_async(function, args, callback=done, error_callback=failed)
+        try:
+            pool = await self._get_pool()
+        except TimeoutError:
+            raise NoArticleText(
+                f"Could not start the extraction worker for {where}; not added"
+            ) from None
+        pool.apply_async(function, args, callback=done, error_callback=failed)
         try:
             return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
