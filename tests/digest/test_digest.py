@@ -411,6 +411,10 @@ async def test_a_crash_during_the_send_never_sends_twice(
                 crashed.enqueue(chat, day)
             await emu.wait_for_messages(101)
             await emu.wait_for_messages(103)
+            for _ in range(500):  # 103's message is out: wait for its SENT to be recorded
+                if (await store.get(103)).claim_state == SENT:  # type: ignore[union-attr]
+                    break
+                await asyncio.sleep(0.01)
             await emu.wait_for_call("sendMessage")  # 102's request is under way...
             for _ in range(100):  # ...and its claim committed (it is, before the request)
                 if (await store.get(102)).claim_state == SENDING:  # type: ignore[union-attr]
