@@ -8,20 +8,16 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from newsbot.cli import main
-from newsbot.cli.logs import LIBRARIES
 from newsbot.service import SAMPLE_DATA
 
 SEED = SAMPLE_DATA / "000_7eff7d7cd2e338f5.txt"
 ZHONGGUANCUN = "What is Zhongguancun known as?"
-# Loggers main() or the playground set the level of: put back after each test.
-TOUCHED = ("", *LIBRARIES, "telegram", "botapi_emulator", "tornado", "newsbot")
 
 
 @pytest.fixture
@@ -30,11 +26,11 @@ def cli(
     clean_env: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
-) -> Iterator[Any]:
-    """`cli(*args, stdin=...)` -> (exit status, stdout, the log records below WARNING)."""
+) -> Any:
+    """`cli(*args, stdin=...)` -> (exit status, stdout, the log records below WARNING); the
+    log levels main() sets are put back by the `_logger_levels` fixture (conftest)."""
     clean_env.chdir(tmp_path)
     clean_env.setenv("NEWSBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'newsbot.db'}")
-    levels = {name: logging.getLogger(name).level for name in TOUCHED}
 
     def run(*args: str | Path, stdin: str = "") -> tuple[int, str, list[logging.LogRecord]]:
         caplog.clear()
@@ -47,11 +43,7 @@ def cli(
         assert "Traceback" not in err
         return status, out, [r for r in caplog.records if r.levelno < logging.WARNING]
 
-    try:
-        yield run
-    finally:
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
+    return run
 
 
 def names(records: list[logging.LogRecord]) -> set[str]:
