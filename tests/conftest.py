@@ -11,6 +11,7 @@ Bot tests build their own fixtures (see tests/helpers/bot.py); these stay small 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -50,6 +51,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if metafunc.definition.get_closest_marker("sqlite_only"):
             backends = (SQLITE,)
         metafunc.parametrize("database_url", backends, indirect=True)
+
+
+# Loggers whose level the command line (`main`, in-process) or the playground set.
+CLI_LOGGERS = ("", "httpx", "alembic", "apscheduler", "telegram", "botapi_emulator", "tornado")
+
+
+@pytest.fixture(autouse=True)
+def _logger_levels() -> Iterator[None]:
+    """Put back the log levels an in-process `newsbot` run set (quiet unless -v), so no test
+    depends on which ran before it."""
+    levels = {name: logging.getLogger(name).level for name in (*CLI_LOGGERS, "newsbot")}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -176,6 +176,7 @@ def test_ask_plain_text_batch_from_stdin(seeded_db: Path) -> None:
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith(
         f"1. {SEED_TITLE} (Media Inter World, 2021-09-25)\n"
+        "   (no link)\n"
         "   Zhongguancun, China’s “Silicon Valley”\n"
     )
     assert "\n\n2. " in done.stdout and "\n\n3. " in done.stdout and "\n\n4. " not in done.stdout
@@ -323,7 +324,7 @@ def test_remove_stats_and_an_unknown_id(tmp_path: Path) -> None:
         "articles: 1",
         "passages: 4",
         "active subscribers: 0",
-        "questions asked: 0 (0% answered)",
+        "questions asked: 0 from readers (0% answered), 0 from the CLI",
     ]
 
     removed = newsbot("remove", "1", db=db)
@@ -481,7 +482,7 @@ def test_ingest_urls_sources_and_skipped_files(cli: Any, tmp_path: Path) -> None
 
 def test_articles_json_on_an_empty_database_and_the_header(cli: Any) -> None:
     assert cli("db", "upgrade")[0] == 0
-    assert cli("articles", "--json")[:2] == (0, "[]\n")
+    assert cli("articles", "--json")[:2] == (0, "")  # JSON lines: no article, no line
     assert cli("ingest", SEED)[0] == 0
     out = cli("articles")[1].splitlines()
     assert out[0] == "id  published  title (newest added first)"

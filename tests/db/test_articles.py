@@ -343,10 +343,14 @@ async def test_stats(service: Newsbot) -> None:
     await service.store.add_many([article("One", passages=2), article("Two", passages=3)])
     now = datetime.now(UTC)
     await service.store.log_questions([(now, True, "cli"), (now, False, "bot"), (now, True, "bot")])
+    await service.store.log_questions([(now, False, "prompt"), (now, True, "inline")])
     await service.store.log_questions([])
     stats = await service.store.stats()
-    assert stats == Stats(articles=2, passages=5, questions=3, answered=2)
-    assert stats.answered_share == pytest.approx(2 / 3)
+    assert stats == Stats(
+        articles=2, passages=5, questions=5, answered=3, cli_questions=2, cli_answered=1
+    )
+    assert stats.answered_share == pytest.approx(3 / 5)
+    assert stats.questions_summary == "3 from readers (67% answered), 2 from the CLI"
 
 
 async def test_export_round_trip(service: Newsbot, tmp_path: Path) -> None:

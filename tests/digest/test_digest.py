@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -139,6 +140,51 @@ async def test_subscribe_is_an_upsert_and_unsubscribe_resumes(service: Newsbot) 
     assert (await store.get(5)) == changed.__class__(**{**changed.__dict__, "active": False})
     again = await store.subscribe(5, "private", time(6, 0), "UTC")
     assert again.active and await store.count_active() == 2
+
+
+@pytest.mark.parametrize(
+    ("old_zone", "new_zone", "gap"),
+    [
+        ("Pacific/Kiritimati", "Pacific/Pago_Pago", timedelta(hours=25)),  # westward: +14 -> -11
+        ("Pacific/Pago_Pago", "Pacific/Kiritimati", timedelta(hours=23)),  # eastward
+        ("Asia/Tokyo", "America/Los_Angeles", timedelta(hours=16)),  # was 40 h: May 3 skipped
+    ],
+)
+async def test_a_new_zone_after_the_days_digest_skips_no_day_and_doubles_none(
+    service: Newsbot, old_zone: str, new_zone: str, gap: timedelta
+) -> None:
+    """The zone changes right after that day's digest went out: the next digest is the next
+    local day's in the new zone, never two days later (the date line) nor twice in a day."""
+    store = subs_of(service)
+    first = await store.subscribe(7, "private", time(8, 0), old_zone, now=NOW - timedelta(days=2))
+    sent = next_due(first, NOW)
+    assert await store.claim(7, sent.day, now=sent.at)
+    await store.finish(7, sent.day, SENT, until=sent.at)
+    moved = sent.at + timedelta(minutes=30)
+    changed = await store.subscribe(7, "private", time(8, 0), new_zone, now=moved)
+    # What the running bot does: the chat's next job, then each job's claim, until one is won.
+    now, delivered = moved, None
+    while delivered is None:
+        slot = next_due(changed, now)
+        if await store.claim(7, slot.day, now=slot.at):
+            delivered = slot
+        now = slot.at
+        assert now - sent.at < timedelta(hours=49), "a day was skipped"
+    assert delivered.at - sent.at == gap
+    # In the new zone's calendar: the day after the one on which the last digest came.
+    came_on = sent.at.astimezone(ZoneInfo(new_zone)).date()
+    assert delivered.day == came_on + timedelta(days=1)
+
+
+async def test_a_new_zone_leaves_a_claim_in_flight_alone(service: Newsbot) -> None:
+    store = subs_of(service)
+    first = await store.subscribe(8, "private", time(8, 0), "Pacific/Kiritimati", now=NOW)
+    slot = next_due(first, NOW)
+    assert await store.claim(8, slot.day, now=slot.at)  # SENDING: its end is recorded by day
+    changed = await store.subscribe(8, "private", time(8, 0), "Pacific/Pago_Pago", now=slot.at)
+    assert (changed.claimed_day, changed.claim_state) == (slot.day, SENDING)
+    await store.finish(8, slot.day, SENT, until=slot.at)
+    assert (await store.get(8)).claim_state == SENT  # type: ignore[union-attr]
 
 
 async def test_claims_are_exactly_once_even_when_racing(
@@ -365,6 +411,10 @@ async def test_a_crash_during_the_send_never_sends_twice(
                 crashed.enqueue(chat, day)
             await emu.wait_for_messages(101)
             await emu.wait_for_messages(103)
+            for _ in range(500):  # 103's message is out: wait for its SENT to be recorded
+                if (await store.get(103)).claim_state == SENT:  # type: ignore[union-attr]
+                    break
+                await asyncio.sleep(0.01)
             await emu.wait_for_call("sendMessage")  # 102's request is under way...
             for _ in range(100):  # ...and its claim committed (it is, before the request)
                 if (await store.get(102)).claim_state == SENDING:  # type: ignore[union-attr]

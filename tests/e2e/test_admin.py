@@ -174,7 +174,7 @@ async def test_remove_articles_and_stats(bot: RunningBot) -> None:
     [page_two] = await bot.emu.wait_for_messages(ADMIN)
     assert page_two.text is not None and page_two.text.splitlines()[1:] == [
         "#2 Story 0",
-        "#1 Xi Jinping calls for greater international technology cooperation"
+        "#1 Xi Jinping calls for greater international technology cooperation (no link)"
         " · Media Inter World · 2021-09-25",
     ]
     assert (await bot.one("/articles 3", user=ADMIN)).text == "No more articles."
@@ -193,7 +193,7 @@ async def test_remove_articles_and_stats(bot: RunningBot) -> None:
     stats = await bot.one("/stats", user=ADMIN)
     assert stats.text == (
         f"Articles: 11\nPassages: {sample_passages + 10}\nActive subscribers: 0\n"
-        "Questions asked: 2 (50% answered)\nFeedback: 0 👍, 0 👎"
+        "Questions asked: 2 from readers (50% answered), 0 from the CLI\nFeedback: 0 👍, 0 👎"
     )
     usage = await bot.one("/add", user=ADMIN)
     assert usage.text is not None and usage.text.startswith("Usage: /add <url> [<url> …]")

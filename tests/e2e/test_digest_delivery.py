@@ -8,7 +8,7 @@ import contextlib
 import html
 import re
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from newsbot.bot.digests.jobs import Clock, Digests
 from newsbot.bot.digests.render import digest_messages
 from newsbot.db.models import utcnow
 from newsbot.digest.content import Digest, DigestItem
+from newsbot.digest.schedule import next_due
 from newsbot.digest.subscriptions import SENT, SubscriptionStore
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
@@ -336,3 +337,34 @@ def titles(record: SentRecord) -> list[str]:
         for line in (record.text or "").splitlines()
         if line.startswith("Story ") and "lead" not in line
     ]
+
+
+async def test_a_move_west_across_the_date_line_after_the_digest_skips_no_day(
+    emu: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """UTC+14 at 08:00: the day's digest goes out; the reader moves to UTC-11 (/subscribe);
+    that zone's next 08:00, 25 h later, brings the next digest (it came 49 h later)."""
+    settings = make_settings(tmp_path, emu)
+    east, west = "Pacific/Kiritimati", "Pacific/Pago_Pago"
+    async with await Newsbot.open(settings) as service:
+        store = service.subscriptions
+        subscribed = datetime.now(UTC)
+        first = next_due(await store.subscribe(READER, "private", time(8), east), subscribed)
+        await add_article(service, 1, first.at - timedelta(hours=1))
+        await add_article(service, 2, first.at + timedelta(hours=2))
+    after_first = first.at + timedelta(seconds=1)
+    async with digest_bot(settings, clock=lambda: after_first) as digests:
+        assert digests.caught_up == 1
+        await wait_for_digests(emu, [READER], within=10)
+        await digests.sender.join()
+        emu.user_sends(f"/subscribe 08:00 {west}", user_id=READER)
+        [moved] = await emu.wait_for_messages(READER, 1, timeout=10)
+        assert f"08:00 ({west})" in (moved.text or "")
+    second = first.at + timedelta(hours=25)
+    assert second.astimezone(ZoneInfo(west)).strftime("%H:%M") == "08:00"
+    async with digest_bot(settings, clock=lambda: second + timedelta(seconds=1)) as digests:
+        assert digests.caught_up == 1
+        [digest] = await emu.wait_for_messages(READER, 1, timeout=10)
+        await digests.sender.join()
+    assert (digest.text or "").startswith(f"{DIGEST}: 1 new article since ")
+    assert "Story 2" in (digest.text or "") and "Story 1" not in (digest.text or "")

@@ -26,7 +26,7 @@ async def test_inline_query_offers_answers_with_title_site_and_answer_sentence(
         assert "Silicon Valley" in first["description"]
         # Choosing it sends the passage under its header, as valid HTML without a preview.
         message = first["message"]["text"]
-        assert message.startswith(first["title"] + "\nMedia Inter World")
+        assert message.startswith(first["title"] + " (no link)\nMedia Inter World")
         content = first["input_message_content"]
         assert content["link_preview_options"]["is_disabled"] is True
         parse_html(content["message_text"])

@@ -66,8 +66,8 @@ async def test_a_russian_reader_gets_russian_help_replies_and_buttons(
             assert "More from this article" in [b["text"] for b in inline_buttons(english)]
             assert (await bot.one("/latest", user=RUSSIAN)).text == (
                 "Свежие статьи\n"
-                "Ледовая переправа на Ольхон открылась раньше срока\n"
-                "Xi Jinping calls for greater international technology cooperation · "
+                "Ледовая переправа на Ольхон открылась раньше срока (без ссылки)\n"
+                "Xi Jinping calls for greater international technology cooperation (без ссылки) · "
                 "Media Inter World · 2021-09-25"
             )
             unknown = await bot.one("/frobnicate", user=RUSSIAN)

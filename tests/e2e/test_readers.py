@@ -68,7 +68,7 @@ async def test_question_answered_under_one_header_with_the_answer_bold(bot: Runn
     answer = await bot.one(ZHONGGUANCUN)
     assert answer.text is not None and answer.link_preview_disabled
     title = "Xi Jinping calls for greater international technology cooperation"
-    assert answer.text.startswith(f"{title}\nMedia Inter World · 2021-09-25\n")
+    assert answer.text.startswith(f"{title} (no link)\nMedia Inter World · 2021-09-25\n")
     # Three passages of the one article: its header once.
     assert answer.text.count(title) == 1 and answer.text.count("Media Inter World") == 1
     bold = [
@@ -179,7 +179,7 @@ async def test_latest_lists_newest_with_pages(bot: RunningBot) -> None:
         "Latest articles (page 2)",
         "Story <1> & co",
         "Story <0> & co",
-        "Xi Jinping calls for greater international technology cooperation"
+        "Xi Jinping calls for greater international technology cooperation (no link)"
         " · Media Inter World · 2021-09-25",
     ]
     assert [b["text"] for b in inline_buttons(older)] == ["« Newer"]

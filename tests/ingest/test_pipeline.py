@@ -30,6 +30,7 @@ from newsbot.ingest.pipeline import (
     iter_jsonl,
     prepare,
     read_file,
+    scan_paths,
 )
 from newsbot.ingest.text import ExtractedArticle, content_fingerprint
 from newsbot.ingest.worker import ExtractionWorker
@@ -489,8 +490,11 @@ def test_directory_listing_is_not_an_article() -> None:
 
 
 async def test_slow_extraction_is_stopped_at_the_deadline_and_the_worker_recovers() -> None:
-    worker = ExtractionWorker(timeout=0.5)
+    worker = ExtractionWorker(timeout=30)
     try:
+        # Started (and its start, which the deadline doesn't count, over) by a first page.
+        article = await worker.run(extract_upload, "ok.html", ARTICLE_HTML.encode(), where="ok")
+        worker.timeout = 0.5
         page = _paragraphs_page(MAX_ELEMENTS - 100).encode()  # under the cap: ~4 s of trafilatura
         started = time.monotonic()
         with pytest.raises(NoArticleText, match=r"took longer than 0\.5 s"):
@@ -501,3 +505,30 @@ async def test_slow_extraction_is_stopped_at_the_deadline_and_the_worker_recover
         assert article.title == "Ice road opens on Lake Baikal"
     finally:
         worker.close()
+
+
+async def test_a_slow_file_in_a_folder_gets_its_own_deadline_not_the_others(
+    service: Newsbot, tmp_path: Path
+) -> None:
+    """A folder of 4+ files goes through the worker processes in parallel: a hostile slow page
+    among them is stopped at its own deadline and the other files are added meanwhile."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "0-slow.html").write_bytes(_paragraphs_page(MAX_ELEMENTS - 100).encode())
+    for n in range(1, 6):
+        page = ARTICLE_HTML.replace("Lake Baikal", f"Lake Number {n}")
+        (folder / f"{n}-ok.html").write_text(page, encoding="utf-8")
+    paths, _ = scan_paths([folder])
+    service.ingestor.worker.timeout = 1.0
+    started = time.monotonic()
+    results = [r async for r in service.ingestor.add_files(paths)]
+    elapsed = time.monotonic() - started
+    assert [(Path(r.source).name, r.status) for r in results] == [
+        ("0-slow.html", "failed"),
+        *((f"{n}-ok.html", "added") for n in range(1, 6)),
+    ]
+    assert results[0].reason == "Reading 0-slow.html took longer than 1 s; not added"
+    # Without its deadline the slow page held the run ~20 s on a busy 2-core machine; with it,
+    # the workers' start (not counted in any deadline) and 1 s.
+    assert elapsed < 10
+    assert await service.store.count() == 5

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsbot.bot.render import Block, Run, day, lines_of, pack, title_run, utf16_len
+from newsbot.bot.render import Block, Run, day, lines_of, pack, title_runs, utf16_len
 from newsbot.conversation.snippet import (
     MIN_CUT,
     Snippet,
@@ -61,7 +61,7 @@ def answer_span(hit: Hit) -> Span | None:
 
 def header(title: str, url: str | None, site: str | None, published: datetime | None) -> Block:
     """An article's linked title, then its site and date."""
-    block: Block = [(title_run(title, url),)]
+    block: Block = [title_runs(title, url)]
     meta = " · ".join(part for part in (site, day(published)) if part)
     if meta.strip():
         block.extend(lines_of([Run(meta, italic=True)]))

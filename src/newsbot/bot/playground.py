@@ -69,8 +69,8 @@ class ReplyTracker(SimpleUpdateProcessor):
         return True
 
 
-async def stdin_lines(stream: TextIO = sys.stdin) -> AsyncIterator[str]:
-    """Lines of `stream` without blocking the event loop.
+async def stdin_lines(stream: TextIO | None = None) -> AsyncIterator[str]:
+    """Lines of `stream` (standard input, as it is at the call) without blocking the event loop.
 
     A daemon thread reads, so a pipe, a file and a terminal all work, and an interrupted
     session can exit without waiting for a line that never comes.
@@ -78,8 +78,10 @@ async def stdin_lines(stream: TextIO = sys.stdin) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 
+    lines = sys.stdin if stream is None else stream
+
     def read() -> None:
-        for line in stream:
+        for line in lines:
             loop.call_soon_threadsafe(queue.put_nowait, line)
         loop.call_soon_threadsafe(queue.put_nowait, None)
 

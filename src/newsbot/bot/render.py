@@ -208,17 +208,28 @@ def day(when: datetime | None) -> str | None:
     return when.date().isoformat() if when else None
 
 
+def no_link() -> str:
+    """After the title of an article with no source URL: a title that isn't a link says why,
+    rather than look like a broken link (in the reader's language)."""
+    return _(" (no link)")
+
+
 def title_run(title: str, url: str | None) -> Run:
-    """An article title: a link to its source, or bold when there is no source."""
+    """A title: a link to `url`, or bold when there is none."""
     shown = title.strip(_BLANK) or url or _("Untitled")
     return Run(shown, link=url) if url else Run(shown, bold=True)
+
+
+def title_runs(title: str, url: str | None) -> tuple[Run, ...]:
+    """An article title as readers see it: a link to its source, or bold and "(no link)"."""
+    return (title_run(title, url),) if url else (title_run(title, url), Run(no_link(), italic=True))
 
 
 def article_line(info: ArticleInfo, *, with_id: bool) -> Block:
     """One article in /latest or /articles."""
     meta = " · ".join(part for part in (info.site, day(info.published)) if part)
     runs = [Run(f"#{info.id} ")] if with_id else []
-    runs.append(title_run(info.title, info.url))
+    runs.extend(title_runs(info.title, info.url))
     if meta:
         runs.append(Run(f" · {meta}", italic=True))
     return lines_of(runs)
@@ -259,7 +270,7 @@ def stats_text(stats: Stats) -> str:
         f"Articles: {stats.articles}\n"
         f"Passages: {stats.passages}\n"
         f"Active subscribers: {stats.subscribers}\n"
-        f"Questions asked: {stats.questions} ({stats.answered_share:.0%} answered)\n"
+        f"Questions asked: {stats.questions_summary}\n"
         f"Feedback: {stats.helpful} 👍, {stats.unhelpful} 👎"
     )
 

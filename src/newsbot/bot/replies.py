@@ -20,7 +20,7 @@ from newsbot.bot.paging import (
     pressed_message,
     without_button,
 )
-from newsbot.bot.render import Run, pack, plain, title_run
+from newsbot.bot.render import Run, pack, plain, title_runs
 from newsbot.conversation.chat import Reply
 from newsbot.errors import NotFound
 from newsbot.i18n import N_, _, ngettext
@@ -87,7 +87,7 @@ def no_match_text(reply: Reply) -> str:
     blocks = [plain(no_good_match(reply.known))]
     if reply.closest:
         block = plain(_("The closest articles I have:"))
-        block.extend((Run("• "), title_run(h.title, h.url)) for h in reply.closest)
+        block.extend((Run("• "), *title_runs(h.title, h.url)) for h in reply.closest)
         blocks.append(block)
     return pack(blocks)[0]
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from newsbot import __version__
+from newsbot.cli import logs
 from newsbot.cli.articles import add_article_commands
 from newsbot.cli.ask import add_ask_command, add_prompt_command
 from newsbot.cli.bot import add_bot_commands, cmd_chat, cmd_run
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_feeds_command(sub)
     p = sub.add_parser("start", help="the bot when a token is set, else the playground")
     p.set_defaults(func=cmd_start)
+    logs.add_verbose(parser)
     return parser
 
 
@@ -90,12 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        # Library chatter (httpx requests, alembic steps) only when asked for.
-        for name in ("httpx", "alembic", "apscheduler"):
-            logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+        server = args.func is cmd_run or (args.func is cmd_start and settings.token is not None)
+        logs.configure(settings, args.verbose, server=server)
         command: Command = args.func
         return asyncio.run(command(args, settings))
     except NewsbotError as exc:

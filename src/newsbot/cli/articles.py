@@ -18,9 +18,9 @@ async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     """List stored articles, newest first."""
     async with await Newsbot.open(settings, create=False) as app:
         articles = await app.store.newest(limit=args.limit, offset=0)
-    if args.json and not articles:
-        print("[]")
-    elif articles and not args.json:
+    # --json: one object per line (PRODUCT.md's JSON shapes are JSON lines, like `ask --json`
+    # and `export`), so no articles is no line.
+    if articles and not args.json:
         print("id  published  title (newest added first)")
     for info in articles:
         if args.json:
@@ -50,7 +50,7 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     print(f"articles: {stats.articles}")
     print(f"passages: {stats.passages}")
     print(f"active subscribers: {stats.subscribers}")
-    print(f"questions asked: {stats.questions} ({stats.answered_share:.0%} answered)")
+    print(f"questions asked: {stats.questions_summary}")
     return 0
 
 

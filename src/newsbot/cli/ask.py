@@ -35,8 +35,7 @@ def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
             for start, end in reversed(hit.highlights):
                 passage = f"{passage[:start]}\033[1m{passage[start:end]}\033[0m{passage[end:]}"
         lines = [f"{number}. {hit.title}" + (f" ({meta})" if meta else "")]
-        if hit.url:
-            lines.append(f"   {hit.url}")
+        lines.append(f"   {hit.url or '(no link)'}")  # the link's place says when there is none
         lines.append(f"   {passage}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -84,7 +83,7 @@ async def cmd_prompt(args: argparse.Namespace, settings: Settings) -> int:
                 if word.lower() in ("help", "?"):
                     print(f"Type a question and press Enter; {PROMPT_HELP}.", flush=True)
                 elif word:
-                    result = await app.ask(word, source="chat")
+                    result = await app.ask(word, source="prompt")
                     print(format_result(result, known, bold=sys.stdout.isatty()), flush=True)
         except KeyboardInterrupt:
             print()

@@ -128,8 +128,9 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     _opt_in_timedelta()
     from newsbot.bot.playground import chat, stdin_lines
 
-    if settings.log_level != "DEBUG":
-        # The transcript is the output here; the emulator's and PTB's chatter would drown it.
-        for name in ("telegram", "botapi_emulator", "tornado", "newsbot"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+    # The transcript is the output here; the emulator's and PTB's chatter would drown it, unless
+    # asked for (-v, or NEWSBOT_LOG_LEVEL=DEBUG).
+    quiet = settings.log_level != "DEBUG" and not args.verbose
+    for name in ("telegram", "botapi_emulator", "tornado", "newsbot"):
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
     return await chat(settings, stdin_lines(), sys.stdout, interactive=sys.stdin.isatty())

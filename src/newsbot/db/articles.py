@@ -67,19 +67,44 @@ class AddOutcome:
     duplicate: bool
 
 
+# Where a question came from (`QuestionLog.source`): these are the command line's (`ask`,
+# `prompt`; "chat" is what `prompt` logged before), every other source is a reader's (the bot).
+CLI_SOURCES = ("cli", "prompt", "chat")
+
+
 @dataclass(frozen=True)
 class Stats:
     articles: int
     passages: int
-    questions: int
+    questions: int  # all of them, readers' and the command line's
     answered: int
     subscribers: int = 0
     helpful: int = 0  # 👍 on answers
     unhelpful: int = 0  # 👎
+    cli_questions: int = 0  # asked with `newsbot ask` / `newsbot prompt`, counted apart
+    cli_answered: int = 0
 
     @property
     def answered_share(self) -> float:
         return self.answered / self.questions if self.questions else 0.0
+
+    @property
+    def reader_questions(self) -> int:
+        """Questions readers asked the bot (Telegram, inline mode)."""
+        return self.questions - self.cli_questions
+
+    @property
+    def reader_answered_share(self) -> float:
+        readers = self.reader_questions
+        return (self.answered - self.cli_answered) / readers if readers else 0.0
+
+    @property
+    def questions_summary(self) -> str:
+        """Readers' questions (the share answered), the command line's counted apart."""
+        return (
+            f"{self.reader_questions} from readers ({self.reader_answered_share:.0%} answered), "
+            f"{self.cli_questions} from the CLI"
+        )
 
 
 class ArticleStore:
@@ -315,11 +340,22 @@ class ArticleStore:
         async with self._sessions() as session:
             articles = await session.scalar(select(func.count()).select_from(Article))
             passages = await session.scalar(select(func.count()).select_from(Passage))
-            questions = await session.scalar(select(func.count()).select_from(QuestionLog))
-            answered = await session.scalar(
-                select(func.count()).select_from(QuestionLog).where(QuestionLog.answered)
+            from_cli = QuestionLog.source.in_(CLI_SOURCES)
+            rows = await session.execute(
+                select(from_cli, func.count(), func.count().filter(QuestionLog.answered))
+                .select_from(QuestionLog)
+                .group_by(from_cli)
             )
-        return Stats(articles or 0, passages or 0, questions or 0, answered or 0)
+            counts = {bool(cli): (int(n), int(answered)) for cli, n, answered in rows}
+        cli, readers = counts.get(True, (0, 0)), counts.get(False, (0, 0))
+        return Stats(
+            articles or 0,
+            passages or 0,
+            questions=cli[0] + readers[0],
+            answered=cli[1] + readers[1],
+            cli_questions=cli[0],
+            cli_answered=cli[1],
+        )
 
     async def export(self, batch: int = 500) -> AsyncIterator[StoredArticle]:
         """Every article with its passages, oldest first."""

@@ -60,6 +60,30 @@ class SubscriptionInfo:
         return self.claimed_day == day and self.claim_state == RELEASED
 
 
+def claimed_day_in(
+    timezone: str,
+    local_time: time,
+    old_zone: str,
+    claimed_day: date | None,
+    claim_state: str | None,
+    claimed_at: datetime | None,
+) -> date | None:
+    """The last claimed day seen from a new zone: the local day, there, on which that digest
+    came (its due time, or its claim when it went out later). None: leave the claim as it is
+    (no claim; one in flight, whose end is recorded against its day; or one given back).
+
+    Westward across the date line (UTC+14 -> UTC-11), the digest of the 2nd came on the 1st
+    there: the 2nd is owed, 25 h later, not the 3rd, 49 h later. Eastward, the new zone's day
+    that already had its digest is not owed a second one.
+    """
+    if claimed_day is None or claim_state in (SENDING, RELEASED):
+        return None
+    came = datetime.combine(claimed_day, local_time, tzinfo=ZoneInfo(old_zone))
+    if claimed_at is not None:
+        came = max(came, claimed_at)
+    return came.astimezone(ZoneInfo(timezone)).date()
+
+
 def _claimable_on(day: date) -> Any:
     """`SubscriptionInfo.claimable` as SQL, for the atomic claim."""
     return or_(
@@ -100,8 +124,12 @@ class SubscriptionStore:
         now: datetime | None = None,
         language: str | None = None,
     ) -> SubscriptionInfo:
-        """Subscribe a chat, or change its time and zone (and resume it); one atomic upsert.
-        With `language`, its digests are written in it from now on."""
+        """Subscribe a chat, or change its time and zone (and resume it); one transaction.
+        With `language`, its digests are written in it from now on.
+
+        A new zone moves the last claimed day into the new zone's calendar (see `claimed_day_in`),
+        so a change across the date line neither skips a day nor sends two in one local day.
+        """
         values: dict[str, object] = {
             "chat_type": chat_type,
             "local_time": local_time.replace(tzinfo=None),
@@ -111,7 +139,32 @@ class SubscriptionStore:
         }
         if language is not None:
             values["language"] = language
-        async with self._sessions() as session, session.begin():
+        async with self._writes() as session, session.begin():
+            # Columns, not the ORM object: the upsert's RETURNING must not meet a stale one.
+            old = (
+                await session.execute(
+                    select(
+                        Subscription.local_time,
+                        Subscription.timezone,
+                        Subscription.claimed_day,
+                        Subscription.claim_state,
+                        Subscription.claimed_at,
+                    )
+                    .where(Subscription.chat_id == chat_id)
+                    .with_for_update()
+                )
+            ).one_or_none()
+            if old is not None and old.timezone != timezone:
+                moved = claimed_day_in(
+                    timezone,
+                    old.local_time,
+                    old.timezone,
+                    old.claimed_day,
+                    old.claim_state,
+                    old.claimed_at,
+                )
+                if moved is not None:
+                    values["claimed_day"] = moved
             statement = (
                 insert_for(session.get_bind().dialect.name, Subscription)
                 .values(chat_id=chat_id, **values)

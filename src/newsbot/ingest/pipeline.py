@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import os
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -247,36 +246,55 @@ class Ingestor:
     async def add_files(
         self, paths: Sequence[Path], url: str | None = None, *, window: int = 8
     ) -> AsyncIterator[IngestResult]:
-        """Extract and store files in order; extraction (trafilatura, CPU-bound) runs in a
-        process per core, so a folder of pages goes through as fast as the machine allows."""
+        """Extract and store files, results in order. Extraction (trafilatura, CPU-bound) runs
+        in a worker process per core, so a folder of pages goes through as fast as the machine
+        allows; each file has the extraction deadline to itself, so a hostile slow page is
+        stopped at its own and the other workers go on with the rest meanwhile."""
         if len(paths) < 4:
             for path in paths:
                 yield await self.add_file(path, url)
             return
-        # forkserver, not fork: this process has threads (aiosqlite's), and forking those can
-        # deadlock.
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context) as pool:
-            for start in range(0, len(paths), window):
-                for result in await self._add_files(paths[start : start + window], url, pool):
-                    yield result
+        count = max(1, min(os.cpu_count() or 1, len(paths)))
+        workers = [self.worker] + [ExtractionWorker(self.worker.timeout) for _ in range(count - 1)]
+        free: asyncio.Queue[ExtractionWorker] = asyncio.Queue()
+        for worker in workers:
+            free.put_nowait(worker)
+        pending: deque[tuple[Path, asyncio.Task[ExtractedArticle | IngestResult]]] = deque()
+        try:
+            for path in paths:
+                pending.append((path, asyncio.create_task(self._extract_with(free, path, url))))
+                if len(pending) >= window:
+                    yield await self._store_extracted(*pending.popleft())
+            while pending:
+                yield await self._store_extracted(*pending.popleft())
+        finally:
+            for _, task in pending:  # the caller stopped early: stop the rest
+                task.cancel()
+            await asyncio.gather(*(task for _, task in pending), return_exceptions=True)
+            for worker in workers[1:]:
+                worker.close()
 
-    async def _add_files(
-        self, paths: Sequence[Path], url: str | None, pool: Executor
-    ) -> list[IngestResult]:
-        loop = asyncio.get_running_loop()
-        jobs = [loop.run_in_executor(pool, read_file, path, url) for path in paths]
-        results: list[IngestResult] = []
-        for path, job in zip(paths, jobs, strict=True):
-            try:
-                article = await job
-            except NewsbotError as exc:
-                results.append(IngestResult.failed(str(path), str(exc)))
-            except OSError as exc:
-                results.append(IngestResult.failed(str(path), exc.strerror or str(exc)))
-            else:
-                results.append(await self.add_extracted(str(path), article))
-        return results
+    async def _extract_with(
+        self, free: asyncio.Queue[ExtractionWorker], path: Path, url: str | None
+    ) -> ExtractedArticle | IngestResult:
+        """One file in the next free worker, under the deadline; the failure if it fails."""
+        worker = await free.get()
+        try:
+            return await worker.run(read_file, path, url, where=path.name)
+        except NewsbotError as exc:
+            return IngestResult.failed(str(path), str(exc))
+        except OSError as exc:
+            return IngestResult.failed(str(path), exc.strerror or str(exc))
+        finally:
+            free.put_nowait(worker)
+
+    async def _store_extracted(
+        self, path: Path, task: asyncio.Task[ExtractedArticle | IngestResult]
+    ) -> IngestResult:
+        extracted = await task
+        if isinstance(extracted, IngestResult):
+            return extracted
+        return await self.add_extracted(str(path), extracted)
 
     async def add_text(self, body: str, url: str | None = None) -> IngestResult:
         """Store pasted text (first line = title; a URL in it becomes the source link)."""

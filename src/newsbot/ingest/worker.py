@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from collections.abc import Callable
-from multiprocessing.pool import Pool
+from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
 
 from newsbot.errors import NoArticleText
@@ -20,8 +20,14 @@ from newsbot.errors import NoArticleText
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 30.0
+START_TIMEOUT = 120.0  # seconds a new worker may take to start (imports, a loaded machine)
 # The modules whose functions are sent to the worker (see Ingestor).
 PRELOAD = ("newsbot.ingest.html", "newsbot.ingest.pipeline")
+
+
+def _ready() -> bool:
+    """A worker's first call: it is up, its imports done."""
+    return True
 
 
 class ExtractionWorker:
@@ -32,9 +38,11 @@ class ExtractionWorker:
             raise ValueError(f"timeout must be positive, not {timeout}")
         self.timeout = timeout
         self._pool: Pool | None = None
+        self._started: AsyncResult[bool] | None = None
 
-    def _get_pool(self) -> Pool:
-        if self._pool is None:
+    def _get_pool(self) -> tuple[Pool, AsyncResult[bool]]:
+        """The worker, started if need be, and its first call (done once it is up)."""
+        if self._pool is None or self._started is None:
             # forkserver, not fork: the calling process has threads (aiosqlite's). The server
             # imports the extraction code (and the main script) once, and every worker forks
             # from it with them loaded: a worker otherwise spends seconds importing them
@@ -42,7 +50,25 @@ class ExtractionWorker:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["__main__", *PRELOAD])
             self._pool = context.Pool(processes=1)
-        return self._pool
+            self._started = self._pool.apply_async(_ready)
+        return self._pool, self._started
+
+    async def _started_pool(self, where: str) -> Pool:
+        """The worker once it is up: the deadline counts the call, not the start. A fresh
+        worker imports what the fork server hasn't (the first waits for the fork server's own
+        start): seconds on a busy machine, which no file's deadline should pay. Calls at once
+        all wait for the same start (a multiprocessing result: no event loop of its own)."""
+        waited = 0.0
+        while True:
+            pool, started = self._get_pool()
+            if started.ready():
+                return pool
+            if waited >= START_TIMEOUT:
+                self.kill()
+                raise NoArticleText(f"Could not start the extraction worker for {where}")
+            # In steps: a worker killed meanwhile (a stop) never finishes starting.
+            await asyncio.to_thread(started.wait, 0.5)
+            waited += 0.5
 
     async def run(self, function: Callable[..., T], *args: object, where: str) -> T:
         """`function(*args)` in the worker; NoArticleText if it takes longer than the deadline.
@@ -58,7 +84,8 @@ class ExtractionWorker:
         def failed(error: BaseException) -> None:
             loop.call_soon_threadsafe(_settle, future, None, error)
 
-        self._get_pool().apply_async(function, args, callback=done, error_callback=failed)
+        pool = await self._started_pool(where)
+        pool.apply_async(function, args, callback=done, error_callback=failed)
         try:
             return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
@@ -72,14 +99,14 @@ class ExtractionWorker:
 
     def kill(self) -> None:
         """Stop the worker at once (whatever it is doing); the next call starts a new one."""
-        pool, self._pool = self._pool, None
+        pool, self._pool, self._started = self._pool, None, None
         if pool is not None:
             pool.terminate()
             pool.join()
 
     def close(self) -> None:
         """Let the worker finish and exit."""
-        pool, self._pool = self._pool, None
+        pool, self._pool, self._started = self._pool, None, None
         if pool is not None:
             pool.close()
             pool.terminate()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from newsbot.bot.render import MAX_MESSAGE, Block, Run, lines_of, pack, title_run
+from newsbot.bot.render import MAX_MESSAGE, Block, Run, lines_of, pack, title_runs
 from newsbot.digest.content import Digest, DigestItem
 from newsbot.digest.schedule import Slot
 from newsbot.digest.subscriptions import SubscriptionInfo
@@ -31,7 +31,7 @@ def local(when: datetime, zone: ZoneInfo) -> str:
 def item_block(item: DigestItem) -> Block:
     """One article: its title linked to the source, site and date, the lead sentence."""
     meta = " · ".join(part for part in (item.site, item.date.date().isoformat()) if part)
-    block: Block = [(title_run(item.title, item.url),)]
+    block: Block = [title_runs(item.title, item.url)]
     block.extend(lines_of([Run(meta, italic=True)]))
     if item.lead:
         block.extend(lines_of([Run(item.lead)]))
