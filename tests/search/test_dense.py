@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -37,6 +39,36 @@ def test_store_lookups_out_of_order_missing_and_repeated() -> None:
     assert np.allclose(got[:5], want, atol=0.01)
     assert store.has(40) and not store.has(41)
     assert np.isnan(VectorStore().cosines(rows[0], [1])).all()
+
+
+def test_readers_see_each_vector_whole_while_a_thread_adds() -> None:
+    """The index catch-up adds vectors in a thread while questions read them: a reader gets
+    every passage's own vector or NaN (not yet added), never another passage's row."""
+    rows = unit_rows(6000, seed=3)
+    packed = quantize(rows)
+    store = VectorStore()
+    # Even ids in order (appends, with growth), then the odd ones later (merges).
+    batches = [list(range(0, 6000, 2))[i : i + 500] for i in range(0, 3000, 500)]
+    batches += [list(range(1, 6000, 2))[i : i + 500] for i in range(0, 3000, 500)]
+    done = threading.Event()
+
+    def writer() -> None:
+        for ids in batches:
+            store.add(ids, packed[ids])
+        done.set()
+
+    probe = list(range(0, 6000, 7))
+    wrong = checks = 0
+    thread = threading.Thread(target=writer)
+    thread.start()
+    while not done.is_set() or checks == 0:
+        for pid in probe[checks % 7 :: 7]:
+            got = store.cosines(rows[pid], [pid])[0]
+            checks += 1
+            wrong += not (np.isnan(got) or got > 0.99)
+    thread.join()
+    assert store.size == 6000 and wrong == 0, f"{wrong} of {checks} reads were torn"
+    assert np.allclose(store.cosines(rows[5999], [5999]), 1.0, atol=0.01)
 
 
 def test_store_grows_past_its_first_capacity() -> None:

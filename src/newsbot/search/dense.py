@@ -144,69 +144,89 @@ class VectorStore:
     """Passage vectors in memory: int8 rows by passage id (sorted), with their norms.
 
     At a million passages: 384 MB of rows, 12 MB of ids and norms.
+
+    Readers on the event loop and one writer in a thread (the index catch-up) may use it at
+    once: the ids, rows, norms and size are one tuple, replaced by a single assignment, and a
+    writer only writes rows past the published size (appends) or into new arrays (merges), so
+    a reader sees the vectors before an add or after it, never a mix.
     """
 
     def __init__(self, dim: int = DIM) -> None:
         self.dim = dim
-        self._ids = np.zeros(0, dtype=np.int64)
-        self._rows = np.zeros((1024, dim), dtype=np.int8)
-        self._norms = np.zeros(1024, dtype=np.float32)
-        self.size = 0
+        self._state: tuple[npt.NDArray[np.int64], Int8Matrix, npt.NDArray[np.float32], int] = (
+            np.zeros(0, dtype=np.int64),
+            np.zeros((1024, dim), dtype=np.int8),
+            np.zeros(1024, dtype=np.float32),
+            0,
+        )
         self.max_seq = 0  # the last passage_vectors.id loaded
 
+    @property
+    def size(self) -> int:
+        return self._state[3]
+
     def add(self, passage_ids: Sequence[int], rows: Int8Matrix) -> None:
-        """Add vectors (any order; a passage already held keeps its vector)."""
+        """Add vectors (any order; a passage already held keeps its vector). One writer at a
+        time; readers may run meanwhile (see the class)."""
         ids = np.asarray(passage_ids, dtype=np.int64)
         if not len(ids):
             return
         ids, first = np.unique(ids, return_index=True)
         rows = rows[first]
-        if self.size:
-            known = self._ids[np.clip(np.searchsorted(self._ids, ids), 0, self.size - 1)] == ids
+        old_ids, old_rows, old_norms, size = self._state
+        if size:
+            known = old_ids[np.clip(np.searchsorted(old_ids, ids), 0, size - 1)] == ids
             ids, rows = ids[~known], rows[~known]
             if not len(ids):
                 return
-        need = self.size + len(ids)
-        if need > len(self._rows):
-            capacity = max(need, 2 * len(self._rows))
-            grown = np.zeros((capacity, self.dim), dtype=np.int8)
-            grown[: self.size] = self._rows[: self.size]
-            norms = np.zeros(capacity, dtype=np.float32)
-            norms[: self.size] = self._norms[: self.size]
-            self._rows, self._norms = grown, norms
+        need = size + len(ids)
         new_norms = np.linalg.norm(rows.astype(np.float32), axis=1)
-        if self.size and ids[0] < self._ids[-1]:
-            # Out of order (another process embedded older passages later): merge.
-            all_ids = np.concatenate([self._ids, ids])
+        if size and ids[0] < old_ids[-1]:
+            # Out of order (another process embedded older passages later): merge into new
+            # arrays, so readers keep the old ones whole until the swap.
+            all_ids = np.concatenate([old_ids, ids])
             order = np.argsort(all_ids, kind="stable")
-            self._rows[:need] = np.concatenate([self._rows[: self.size], rows])[order]
-            self._norms[:need] = np.concatenate([self._norms[: self.size], new_norms])[order]
-            self._ids = all_ids[order]
-        else:
-            self._rows[self.size : need] = rows
-            self._norms[self.size : need] = new_norms
-            self._ids = np.concatenate([self._ids, ids])
-        self.size = need
+            capacity = max(need, len(old_rows))
+            merged_rows = np.zeros((capacity, self.dim), dtype=np.int8)
+            merged_rows[:need] = np.concatenate([old_rows[:size], rows])[order]
+            merged_norms = np.zeros(capacity, dtype=np.float32)
+            merged_norms[:need] = np.concatenate([old_norms[:size], new_norms])[order]
+            self._state = (all_ids[order], merged_rows, merged_norms, need)
+            return
+        if need > len(old_rows):
+            capacity = max(need, 2 * len(old_rows))
+            grown = np.zeros((capacity, self.dim), dtype=np.int8)
+            grown[:size] = old_rows[:size]
+            norms = np.zeros(capacity, dtype=np.float32)
+            norms[:size] = old_norms[:size]
+            old_rows, old_norms = grown, norms
+        # Past the published size: no reader looks there until the swap below.
+        old_rows[size:need] = rows
+        old_norms[size:need] = new_norms
+        self._state = (np.concatenate([old_ids, ids]), old_rows, old_norms, need)
 
     def cosines(self, query: Vector, passage_ids: Sequence[int]) -> npt.NDArray[np.float32]:
         """The cosine of `query` with each passage's vector; NaN for passages without one."""
+        held, vectors, norms, size = self._state
         ids = np.asarray(passage_ids, dtype=np.int64)
         out = np.full(len(ids), np.nan, dtype=np.float32)
-        if not self.size or not len(ids):
+        if not size or not len(ids):
             return out
-        at = np.clip(np.searchsorted(self._ids, ids), 0, self.size - 1)
-        found = (self._ids[at] == ids) & (self._norms[at] > 0)
+        at = np.clip(np.searchsorted(held, ids), 0, size - 1)
+        found = (held[at] == ids) & (norms[at] > 0)
         rows = at[found]
-        dots = self._rows[rows].astype(np.float32) @ query.astype(np.float32)
-        out[found] = dots / self._norms[rows] / (float(np.linalg.norm(query)) or 1.0)
+        dots = vectors[rows].astype(np.float32) @ query.astype(np.float32)
+        out[found] = dots / norms[rows] / (float(np.linalg.norm(query)) or 1.0)
         return out
 
     def has(self, passage_id: int) -> bool:
-        if not self.size:
+        held, _, _, size = self._state
+        if not size:
             return False
-        at = min(int(np.searchsorted(self._ids, passage_id)), self.size - 1)
-        return bool(self._ids[at] == passage_id)
+        at = min(int(np.searchsorted(held, passage_id)), size - 1)
+        return bool(held[at] == passage_id)
 
     @property
     def nbytes(self) -> int:
-        return self._ids.nbytes + self._rows.nbytes + self._norms.nbytes
+        held, vectors, norms, _ = self._state
+        return held.nbytes + vectors.nbytes + norms.nbytes

@@ -156,7 +156,9 @@ class LiveIndex:
             rows = (await connection.execute(statement)).all()
             if not rows:
                 break
-            self.vectors.add([int(r[1]) for r in rows], from_blobs([bytes(r[2]) for r in rows]))
+            # Decoding and merging 20,000 rows is CPU work: in a thread, while questions read
+            # the store (it publishes each add in one assignment, see VectorStore).
+            await asyncio.to_thread(_add_vectors, self.vectors, rows)
             self.vectors.max_seq = int(rows[-1][0])
             if len(rows) < LOAD_BATCH:
                 break
@@ -246,3 +248,7 @@ def _learn_new_terms(index: PassageIndex, typos: TypoCorrector, terms_seen: int)
     for term in islice(index.term_ids, terms_seen, None):
         typos.add(term)
     return len(index.term_ids)
+
+
+def _add_vectors(vectors: VectorStore, rows: Sequence[Any]) -> None:
+    vectors.add([int(r[1]) for r in rows], from_blobs([bytes(r[2]) for r in rows]))
