@@ -19,10 +19,12 @@ from newsbot import db, metrics
 from newsbot.conversation.chat import Conversation
 from newsbot.db.articles import ArticleStore, Stats
 from newsbot.db.chat_state import ChatStateStore
+from newsbot.db.leases import leader_for
 from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
 from newsbot.digest.subscriptions import SubscriptionStore
 from newsbot.feeds import FeedService, FeedStore
+from newsbot.feeds.poller import POLLER as FEED_POLLER
 from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.pipeline import Ingestor, IngestResult
 from newsbot.search.dense import Encoder, load_encoder
@@ -72,6 +74,7 @@ class Newsbot:
             FeedStore(self.sessions, self.write_sessions),
             self.ingestor,
             interval=settings.feed_interval * 60,
+            leader=leader_for(self.write_sessions, FEED_POLLER),
         )
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
         self.retriever = Retriever(
@@ -139,6 +142,7 @@ class Newsbot:
                 await self._embedding
             self._embedding = None
         await self.flush_questions()
+        await self.feeds.release()
         await self.chat_state.close()
         await self.retriever.save_snapshot()
         await self.fetcher.aclose()

@@ -1,9 +1,10 @@
-"""Tests for newsbot.feeds.store on a real SQLite file: the lease, seen entries, removal."""
+"""Tests for newsbot.feeds.store on a real SQLite file: seen entries, removal (the poller's
+role: tests/db/test_leases.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,26 +14,12 @@ from newsbot.service import Newsbot
 from newsbot.settings import Settings
 
 NOW = datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
-TTL = timedelta(minutes=5)
 
 
 @pytest.fixture
 async def store(settings: Settings) -> AsyncIterator[FeedStore]:
     async with await Newsbot.open(settings) as service:
         yield service.feeds.store
-
-
-async def test_the_lease_has_one_holder_until_it_expires_or_is_released(store: FeedStore) -> None:
-    assert await store.acquire_lease("poller", "a", NOW, TTL)
-    assert await store.acquire_lease("poller", "a", NOW + timedelta(minutes=4), TTL)  # renewed
-    assert not await store.acquire_lease("poller", "b", NOW + timedelta(minutes=8), TTL)
-    assert await store.acquire_lease("poller", "b", NOW + timedelta(minutes=10), TTL)  # expired
-    assert not await store.acquire_lease("poller", "a", NOW + timedelta(minutes=11), TTL)
-    await store.release_lease("poller", "a")  # not a's to release: nothing happens
-    assert not await store.acquire_lease("poller", "a", NOW + timedelta(minutes=11), TTL)
-    await store.release_lease("poller", "b")
-    assert await store.acquire_lease("poller", "a", NOW + timedelta(minutes=11), TTL)
-    assert await store.acquire_lease("other", "b", NOW, TTL)  # leases are by name
 
 
 async def test_entries_are_known_by_guid_or_link_and_failures_retry(store: FeedStore) -> None:

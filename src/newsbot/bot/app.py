@@ -49,7 +49,7 @@ from newsbot.bot.paging import (
 from newsbot.bot.polling import Poller
 from newsbot.bot.updates import SkippingUpdatesRequest
 from newsbot.bot.web import WebServer
-from newsbot.db.leases import POLLER, Leader, LeaseStore
+from newsbot.db.leases import POLLER, leader_for
 from newsbot.db.models import utcnow
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
@@ -245,11 +245,11 @@ async def running(
         if application.post_init:
             await application.post_init(application)
         if webhook is None:
-            # Replicas: only the holder of the poller lease polls (see bot/polling.py).
+            # Replicas: only the holder of the poller role polls (see bot/polling.py).
             sessions = application.bot_data.service.sessions
             poller = Poller(
                 updater,
-                Leader(LeaseStore(sessions), POLLER),
+                leader_for(sessions, POLLER),
                 timeout=poll_timeout,
                 allowed_updates=ALLOWED_UPDATES,
             )

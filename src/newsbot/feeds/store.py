@@ -1,4 +1,5 @@
-"""Feeds in the database: the feeds, the entries each has listed, and the poller's lease.
+"""Feeds in the database: the feeds and the entries each has listed (which process polls is
+the poller role's business: `newsbot.db.leases`).
 
 Every write is one transaction on the writer sessions (BEGIN IMMEDIATE on SQLite), so two
 processes never interleave a read-then-write on the same rows.
@@ -11,11 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, distinct, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from newsbot.db.models import Feed, FeedEntry, Lease
+from newsbot.db.models import Feed, FeedEntry
 from newsbot.errors import NewsbotError, NotFound
 
 RETRIES = 3  # polls that try a failing entry again before it counts as seen
@@ -282,33 +282,3 @@ class FeedStore:
                     }
             if fresh:
                 await session.execute(insert(FeedEntry), list(fresh.values()))
-
-    # ---- the lease ---------------------------------------------------------------------------
-
-    async def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-        """Take or renew the lease `name` for `holder` until now + ttl, unless another holder's
-        lease is still running. Portable: a conditional UPDATE, else an INSERT that loses a
-        race with an IntegrityError."""
-        until = now + ttl
-        async with self._writes() as session, session.begin():
-            result = await session.execute(
-                update(Lease)
-                .where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at < now))
-                .values(holder=holder, expires_at=until)
-            )
-            if getattr(result, "rowcount", 0):
-                return True
-            if await session.get(Lease, name) is not None:
-                return False
-        try:
-            async with self._writes() as session, session.begin():
-                await session.execute(
-                    insert(Lease).values(name=name, holder=holder, expires_at=until)
-                )
-        except IntegrityError:
-            return False
-        return True
-
-    async def release_lease(self, name: str, holder: str) -> None:
-        async with self._writes() as session, session.begin():
-            await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
