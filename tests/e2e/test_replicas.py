@@ -31,11 +31,13 @@ READERS = list(range(8000, 8300))
 
 
 @contextlib.asynccontextmanager
-async def replica(env: dict[str, str], log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`newsbot run` in a process of its own, its log in `log`."""
+async def replica(
+    env: dict[str, str], log: Path, *args: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`newsbot run [args]` in a process of its own, its log in `log`."""
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "newsbot.cli", "run", env=env, stdout=out, stderr=out
+            sys.executable, "-m", "newsbot.cli", "run", *args, env=env, stdout=out, stderr=out
         )
         try:
             yield process
