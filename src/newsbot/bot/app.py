@@ -121,6 +121,7 @@ def build_application(
         await service.retriever.refresh()
         await service.retriever.save_snapshot()  # a big index built now needn't be rebuilt
         service.start_embedding()  # vectors for passages stored without them, then new ones
+        service.start_following()  # other replicas' new articles, at once (PostgreSQL)
         await application.bot.set_my_commands(bot_commands(admin_view=False))
         for admin_id in sorted(settings.admin_ids):
             try:
