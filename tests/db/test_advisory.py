@@ -167,3 +167,19 @@ async def test_a_killed_holder_process_is_replaced_within_seconds_never_two_at_o
     # as changes of holder (three kills, and the session ended: maybe the same process again).
     assert len(terms) in (4, 5), terms
     assert len(set(terms[:4])) == 4
+
+
+async def test_a_lapse_renewed_in_time_is_not_a_new_term(database_url: str) -> None:
+    """A busy event loop renews late: the lock was ours all along, so it is valid again at
+    once (no waiting out) and the sender doesn't count it as taken anew (it would pause)."""
+    leader = AdvisoryLeader(db.async_url(database_url), "role", holder="busy")
+    try:
+        assert await leader.try_acquire() and leader.acquired == 1
+        time.sleep(leader.ttl)  # noqa: ASYNC251  (the loop blocked, on purpose)
+        assert not leader.valid
+        started = time.monotonic()
+        assert await leader.try_acquire() and leader.valid
+        assert time.monotonic() - started < leader.ttl - leader.margin
+        assert leader.acquired == 1
+    finally:
+        await leader.close()

@@ -35,7 +35,7 @@ from newsbot.db.leases import Role
 log = logging.getLogger(__name__)
 
 NAMESPACE: Final = 0x6E657775  # the first key of every role's lock ("newu"); the second: the name
-TTL: Final = 1.5  # seconds; the holder checks every (TTL - MARGIN) / 3
+TTL: Final = 2.0  # seconds; the holder checks every (TTL - MARGIN) / 3
 MARGIN: Final = 0.5
 POLL: Final = 0.25  # how often a waiting replica tries the lock
 CHECK_TIMEOUT: Final = 5.0  # a check (or connecting) that takes longer counts as failed
@@ -117,6 +117,7 @@ class AdvisoryLeader(Role):
         asked = time.monotonic()
         try:
             held, new = await asyncio.wait_for(self._check(), CHECK_TIMEOUT)
+            self._fresh = new
             if held and new:
                 # The previous holder may still count on its last check: wait that out, and
                 # make sure the lock is still ours after it.

@@ -107,7 +107,10 @@ class Role:
         self._valid_until = -1.0
         self._renewer: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
-        self.acquired = 0  # how many times the role was taken (tests, logs)
+        # How many times the role was taken anew (the sender then waits a period out: the
+        # previous holder may have spent it); a lapse renewed in time doesn't count.
+        self.acquired = 0
+        self._fresh = True  # whether the last `_confirm` took the role anew
 
     @property
     def valid(self) -> bool:
@@ -116,7 +119,8 @@ class Role:
 
     async def _confirm(self) -> float | None:
         """Take or renew the role: the monotonic time (before asking) from which it counts as
-        held for `ttl - margin` seconds, or None when another process has it."""
+        held for `ttl - margin` seconds, or None when another process has it. Sets `_fresh`
+        unless the role was surely held all along."""
         raise NotImplementedError
 
     async def _give_up(self) -> None:
@@ -141,8 +145,9 @@ class Role:
                 return True
             if not await self._take():
                 return False
-            self.acquired += 1
-            log.info("%s: %s holds the %r role", self.name, self.holder, self.name)
+            if self._fresh:
+                self.acquired += 1
+                log.info("%s: %s holds the %r role", self.name, self.holder, self.name)
             if self._renewer is None or self._renewer.done():
                 self._renewer = asyncio.create_task(self._renew())
             return True
