@@ -5,12 +5,13 @@ The lock lives as long as the holder's connection: a holder that stops, is SIGKI
 its machine loses the lock as soon as the server sees the connection close (at once for a
 dead process, whose kernel closes the socket), and the next replica that tries takes it.
 
-Never two holders at once: the holder checks every `ttl / 3` s that its session still holds the
-lock, and counts the role as its own for `ttl - margin` s after it *asked* (the check reached
-the server later, so the lock was held then). A new holder waits the same `ttl - margin` after
-taking the lock before it counts the role as its own: by then the previous holder's last
-check has run out, even if its session was killed (pg_terminate_backend, a server restart)
-right after that check. So a dead holder is replaced within `poll + ttl - margin` seconds.
+Never two holders at once: the holder checks every `(ttl - margin) / 3` s that its session,
+which holds the lock, is still alive, and counts the role as its own for `ttl - margin` s after
+it *asked* (the check reached the server later, so the lock was held then). A new holder waits
+the same `ttl - margin` after taking the lock before it counts the role as its own: by then the
+previous holder's last check has run out, even if its session was killed (pg_terminate_backend,
+a server restart) right after that check. So a dead holder is replaced within `poll + ttl -
+margin` seconds.
 
 Who holds it: the holder's name is its connection's `application_name`, so `pg_locks` joined
 with `pg_stat_activity` says (`holder_now`).
@@ -41,11 +42,7 @@ POLL: Final = 0.25  # how often a waiting replica tries the lock
 CHECK_TIMEOUT: Final = 5.0  # a check (or connecting) that takes longer counts as failed
 
 _TRY: Final = text("SELECT pg_try_advisory_lock(CAST(:space AS integer), CAST(:key AS integer))")
-_HELD: Final = text(
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-    "AND pid = pg_backend_pid() AND classid::int8 = :space AND objid::int8 = :unsigned "
-    "AND objsubid = 2)"
-)
+_ALIVE: Final = text("SELECT 1")
 _HOLDER: Final = text(
     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
     "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::int8 = :space "
@@ -76,6 +73,7 @@ class AdvisoryLeader(Role):
         # No pool: the lock's connection is this role's alone, and closing it must close it.
         self._engine = create_async_engine(url, poolclass=NullPool)
         self._connection: AsyncConnection | None = None
+        self._holding = False  # the lock was taken on `_connection`
         key = lock_key(name)
         self._keys = {"space": NAMESPACE, "key": key}
         self._where = {"space": NAMESPACE, "unsigned": key & 0xFFFFFFFF}
@@ -95,6 +93,7 @@ class AdvisoryLeader(Role):
 
     async def _disconnect(self, *, broken: bool = False) -> None:
         connection, self._connection = self._connection, None
+        self._holding = False
         if connection is None:
             return
         try:
@@ -107,11 +106,15 @@ class AdvisoryLeader(Role):
                 await connection.invalidate()
 
     async def _check(self) -> tuple[bool, bool]:
-        """(held, newly taken): whether this session holds the lock now, trying for it if not."""
+        """(held, newly taken): whether this session holds the lock now, trying for it if not.
+        A session keeps its lock while it lives: for a lock taken on this connection, a round
+        trip that proves the session alive is the check."""
         connection = await self._connect()
-        if await connection.scalar(_HELD, self._where):
+        if self._holding:
+            await connection.execute(_ALIVE)
             return True, False
-        return bool(await connection.scalar(_TRY, self._keys)), True
+        self._holding = bool(await connection.scalar(_TRY, self._keys))
+        return self._holding, True
 
     async def _confirm(self) -> float | None:
         asked = time.monotonic()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import socket
 import time
@@ -111,6 +112,7 @@ class Role:
         # previous holder may have spent it); a lapse renewed in time doesn't count.
         self.acquired = 0
         self._fresh = True  # whether the last `_confirm` took the role anew
+        self._refused_at = -math.inf
 
     @property
     def valid(self) -> bool:
@@ -143,7 +145,10 @@ class Role:
         async with self._lock:
             if self.valid:
                 return True
+            if time.monotonic() - self._refused_at < self.poll:
+                return False  # asked a moment ago (several workers wait for one role)
             if not await self._take():
+                self._refused_at = time.monotonic()
                 return False
             if self._fresh:
                 self.acquired += 1
