@@ -142,11 +142,14 @@ class Role:
 
     async def try_acquire(self) -> bool:
         """Take the role if it is free; True when held (and then renewed in the background)."""
+        return await self._try(shared=False)
+
+    async def _try(self, *, shared: bool) -> bool:
         async with self._lock:
             if self.valid:
                 return True
-            if time.monotonic() - self._refused_at < self.poll:
-                return False  # asked a moment ago (several workers wait for one role)
+            if shared and time.monotonic() - self._refused_at < self.poll:
+                return False  # another waiter asked a moment ago (workers wait for one role)
             if not await self._take():
                 self._refused_at = time.monotonic()
                 return False
@@ -158,8 +161,9 @@ class Role:
             return True
 
     async def acquire(self, stop: asyncio.Event | None = None) -> bool:
-        """Wait until the role is ours; False if `stop` is set first."""
-        while not await self.try_acquire():
+        """Wait until the role is ours; False if `stop` is set first. Several tasks may wait
+        at once (the sender's workers): they share one attempt per `poll`."""
+        while not await self._try(shared=True):
             if stop is None:
                 await asyncio.sleep(self.poll)
                 continue
