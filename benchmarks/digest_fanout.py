@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/digest_fanout.py [--subscribers 10000] [--restart-at 0.5]
     .venv/bin/python benchmarks/digest_fanout.py --limiter aio --subscribers 1000
+    .venv/bin/python benchmarks/digest_fanout.py --replicas 2 --subscribers 3000 \
+        --database postgresql://postgres@127.0.0.1:5432/test
 
 The real bot (build_application, JobQueue, the digest sender) on a fresh SQLite file, with N
 subscriptions (1% of them groups) all due a few seconds after the bot started, in five time
@@ -14,6 +16,11 @@ Prints: the time to schedule the subscriptions at start (and at the restart, wit
 it caught up), messages/s against the 30/s limit, the busiest second, flood violations, lost
 and duplicated digests, and the peak RSS of the one process that holds the emulator, the bot
 and the database.
+
+`--replicas 2`: two bots (two Applications, each with its own service, connections and flood
+gate, in this one process) on one database; half-way the replica holding the sender role is
+stopped, as a rolling restart would, and the other one finishes. `--database` a PostgreSQL
+server URL: a fresh database is made there (and dropped after) instead of the SQLite file.
 
 `--limiter aio` is the comparison: the same sender, without our gate, on a bot whose pacing
 is PTB's AIORateLimiter (max_retries=3), fed directly (no JobQueue, no restart).
@@ -31,17 +38,19 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
-from sqlalchemy import insert, update
+from sqlalchemy import create_engine, insert, update
+from sqlalchemy.engine import make_url
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from botapi_emulator import BotAPIEmulator
+from newsbot import db
 from newsbot.bot.app import build_application, running
 from newsbot.bot.digests.jobs import Digests
 from newsbot.bot.digests.sender import WORKERS, DigestSender
@@ -141,6 +150,57 @@ def busiest_second(stamps: list[float]) -> int:
     return most
 
 
+@contextlib.contextmanager
+def database(url: str | None, folder: str) -> Iterator[str]:
+    """The benchmark's database: a SQLite file in `folder`, or a new database on the PostgreSQL
+    server of `url` (dropped afterwards)."""
+    if url is None:
+        yield f"sqlite:///{Path(folder) / 'fanout.db'}"
+        return
+    admin = create_engine(db.sync_url(url), isolation_level="AUTOCOMMIT")
+    name = f"newsbot_fanout_{os.getpid()}_{int(time.time())}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+async def run_replicas(
+    settings: Settings, emu: BotAPIEmulator, cut: int, wanted: int, deadline: float
+) -> tuple[list[str], int]:
+    """Two replicas; at `cut` digests the one holding the sender role stops (in-flight digests
+    finish, the role is handed over), the other sends the rest."""
+    stacks = [contextlib.AsyncExitStack(), contextlib.AsyncExitStack()]
+    replicas = [await stack.enter_async_context(bot_run(settings)) for stack in stacks]
+    starts = [f"{r.start_seconds:.2f} s (replica {'AB'[i]})" for i, r in enumerate(replicas)]
+    retried = 0
+    try:
+        await wait_delivered(emu, cut, deadline)
+        if cut < wanted:
+            holding = [
+                i for i, r in enumerate(replicas) if r.sender.leader and r.sender.leader.valid
+            ]
+            victim = holding[0] if holding else 0
+            retried += replicas[victim].sender.counts.retried
+            await stacks[victim].aclose()
+            starts.append(f"replica {'AB'[victim]} stopped at {cut} digests")
+            survivor = replicas[1 - victim]
+            await wait_delivered(emu, wanted, deadline)
+            await survivor.sender.join()
+            await asyncio.sleep(2.0)  # anything extra would show up now
+            retried += survivor.sender.counts.retried
+        else:
+            retried += sum(r.sender.counts.retried for r in replicas)
+    finally:
+        for stack in stacks:
+            await stack.aclose()
+    return starts, retried
+
+
 async def run_aio(settings: Settings, emu: BotAPIEmulator, chats: list[tuple[int, str]]) -> None:
     """The comparison: our sender, no gate, PTB's AIORateLimiter pacing the bot."""
     bot = ExtBot(
@@ -166,7 +226,10 @@ async def main(args: argparse.Namespace) -> int:
     ids = [chat_id for chat_id, _ in chats]
     faulty = rng.sample(ids, max(1, len(ids) // 50))
     throttled, blocked = set(faulty[: len(faulty) // 2]), set(faulty[len(faulty) // 2 :])
-    with tempfile.TemporaryDirectory() as tmp:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        database(args.database, tmp) as database_url,
+    ):
         async with BotAPIEmulator(enforce_flood_limits=True) as emu:
             emu.private_chat(ADMIN)
             for chat_id, chat_type in chats:
@@ -178,7 +241,7 @@ async def main(args: argparse.Namespace) -> int:
                 _env_file=None,
                 bot_token=SecretStr(emu.token),
                 api_base_url=emu.base_url,
-                database_url=f"sqlite:///{Path(tmp) / 'fanout.db'}",
+                database_url=database_url,
                 admin_ids=frozenset({ADMIN}),
             )
             due = datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS)
@@ -194,6 +257,9 @@ async def main(args: argparse.Namespace) -> int:
             retried = 0
             if args.limiter == "aio":
                 await run_aio(settings, emu, chats)
+            elif args.replicas == 2:
+                cut = int(wanted * args.restart_at) if args.restart_at > 0 else wanted
+                starts, retried = await run_replicas(settings, emu, cut, wanted, deadline)
             else:
                 cut = int(wanted * args.restart_at) if args.restart_at > 0 else wanted
                 async with bot_run(settings) as digests:
@@ -228,6 +294,7 @@ async def main(args: argparse.Namespace) -> int:
         f"digest fan-out: {len(ids)} subscribers ({groups} groups), {len(throttled)} answer 429 "
         f"once, {len(blocked)} blocked the bot; limiter: {args.limiter}"
         + (f", restart at {args.restart_at:.0%}" if args.limiter == "gate" else "")
+        + f"; {args.replicas} replica(s) on {'PostgreSQL' if args.database else 'SQLite'}"
     )
     if starts:
         print(f"  schedule at start   {starts[0]} for {len(ids)} subscriptions")
@@ -257,6 +324,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--limiter", choices=["gate", "aio"], default="gate")
     parser.add_argument(
         "--restart-at", type=float, default=0.5, help="stop and start the bot at this share"
+    )
+    parser.add_argument("--replicas", type=int, choices=[1, 2], default=1)
+    parser.add_argument(
+        "--database", help="a PostgreSQL server URL (a fresh database is made there)"
     )
     return parser.parse_args()
 

@@ -1,9 +1,10 @@
 """Prometheus metrics (served at /metrics by the bot's web server): questions, the share
-answered, answer latency, digests sent, Telegram's 429s. Nothing here knows about Telegram."""
+answered, answer latency, digests sent, Telegram's 429s, how far the search index has got.
+Nothing here knows about Telegram."""
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 QUESTIONS = Counter(
     "newsbot_questions", "Questions answered or not", ["answered"]
@@ -15,6 +16,10 @@ ANSWER_SECONDS = Histogram(
 )
 DIGESTS_SENT = Counter("newsbot_digests_sent", "Digests delivered")
 RATE_LIMITED = Counter("newsbot_telegram_429", "Telegram answers 429 Too Many Requests")
+INDEX_NEWEST = Gauge(
+    "newsbot_index_newest_passage",
+    "The newest passage id in this process's search index (replicas that agree show the same)",
+)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,19 +19,23 @@ from typing import Literal
 from newsbot import db, metrics
 from newsbot.conversation.chat import Conversation
 from newsbot.db.articles import ArticleStore, Stats
+from newsbot.db.changes import ChangeListener
 from newsbot.db.chat_state import ChatStateStore
 from newsbot.db.languages import ChatLanguageStore
-from newsbot.db.leases import LeaseStore
+from newsbot.db.leases import leader_for
 from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
 from newsbot.digest.subscriptions import SubscriptionStore
 from newsbot.feeds import FeedService, FeedStore
+from newsbot.feeds.poller import POLLER as FEED_POLLER
 from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.pipeline import Ingestor, IngestResult
 from newsbot.search.dense import Encoder, load_encoder
 from newsbot.search.embedding import EmbeddingWorker
 from newsbot.search.retriever import Retriever, SearchResult
 from newsbot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 
@@ -71,12 +76,11 @@ class Newsbot:
         self.digests = DigestService(self.subscriptions, self.store)
         self.fetcher = SafeFetcher(allow_private=settings.allow_private_urls)
         self.ingestor = Ingestor(self.store, self.fetcher)
-        self.leases = LeaseStore(self.write_sessions)
         self.feeds = FeedService(
             FeedStore(self.sessions, self.write_sessions),
             self.ingestor,
-            self.leases,
             interval=settings.feed_interval * 60,
+            leader=leader_for(self.write_sessions, FEED_POLLER),
         )
         self.reader = db.make_sync_engine(settings.database_url, pooled=True)
         self.retriever = Retriever(
@@ -98,6 +102,8 @@ class Newsbot:
         if self.embedder:
             self.store.on_change(self.embedder.wake)
         self._embedding: asyncio.Task[None] | None = None
+        self._listener: ChangeListener | None = None
+        self._catching_up: asyncio.Task[None] | None = None
         self.chat_state = ChatStateStore(self.sessions, self.write_sessions)
         self.languages = ChatLanguageStore(self.sessions, self.write_sessions)
         self.conversation = Conversation(
@@ -131,6 +137,25 @@ class Newsbot:
         if self.embedder and self._embedding is None:
             self._embedding = asyncio.create_task(self.embedder.run_forever())
 
+    def start_following(self) -> None:
+        """On PostgreSQL, catch the index up as soon as another process changes the articles
+        (LISTEN/NOTIFY, `newsbot.db.changes`); the index's own look every second stays the
+        truth. The bot calls this; short CLI commands needn't."""
+        if self._listener is None and db.is_postgres(self.settings.database_url):
+            self._listener = ChangeListener(self.settings.database_url, self._changed_elsewhere)
+            self._listener.start()
+
+    def _changed_elsewhere(self) -> None:
+        self.retriever.invalidate()
+        if self._catching_up is None or self._catching_up.done():
+            self._catching_up = asyncio.create_task(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        try:
+            await self.retriever.refresh()
+        except Exception:  # the next question looks again
+            log.exception("could not catch the search index up")
+
     async def embed_pending(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Embed every passage that has no vector yet (the CLI's ingest); how many."""
         if self.embedder is None:
@@ -139,12 +164,18 @@ class Newsbot:
 
     async def close(self) -> None:
         """Release the HTTP client and the database connections."""
+        if self._listener is not None:
+            await self._listener.stop()
+            self._listener = None
+        if self._catching_up is not None:
+            await asyncio.gather(self._catching_up, return_exceptions=True)
         if self._embedding:
             self._embedding.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._embedding
             self._embedding = None
         await self.flush_questions()
+        await self.feeds.release()
         await self.chat_state.close()
         await self.retriever.save_snapshot()
         await self.fetcher.aclose()

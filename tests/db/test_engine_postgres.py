@@ -61,7 +61,12 @@ def test_postgres_schema_has_the_models_tables_and_no_fts(pg_engine: Engine) -> 
         triggers = connection.execute(
             text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname")
         ).scalars()
-        assert list(triggers) == ["articles_ad"]
+        assert list(triggers) == [
+            "article_removals_notify",
+            "articles_ad",
+            "passage_vectors_notify",
+            "passages_notify",
+        ]
 
 
 def test_postgres_downgrade_to_base_then_upgrade_again(pg_url: str, pg_engine: Engine) -> None:

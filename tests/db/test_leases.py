@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from newsbot import db
-from newsbot.db.leases import Leader, LeaseStore
+from newsbot.db.advisory import AdvisoryLeader
+from newsbot.db.leases import Leader, LeaseStore, leader_for
 from tests.helpers.databases import BOTH
 
 BACKENDS = BOTH
@@ -93,3 +94,14 @@ async def test_a_holder_that_stops_renewing_loses_the_role_to_the_next(
 def test_the_margin_must_fit_in_the_lease() -> None:
     with pytest.raises(ValueError, match="margin"):
         Leader(LeaseStore(None), "x", ttl=1.0, margin=1.0)  # type: ignore[arg-type]
+
+
+async def test_leader_for_picks_the_lock_of_the_backend(database_url: str) -> None:
+    """An advisory lock on PostgreSQL (tests/db/test_advisory.py), a lease row on SQLite."""
+    engine = db.make_engine(database_url)
+    try:
+        role = leader_for(db.make_sessionmaker(engine), "sender")
+        expected = AdvisoryLeader if db.is_postgres(database_url) else Leader
+        assert type(role) is expected
+    finally:
+        await engine.dispose()

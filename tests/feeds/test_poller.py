@@ -6,15 +6,15 @@ Atom feed with xml:base and relative links); the clock is the service's injectab
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from newsbot.db.leases import leader_for
 from newsbot.errors import NewsbotError
 from newsbot.feeds import FeedService
-from newsbot.feeds.poller import LEASE
+from newsbot.feeds.poller import POLLER
 from newsbot.ingest.fetch import SafeFetcher
 from newsbot.ingest.pipeline import Ingestor
 from newsbot.service import Newsbot
@@ -233,9 +233,7 @@ async def test_a_slow_feed_times_out_and_backs_off(
     site.routes["/feed.xml"].delay = 1.0
     site.routes["/feed.xml"].etag = None
     async with SafeFetcher(allow_private=True, timeout=0.3) as impatient:
-        feeds = FeedService(
-            bot.feeds.store, Ingestor(bot.store, impatient), bot.leases, clock=clock
-        )
+        feeds = FeedService(bot.feeds.store, Ingestor(bot.store, impatient), clock=clock)
         clock.advance(minutes=16)
         [outcome] = await feeds.poll_due()
     assert not outcome.ok and "Timed out" in outcome.status
@@ -302,29 +300,24 @@ async def test_an_entry_whose_page_fails_is_retried_on_later_polls(
     assert (outcome.added, outcome.failed) == (1, 0)
 
 
-async def first_poll(feeds: FeedService, within: float = 10.0) -> int:
-    """How many feeds `feeds` polls at its first look that gets the lease."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not (outcomes := await feeds.poll_due()):
-        assert asyncio.get_running_loop().time() < deadline, "the lease never came free"
-        await asyncio.sleep(0.05)
-    return len(outcomes)
-
-
-async def test_the_poller_lease_is_the_shared_lease_row(
+async def test_the_poller_role_is_the_shared_leader(
     bot: Newsbot, site: FeedSite, clock: FakeClock
 ) -> None:
-    # The feed poller takes the same lease rows (db/leases.py) as the digest sender.
+    # The feed poller holds a role like the digest sender's (db/leases.py: a lease row on
+    # SQLite), so another process sees it held and takes it once it is given up.
     await bot.feeds.add(serve_story_feed(site, [1]))
     clock.advance(minutes=16)
     assert len(await bot.feeds.poll_due()) == 1
-    assert await bot.leases.holder(LEASE) == bot.feeds.holder
-    assert not await bot.leases.take(LEASE, "another process", ttl=30)
+    mine = bot.feeds.leader
+    assert mine is not None and await mine.holder_now() == mine.holder
+    other = leader_for(bot.write_sessions, POLLER, holder="another process")
+    assert not await other.try_acquire()
     await bot.feeds.release()
-    assert await bot.leases.holder(LEASE) is None
-    assert await bot.leases.take(LEASE, "another process", ttl=30)
+    assert await mine.holder_now() is None
+    assert await other.try_acquire()
     clock.advance(minutes=16)
     assert await bot.feeds.poll_due() == []  # the other process polls now
+    await other.release()
 
 
 async def test_one_poller_at_a_time_across_processes(
@@ -340,15 +333,16 @@ async def test_one_poller_at_a_time_across_processes(
         other = other_process.feeds
         other.clock = clock
         clock.advance(minutes=16)
-        assert len(await bot.feeds.poll_due()) == 1  # takes the lease for 5 minutes
+        assert len(await bot.feeds.poll_due()) == 1  # takes the poller role (and keeps it)
         clock.advance(minutes=1)
         await make_due()
-        assert await other.poll_due() == []  # due, but the lease is held
-        bot.feeds.lease_ttl = 0.5  # renewed for half a second only, so the test needn't wait
-        assert len(await bot.feeds.poll_due()) == 1  # the holder polls (and renews)
-        # The holder died: once its lease runs out, the other process polls.
+        assert await other.poll_due() == []  # due, but the role is held
+        assert len(await bot.feeds.poll_due()) == 1  # the holder polls
+        await bot.feeds.release()  # the holder stops (a dead one: tests/db/test_leases.py)
         await make_due()
-        assert await first_poll(other) == 1
+        assert len(await other.poll_due()) == 1
+        await make_due()
+        assert await bot.feeds.poll_due() == []
         await other.release()
         await make_due()
         assert len(await bot.feeds.poll_due()) == 1  # released: taken back at once

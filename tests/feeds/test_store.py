@@ -1,4 +1,5 @@
-"""Tests for newsbot.feeds.store on a real SQLite file: seen entries, removal."""
+"""Tests for newsbot.feeds.store on a real SQLite file: seen entries, removal (the poller's
+role: tests/db/test_leases.py)."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ from newsbot.bot.paging import (
 from newsbot.bot.polling import Poller
 from newsbot.bot.updates import SkippingUpdatesRequest
 from newsbot.bot.web import WebServer
-from newsbot.db.leases import POLLER, Leader, LeaseStore
+from newsbot.db.leases import POLLER, leader_for
 from newsbot.db.models import utcnow
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
@@ -120,6 +120,7 @@ def build_application(
         await service.retriever.refresh()
         await service.retriever.save_snapshot()  # a big index built now needn't be rebuilt
         service.start_embedding()  # vectors for passages stored without them, then new ones
+        service.start_following()  # other replicas' new articles, at once (PostgreSQL)
         await set_command_menus(application, settings)
         # Last: schedules every subscription from the database and sends today's missed ones.
         await start_digests(application, clock=clock)
@@ -260,11 +261,11 @@ async def running(
         if application.post_init:
             await application.post_init(application)
         if webhook is None:
-            # Replicas: only the holder of the poller lease polls (see bot/polling.py).
+            # Replicas: only the holder of the poller role polls (see bot/polling.py).
             sessions = application.bot_data.service.sessions
             poller = Poller(
                 updater,
-                Leader(LeaseStore(sessions), POLLER),
+                leader_for(sessions, POLLER),
                 timeout=poll_timeout,
                 allowed_updates=ALLOWED_UPDATES,
             )

@@ -13,7 +13,7 @@ import logging
 
 from telegram.ext import Updater
 
-from newsbot.db.leases import Leader
+from newsbot.db.leases import Role
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ class Poller:
     """Polls while it holds `leader`'s lease; `start` polls at once if the lease is free."""
 
     def __init__(
-        self, updater: Updater, leader: Leader, *, timeout: float, allowed_updates: list[str]
+        self, updater: Updater, leader: Role, *, timeout: float, allowed_updates: list[str]
     ) -> None:
         self._updater, self._leader = updater, leader
         self._timeout, self._allowed = timeout, allowed_updates
@@ -54,9 +54,17 @@ class Poller:
                 await self._begin()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self._leader.poll)
-            if self.polling and not self._leader.valid:
-                log.warning("the poller lease lapsed: stop polling")
+            if self.polling and not self._leader.valid and not await self._retake():
+                log.warning("the poller role lapsed: stop polling")
                 await self._updater.stop()
+
+    async def _retake(self) -> bool:
+        """Whether the role, lapsed (a busy event loop renewed it late), is still ours."""
+        try:
+            return await self._leader.try_acquire()
+        except Exception:
+            log.exception("could not renew the poller role")
+            return False
 
     async def stop(self) -> None:
         """Stop polling and let another replica take over at once."""

@@ -52,7 +52,11 @@ class _Ready(tornado.web.RequestHandler):
 
 
 class _Metrics(tornado.web.RequestHandler):
+    def initialize(self, service: Newsbot) -> None:
+        self.service = service
+
     def get(self) -> None:
+        metrics.INDEX_NEWEST.set(self.service.retriever.index.max_passage_id)
         body, content_type = metrics.exposition()
         self.set_header("Content-Type", content_type)
         self.write(body)
@@ -93,7 +97,7 @@ class WebServer:
         routes: list[Any] = [
             (r"/healthz", _Health),
             (r"/readyz", _Ready, {"service": service}),
-            (r"/metrics", _Metrics),
+            (r"/metrics", _Metrics, {"service": service}),
         ]
         if webhook_path is not None and on_update is not None:
             updates = UpdateLog(service.sessions)

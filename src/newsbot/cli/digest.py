@@ -90,7 +90,7 @@ async def _send(
 ) -> DeliveryCounts:
     from newsbot.bot.digests.sender import DELIVERY_PROBLEM, DigestSender, delivery_bot
     from newsbot.bot.notify import AdminNotifier
-    from newsbot.db.leases import SENDER, Leader, LeaseStore
+    from newsbot.db.leases import SENDER, leader_for
     from newsbot.digest.flood import FloodGate
 
     bot = delivery_bot(settings.token or "", settings.api_base_url)
@@ -100,7 +100,7 @@ async def _send(
     async with bot:
         # The sender lease: beside a running bot (or another replica) that is sending, wait
         # for it to finish, so that together they stay inside Telegram's 30 messages/s.
-        leader = Leader(LeaseStore(service.subscriptions.sessions), SENDER)
+        leader = leader_for(service.subscriptions.sessions, SENDER)
         sender = DigestSender(
             bot, service, gate=FloodGate(), alert=notifier.alert(DELIVERY_PROBLEM), leader=leader
         )

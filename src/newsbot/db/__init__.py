@@ -3,7 +3,10 @@
     engine.py      engines (WAL, the single writer), sessions, migrations to head
     models.py      the schema (SQLAlchemy 2 declarative), UTC datetimes
     articles.py    ArticleStore: articles, passages and the question log
-    leases.py      leases: a role one process at a time holds (replicas on PostgreSQL)
+    leases.py      roles one process at a time holds (`leader_for`): lease rows on SQLite
+    advisory.py    the same roles as PostgreSQL advisory locks (replicas on several machines)
+    changes.py     LISTEN/NOTIFY: wake the search index when another process changed articles
+    copy.py        `newsbot db copy`: move an install to another database
     migrations/    Alembic (script_location = newsbot.db:migrations)
 
 The engine functions are re-exported here, so `from newsbot import db; db.make_engine(...)`.

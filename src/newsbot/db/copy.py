@@ -1,7 +1,10 @@
 """`newsbot db copy SRC DST`: move an install to another database (SQLite to PostgreSQL, say)
 without losing a subscriber: articles and passages with their ids and the time they were added
 (so digests don't send them again as new), subscriptions with their delivery claims (so today's
-digest doesn't go out twice), and the question log. One transaction on DST: all or nothing.
+digest doesn't go out twice), feeds with the entries each has listed (so the next poll ingests
+nothing twice and the conditional GET goes on), readers' feedback and the question log. One
+transaction on DST: all or nothing. Not copied: what expires by itself (answers' button tokens,
+follow-up context, processed update ids, leases) and the vectors cache (recomputed).
 """
 
 from __future__ import annotations
@@ -14,7 +17,16 @@ from newsbot.db import engine as db
 from newsbot.db.models import Base
 from newsbot.errors import NewsbotError
 
-TABLES = ("articles", "passages", "subscriptions", "questions")
+# In an order that satisfies the foreign keys (feed entries after their feeds).
+TABLES = (
+    "articles",
+    "passages",
+    "subscriptions",
+    "feeds",
+    "feed_entries",
+    "feedback",
+    "questions",
+)
 BATCH = 2000
 
 

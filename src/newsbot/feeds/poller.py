@@ -2,7 +2,8 @@
 
 `FeedService` is the whole feed feature without Telegram: the bot and the CLI call `add`,
 the bot's JobQueue calls `poll_due` now and then, and the database decides what is due and
-who polls (a lease row), so a late, repeated or concurrent call does no harm.
+who polls (the poller role: a lease row on SQLite, an advisory lock on PostgreSQL), so a late,
+repeated or concurrent call does no harm.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from newsbot.db.leases import LeaseStore, process_name
+from newsbot.db.leases import Role
 from newsbot.db.models import utcnow
 from newsbot.errors import NewsbotError, NotHTML
 from newsbot.feeds.content import carries_article, html_to_text
@@ -39,8 +40,7 @@ Alert = Callable[[str], Awaitable[None]]
 
 DEFAULT_INTERVAL: Final = 15 * 60
 PAUSE_AFTER: Final = 5  # consecutive failed polls
-LEASE: Final = "feed-poller"
-LEASE_TTL: Final = 300.0  # seconds; renewed at every look (TICK), held while polling
+POLLER: Final = "feed-poller"
 _ACCEPT: Final = (
     "application/rss+xml,application/atom+xml,application/rdf+xml;q=0.9,"
     "application/xml;q=0.8,text/xml;q=0.8,text/html;q=0.5,*/*;q=0.1"
@@ -74,23 +74,22 @@ class FeedService:
         self,
         store: FeedStore,
         ingestor: Ingestor,
-        leases: LeaseStore,
         *,
         interval: int = DEFAULT_INTERVAL,
         pause_after: int = PAUSE_AFTER,
         clock: Clock = utcnow,
         alert: Alert | None = None,
-        lease_ttl: float = LEASE_TTL,
+        leader: Role | None = None,
     ) -> None:
         self.store = store
         self.ingestor = ingestor
-        self.leases = leases
-        self.lease_ttl = lease_ttl
         self.interval = interval
         self.pause_after = pause_after
         self.clock = clock
         self.alert = alert
-        self.holder = process_name()
+        # One process polls at a time (None: this one alone). Held from the first due poll
+        # until `release`.
+        self.leader = leader
 
     # ---- adding -----------------------------------------------------------------------------
 
@@ -116,17 +115,19 @@ class FeedService:
     # ---- polling ----------------------------------------------------------------------------
 
     async def poll_due(self, limit: int = 100) -> list[PollOutcome]:
-        """Poll the feeds that are due, if this process holds the poller's lease; then tell
+        """Poll the feeds that are due, if this process holds the poller role; then tell
         the admins about feeds that have just been paused."""
-        if not await self.leases.take(LEASE, self.holder, self.lease_ttl):
+        if self.leader is not None and not await self.leader.try_acquire():
             return []
-        outcomes = [await self.poll(feed) for feed in await self.store.due(self.clock(), limit)]
+        now = self.clock()
+        outcomes = [await self.poll(feed) for feed in await self.store.due(now, limit)]
         await self.send_alerts()
         return outcomes
 
     async def release(self) -> None:
-        """Give up the lease (at stop), so another process may poll at once."""
-        await self.leases.give_up(LEASE, self.holder)
+        """Give up the poller role (at stop), so another process may poll at once."""
+        if self.leader is not None:
+            await self.leader.release()
 
     async def poll(self, feed: FeedInfo) -> PollOutcome:
         """One conditional GET of `feed`; a 304 costs no parsing or extraction."""

@@ -1,4 +1,5 @@
-"""Feeds in the database: the feeds and the entries each has listed.
+"""Feeds in the database: the feeds and the entries each has listed (which process polls is
+the poller role's business: `newsbot.db.leases`).
 
 Every write is one transaction on the writer sessions (BEGIN IMMEDIATE on SQLite), so two
 processes never interleave a read-then-write on the same rows.

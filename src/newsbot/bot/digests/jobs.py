@@ -32,7 +32,7 @@ from newsbot.bot.digests.sender import (
     DigestSender,
     delivery_bot,
 )
-from newsbot.db.leases import SENDER, TTL, Leader, LeaseStore
+from newsbot.db.leases import SENDER, leader_for
 from newsbot.db.models import utcnow
 from newsbot.digest.content import DigestService
 from newsbot.digest.flood import FloodGate, Limits
@@ -154,7 +154,7 @@ async def start_digests(
     *,
     limits: Limits | None = None,
     workers: int = WORKERS,
-    lease_ttl: float = TTL,
+    lease_ttl: float | None = None,
     sweep_seconds: float = SWEEP_SECONDS,
     clock: Clock = utcnow,
 ) -> Digests:
@@ -173,7 +173,7 @@ async def start_digests(
     bot = delivery_bot(application.bot.token, data.settings.api_base_url, connections=workers)
     await bot.initialize()
     gate = FloodGate(limits)
-    leader = Leader(LeaseStore(data.service.sessions), SENDER, ttl=lease_ttl, margin=lease_ttl / 5)
+    leader = leader_for(data.service.sessions, SENDER, ttl=lease_ttl)
     sender = DigestSender(
         bot,
         service,

@@ -47,7 +47,7 @@ from telegram.request import HTTPXRequest
 
 from newsbot import i18n, metrics
 from newsbot.bot.digests.render import digest_keyboard, digest_messages
-from newsbot.db.leases import Leader
+from newsbot.db.leases import Role
 from newsbot.db.models import utcnow
 from newsbot.digest.content import Digest, DigestService
 from newsbot.digest.flood import FloodGate, Ticket
@@ -106,7 +106,7 @@ class DigestSender:
         workers: int = WORKERS,
         render: Render = digest_messages,
         clock: Callable[[], datetime] = utcnow,
-        leader: Leader | None = None,
+        leader: Role | None = None,
     ) -> None:
         self.counts = DeliveryCounts()
         self.on_blocked: Callable[[int], None] | None = None  # e.g. drop the chat's job
@@ -122,7 +122,7 @@ class DigestSender:
         self._leader, self._led, self._busy = leader, 0, 0
 
     @property
-    def leader(self) -> Leader | None:
+    def leader(self) -> Role | None:
         """The sender lease this sender takes turns with (None: it sends alone)."""
         return self._leader
 
