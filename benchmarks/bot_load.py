@@ -1,6 +1,6 @@
 """Questions answered per second, end to end through the Bot API emulator, with reply latency.
 
-    .venv/bin/python benchmarks/bot_load.py [--passages 10000] [--users 50] [--seconds 10]
+    .venv/bin/python benchmarks/bot_load.py [--passages 10000] [--users 50] [--seconds 10] [--no-embed]
 
 50 scripted users each ask a SQuAD question, wait for the bot's reply, and ask the next one.
 A reply is timed from the user's message to the bot's sendMessage reaching the emulator: the
@@ -10,7 +10,9 @@ PTB and the emulator before newsbot does any work.
 
 Each bot runs in its own process (this script started with --serve), as in production; the
 emulator and the users share this one. The database holds `--passages` passages made from the
-SQuAD tune paragraphs (each paragraph, plus variants mixing its sentences with another's).
+SQuAD tune paragraphs (each paragraph, plus variants mixing its sentences with another's), and
+their vectors (the steady state after `newsbot ingest`); with --no-embed the bot's background
+worker embeds them while it answers, as right after `ingest --no-wait`.
 
 Telegram's flood limits (30 messages/s overall) are not part of this: the emulator doesn't
 enforce them here, and the bots run AIORateLimiter's retry-on-429 without its 30/s throttle
@@ -192,6 +194,18 @@ async def serve(args: argparse.Namespace) -> int:
         )
         limiter = default_rate_limiter() if args.telegram_limits else no_throttle()
         app = build_application(settings, await Newsbot.open(settings), rate_limiter=limiter)
+    if args.serve == "echo":
+        # Plain PTB (newsbot's `running` also elects the polling replica, which needs newsbot's
+        # service): the same polling loop, started as `run_polling` starts it.
+        async with app:
+            assert app.updater is not None
+            await app.updater.start_polling(timeout=10, allowed_updates=["message"])
+            await app.start()
+            gc.freeze()
+            await stop.wait()
+            await app.updater.stop()
+            await app.stop()
+        return 0
     async with running(app):  # type: ignore[arg-type]
         gc.freeze()  # as `newsbot run` does once the bot is up
         await stop.wait()
@@ -225,12 +239,15 @@ async def measure(
     return Load(label, replies, seconds, latencies, answered)
 
 
-async def prepare(folder: Path, passages: int) -> int:
+async def prepare(folder: Path, passages: int, *, embed: bool) -> tuple[int, int]:
+    """Store the passages (and, with `embed`, their vectors, as `newsbot ingest` does); how
+    many passages and vectors."""
     settings = Settings(_env_file=None, database_url=f"sqlite:///{folder / 'bench.db'}")
     async with await Newsbot.open(settings) as service:
         async for _ in service.ingestor.add_records(passages_from_squad(passages)):
             pass
-        return (await service.stats()).passages
+        vectors = await service.embed_pending() if embed else 0
+        return (await service.stats()).passages, vectors
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -242,10 +259,10 @@ async def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
-        stored = await prepare(folder, args.passages)
+        stored, vectors = await prepare(folder, args.passages, embed=not args.no_embed)
         took = time.perf_counter() - started
-        print(f"{stored} passages stored in {took:.1f} s; {args.users} users, "
-              f"{args.seconds:.0f} s per bot after {args.warmup:.0f} s warm-up")  # fmt: skip
+        print(f"{stored} passages ({vectors} vectors) stored in {took:.1f} s; {args.users} "
+              f"users, {args.seconds:.0f} s per bot after {args.warmup:.0f} s warm-up")  # fmt: skip
         ceiling = await measure("echo", args, questions, folder / "bench.db")
         ours = await measure("newsbot", args, questions, folder / "bench.db")
     print(ceiling.line())
@@ -266,6 +283,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument(
+        "--no-embed",
+        action="store_true",
+        help="don't embed the passages first: the bot embeds them while it answers",
+    )
     parser.add_argument("--telegram-limits", action="store_true",
                         help="keep AIORateLimiter's 30 messages/s throttle")  # fmt: skip
     # The bot process (started by the benchmark itself):
