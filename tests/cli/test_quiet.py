@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,18 @@ def test_json_commands_print_one_object_per_line_and_nothing_when_empty(cli: Any
     assert (article["id"], article["url"]) == (1, None)
     out = cli("ask", "--json", stdin=f"{ZHONGGUANCUN}\n{ZHONGGUANCUN}\n")[1]
     assert [json.loads(line)["question"] for line in out.splitlines()] == [ZHONGGUANCUN] * 2
+
+
+def test_db_sample_stores_the_vectors_so_the_first_playground_question_is_answered(
+    cli: Any, tmp_path: Path
+) -> None:
+    # `make run` is `db sample` then the playground: a question asked at once must not meet a
+    # sample without vectors (the lexical-only decline of "what does technology for good mean").
+
+    assert cli("db", "sample")[0] == 0
+    with sqlite3.connect(tmp_path / "newsbot.db") as connection:
+        (vectors,) = connection.execute("SELECT count(*) FROM passage_vectors").fetchone()
+    connection.close()
+    assert vectors == 4
+    status, out, _ = cli("chat", stdin="what does technology for good mean\n")
+    assert status == 0 and "technology for good" in out and "couldn't find" not in out

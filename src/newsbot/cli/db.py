@@ -29,9 +29,12 @@ async def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_db_sample(args: argparse.Namespace, settings: Settings) -> int:
-    """Add the sample article to an empty database."""
+    """Add the sample article to an empty database, with its vectors (as `ingest` waits for
+    them): the playground's first question is then answered the way every later one is."""
     async with await Newsbot.open(settings) as app:
         results = await app.add_sample_if_empty()
+        if results:
+            await app.embed_pending()
     if results:
         return print_summary(results)
     return 0
