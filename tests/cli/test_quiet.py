@@ -111,7 +111,6 @@ def test_db_sample_stores_the_vectors_so_the_first_playground_question_is_answer
 ) -> None:
     # `make run` is `db sample` then the playground: a question asked at once must not meet a
     # sample without vectors (the lexical-only decline of "what does technology for good mean").
-
     assert cli("db", "sample")[0] == 0
     with sqlite3.connect(tmp_path / "newsbot.db") as connection:
         (vectors,) = connection.execute("SELECT count(*) FROM passage_vectors").fetchone()
