@@ -31,6 +31,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from newsbot import i18n
 from newsbot.bot import admin, inline, language, readers, replies
@@ -56,6 +57,7 @@ from newsbot.db.models import utcnow
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
+from newsbot.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +153,14 @@ def build_application(
         # httpcore checks every pooled connection for expiry on each request: PTB's default
         # of 256 connections made that a third of the bot's CPU under load. A few keep-alive
         # connections to one host carry the traffic; waiting for one is queueing, not failure.
-        .connection_pool_size(CONNECTIONS)
-        .pool_timeout(60.0)
-        .get_updates_request(SkippingUpdatesRequest())
+        .request(
+            HTTPXRequest(
+                connection_pool_size=CONNECTIONS,
+                pool_timeout=60.0,
+                httpx_kwargs={"verify": tls_context()},
+            )
+        )
+        .get_updates_request(SkippingUpdatesRequest(httpx_kwargs={"verify": tls_context()}))
         .rate_limiter(rate_limiter or default_rate_limiter())
         .post_init(post_init)
         .post_stop(post_stop)

@@ -54,6 +54,7 @@ from newsbot.ingest.response import (
     format_size,
     parse_content_type,
 )
+from newsbot.tls import tls_context
 
 __all__ = ["FEED_TYPES", "FetchedPage", "Resolver", "SafeFetcher", "system_resolver"]
 
@@ -135,7 +136,9 @@ class SafeFetcher:
         self._pin_connections = transport is None
         if transport is None:
             # retries=0: a retry would be a second connection outside our control.
-            transport = httpx.AsyncHTTPTransport(retries=0, trust_env=False)
+            transport = httpx.AsyncHTTPTransport(
+                retries=0, trust_env=False, verify=tls_context(trust_env=False)
+            )
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,

@@ -52,6 +52,7 @@ from newsbot.db.models import utcnow
 from newsbot.digest.content import Digest, DigestService
 from newsbot.digest.flood import FloodGate, Ticket
 from newsbot.digest.subscriptions import BLOCKED, EMPTY, FAILED, SENT, SubscriptionInfo
+from newsbot.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ class DeliveryCounts:
 def delivery_bot(token: str, base_url: str, *, connections: int = WORKERS) -> Bot:
     """A Bot just for digests: no PTB rate limiter in the way (the gate paces), and a
     connection pool of its own, so a fan-out doesn't queue behind the bot's replies."""
-    return Bot(token, base_url=base_url, request=HTTPXRequest(connection_pool_size=connections))
+    request = HTTPXRequest(connection_pool_size=connections, httpx_kwargs={"verify": tls_context()})
+    return Bot(token, base_url=base_url, request=request)
 
 
 def _seconds(value: float | dt.timedelta) -> float:
