@@ -29,6 +29,7 @@ from tests.helpers.databases import (
     POSTGRESQL,
     SQLITE,
     fresh_postgres_database,
+    sqlite_at_head,
 )
 
 SEED = SAMPLE_DATA / "000_7eff7d7cd2e338f5.txt"
@@ -77,8 +78,8 @@ def postgres_template() -> Iterator[str]:
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database the service migrates on first use: a new SQLite file in tmp_path, or
-    (parametrized) a new PostgreSQL database at head."""
+    """A new database at head: a SQLite file in tmp_path, or (parametrized) a PostgreSQL
+    database; each a copy of one migrated once."""
     backend = getattr(request, "param", SQLITE)
     if backend == POSTGRESQL:
         if POSTGRES_URL is None:
@@ -86,7 +87,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with fresh_postgres_database(request.getfixturevalue("postgres_template")) as url:
             yield url
     else:
-        yield f"sqlite:///{tmp_path}/newsbot.db"
+        yield sqlite_at_head(tmp_path / "newsbot.db")
 
 
 @pytest.fixture

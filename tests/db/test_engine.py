@@ -72,7 +72,8 @@ def test_a_mistyped_folder_is_refused_not_created(tmp_path: Path) -> None:
     assert not (tmp_path / "a").exists()
 
 
-async def test_opening_the_service_migrates_a_new_database(settings: Settings) -> None:
+async def test_opening_the_service_migrates_a_new_database(url: str, clean_env: object) -> None:
+    settings = Settings(database_url=url, _env_file=None)  # not `settings`: that one is at head
     assert db.current_revision(settings.database_url) is None
     async with await Newsbot.open(settings):
         assert db.current_revision(settings.database_url) == db.head_revision()

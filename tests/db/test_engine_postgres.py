@@ -35,10 +35,10 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def empty_url(database_url: str) -> Iterator[str]:
-    """A new, empty database of each backend."""
+def empty_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database of each backend (`database_url` is one at head)."""
     if not db.is_postgres(database_url):
-        yield database_url
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     with fresh_postgres_database() as url:
         yield url

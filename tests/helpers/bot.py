@@ -22,6 +22,7 @@ from newsbot.bot.app import build_application, running
 from newsbot.bot.context import NewsApplication
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
+from tests.helpers.databases import sqlite_at_head
 
 ADMIN = 11
 READER = 22
@@ -60,15 +61,17 @@ def hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make_settings(tmp_path: Path, emu: BotAPIEmulator, **overrides: object) -> Settings:
-    """Settings for a bot on the emulator with a fresh SQLite file (no .env, no real token)."""
+    """Settings for a bot on the emulator with a SQLite file at head in tmp_path (kept if the
+    test made it already: a restart), no .env, no real token."""
     values: dict[str, object] = {
         "bot_token": SecretStr(emu.token),
         "api_base_url": emu.base_url,
         "admin_ids": frozenset({ADMIN}),
-        "database_url": f"sqlite:///{tmp_path / 'newsbot.db'}",
         "allow_private_urls": True,
+        **overrides,
     }
-    values.update(overrides)
+    if "database_url" not in values:
+        values["database_url"] = sqlite_at_head(tmp_path / "newsbot.db")
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
