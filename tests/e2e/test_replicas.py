@@ -22,7 +22,7 @@ from newsbot.db.advisory import AdvisoryLeader
 from newsbot.db.leases import SENDER
 from newsbot.digest.subscriptions import SENDING, SENT, SubscriptionStore
 from newsbot.service import Newsbot
-from tests.e2e.test_digest_delivery import busiest_second, digests_in, prepare
+from tests.e2e.test_digest_delivery import busiest_second, digests_in, prepare, setup_time
 from tests.helpers.bot import make_settings
 from tests.helpers.databases import POSTGRESQL
 
@@ -82,7 +82,9 @@ async def test_killing_the_sending_replica_loses_no_digest_and_doubles_none(
         for chat in READERS:
             emu.private_chat(chat)
         settings = make_settings(tmp_path, emu, database_url=database_url)
-        due = datetime.now(UTC) + timedelta(seconds=30)
+        # Room for `prepare` and for two processes to start on a loaded machine (each imports,
+        # loads the encoder and the index: 3-10 s each at a load of 4-8 on 2 cores).
+        due = datetime.now(UTC) + timedelta(seconds=35) + setup_time(settings, len(READERS))
         await prepare(settings, READERS, due)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")},
