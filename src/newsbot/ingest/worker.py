@@ -21,8 +21,12 @@ T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 30.0
 START_TIMEOUT = 120.0  # seconds a new worker may take to start (imports, a loaded machine)
-# The modules whose functions are sent to the worker (see Ingestor).
-PRELOAD = ("newsbot.ingest.html", "newsbot.ingest.pipeline")
+# The modules whose functions are sent to the worker (see Ingestor), and the command line's,
+# which `newsbot` (the console script, or `python -m newsbot.cli`) imports: each worker imports
+# the main module again (as __mp_main__) when it starts, and preloading "__main__" itself does
+# nothing before Python 3.13.8 (the fork server was never told the main module's path: CPython
+# gh-126631): without this, every new worker spent 1-2 s importing the CLI before its call.
+PRELOAD: tuple[str, ...] = ("newsbot.ingest.html", "newsbot.ingest.pipeline", "newsbot.cli")
 
 
 def _ready() -> bool:
