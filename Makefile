@@ -67,6 +67,7 @@ bench: install
 	$(BIN)/python benchmarks/bot_load.py --data $(EVAL)
 	$(BIN)/python benchmarks/digest_fanout.py
 	$(BIN)/python benchmarks/feed_poll.py
+	$(BIN)/python benchmarks/worker_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
