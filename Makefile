@@ -60,6 +60,7 @@ bench: install
 	$(BIN)/python benchmarks/extraction.py --data $(EVAL)
 	$(BIN)/python benchmarks/passages.py --data $(EVAL)
 	$(BIN)/python benchmarks/retrieval.py --data $(EVAL)
+	$(BIN)/python benchmarks/news_questions.py --data $(EVAL)
 	$(BIN)/python benchmarks/ingest.py --data $(EVAL)
 	$(BIN)/python benchmarks/scale.py --data $(EVAL)
 	$(BIN)/python benchmarks/postgres.py --data $(EVAL) --postgres $(POSTGRES)
