@@ -81,11 +81,11 @@ async def test_a_holder_that_stops_renewing_loses_the_role_to_the_next(
     stores: list[LeaseStore],
 ) -> None:
     # The dead holder: a lease taken by a process that then stopped (no Leader renews it).
-    assert await stores[0].take("sender", "dead", ttl=0.5)
+    assert await stores[0].take("sender", "dead", ttl=1.5)  # room for a loaded machine
     next_one = Leader(stores[1], "sender", holder="next", ttl=1.0, margin=0.3, poll=0.05)
     assert await next_one.try_acquire() is False
     stop = asyncio.Event()
-    assert await asyncio.wait_for(next_one.acquire(stop), 2.0) is True
+    assert await asyncio.wait_for(next_one.acquire(stop), 4.0) is True
     await next_one.release()
     stopped = Leader(stores[2], "sender", holder="late", ttl=1.0, margin=0.3, poll=0.05)
     assert await stores[0].take("sender", "busy", ttl=30)
