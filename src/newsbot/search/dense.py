@@ -133,6 +133,10 @@ def to_blob(row: Int8Matrix) -> bytes:
 
 def from_blobs(blobs: Sequence[bytes], dim: int = DIM) -> Int8Matrix:
     """Rows from stored BLOBs; a BLOB of the wrong size (another model) becomes zeros."""
+    if all(len(blob) == dim for blob in blobs):
+        # The usual case, in one piece: a Python loop per row cost ~0.3 s per 100,000 rows.
+        joined = bytearray().join(blobs)
+        return np.frombuffer(joined, dtype=np.int8).reshape(len(blobs), dim)
     out = np.zeros((len(blobs), dim), dtype=np.int8)
     for i, blob in enumerate(blobs):
         if len(blob) == dim:
@@ -225,6 +229,26 @@ class VectorStore:
             return False
         at = min(int(np.searchsorted(held, passage_id)), size - 1)
         return bool(held[at] == passage_id)
+
+    def export(self) -> tuple[npt.NDArray[np.int64], Int8Matrix, npt.NDArray[np.float32]]:
+        """The held ids, rows and norms (views, for a snapshot; the writer must not run)."""
+        held, vectors, norms, size = self._state
+        return held[:size], vectors[:size], norms[:size]
+
+    def restore(
+        self,
+        ids: npt.NDArray[np.int64],
+        rows: Int8Matrix,
+        norms: npt.NDArray[np.float32],
+        max_seq: int,
+    ) -> None:
+        """Replace the held vectors with `export`'s arrays (sorted ids, one row and norm each).
+        `rows` and `norms` may be longer than `ids`: the room past them is for adds."""
+        size = len(ids)
+        if len(rows) < max(size, 1) or len(norms) != len(rows) or rows.shape[1] != self.dim:
+            raise ValueError("vector arrays of mismatched shapes")
+        self._state = (ids, rows, norms, size)
+        self.max_seq = max_seq
 
     @property
     def nbytes(self) -> int:
