@@ -144,6 +144,14 @@ def from_blobs(blobs: Sequence[bytes], dim: int = DIM) -> Int8Matrix:
     return out
 
 
+def _norms(rows: Int8Matrix) -> npt.NDArray[np.float32]:
+    """Each row's Euclidean norm, the very float32 values of `np.linalg.norm` on the rows as
+    float32 (each sum of squares is an integer below 2**24, exact either way), ~4x faster."""
+    squares = np.einsum("ij,ij->i", rows, rows, dtype=np.int32)
+    out: npt.NDArray[np.float32] = np.sqrt(squares.astype(np.float32))
+    return out
+
+
 class VectorStore:
     """Passage vectors in memory: int8 rows by passage id (sorted), with their norms.
 
@@ -176,15 +184,17 @@ class VectorStore:
         if not len(ids):
             return
         ids, first = np.unique(ids, return_index=True)
-        rows = rows[first]
+        if len(first) != len(rows) or (first != np.arange(len(first))).any():
+            rows = rows[first]  # (rows already in id order, as loads read them, stay as they are)
         old_ids, old_rows, old_norms, size = self._state
         if size:
             known = old_ids[np.clip(np.searchsorted(old_ids, ids), 0, size - 1)] == ids
-            ids, rows = ids[~known], rows[~known]
+            if known.any():
+                ids, rows = ids[~known], rows[~known]
             if not len(ids):
                 return
         need = size + len(ids)
-        new_norms = np.linalg.norm(rows.astype(np.float32), axis=1)
+        new_norms = _norms(rows)
         if size and ids[0] < old_ids[-1]:
             # Out of order (another process embedded older passages later): merge into new
             # arrays, so readers keep the old ones whole until the swap.
