@@ -83,11 +83,11 @@ def main() -> None:
         del store
         loads = []
         for _ in range(3):
+            loaded = None  # the previous load's arrays freed first
             clock = time.perf_counter()
             loaded = vector_snapshot.load(path, "synthetic")
             loads.append(time.perf_counter() - clock)
             assert loaded is not None
-            del loaded
         print(
             f"vector file {path.stat().st_size / 2**20:.0f} MiB: saved in {saved:.2f} s, "
             f"loaded in {', '.join(f'{t:.2f}' for t in loads)} s; {memory_mb()}"
