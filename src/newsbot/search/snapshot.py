@@ -153,7 +153,8 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
     crc = 0
     for key in sorted(arrays):
         if key != "info":
-            crc = zlib.crc32(np.ascontiguousarray(arrays[key]).tobytes(), crc)
+            # The bytes in place, not a copy (at 1M passages the postings are ~180 MB).
+            crc = zlib.crc32(np.ascontiguousarray(arrays[key]).data.cast("B"), crc)
     return f"{crc:08x}"
 
 
