@@ -12,9 +12,15 @@ default auto: ONNX Runtime), so the hybrid latency includes the e5 query encodin
 The e5 passage throughput is measured in the same run (median of batches of 16) beside the
 lexical ingest rate.
 Questions are then answered by a fresh process, as the bot would after a restart: it builds the
-index from the database (time reported), answers, reports its resident and peak memory, and saves
-the index beside the database at exit; a third process then starts on the same database and
-reports how long loading the saved index took ("restart s").
+index from the database and reads the vectors from it (time reported), answers, reports its
+resident and peak memory, and saves the index and the vectors beside the database at exit.
+Then benchmarks/start.py starts on the same database `--restarts` times (median reported) as
+the bot does: the encoder of NEWSBOT_EMBEDDINGS ("open s", with the migrations check), the
+index and the vectors from the saved files ("restart s"), one question; "ready s" is its whole
+life from its spawn to that first answer, imports included.
+
+`--db-dir DIR` keeps the databases there (`scale-<size>.db`) and reuses one that exists (its
+ingest is then not measured): at 1M the ingest and the synthetic vectors take most of an hour.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -92,6 +99,9 @@ def write_vectors(path: Path, squad_urls: set[str]) -> None:
         )
     db.close()
 
+
+START = Path(__file__).resolve().parent / "start.py"
+"""The restart: one bot-like start, timed by phase (its own script: it imports only newsbot)."""
 
 RUNTIME = os.environ.get("NEWSBOT_EMBEDDINGS", "auto")
 """The runtime the questions are encoded with, as the bot picks it (NEWSBOT_EMBEDDINGS). The
@@ -186,6 +196,7 @@ async def answer(path: Path, n_questions: int, fts_questions: int) -> dict[str, 
         "lex_p99": percentile(lexical, 0.99),
         "lex_top1": lexical_right / len(chosen),
         "fts_top1": fts_right / max(1, min(fts_questions, len(chosen))),
+        "passages": app.retriever.index.size,
         "vectors_mb": app.retriever.vectors.nbytes / 2**20,
         "fts_p50": statistics.median(fts),
         "fts_p99": percentile(fts, 0.99),
@@ -195,16 +206,13 @@ async def answer(path: Path, n_questions: int, fts_questions: int) -> dict[str, 
     }
 
 
-async def restart(path: Path) -> dict[str, float]:
-    """A second start on the same database: the saved index is loaded, not rebuilt."""
-    app = await open_db(path.parent, path.stem)
-    start = time.perf_counter()
-    await app.retriever.refresh()
-    seconds = time.perf_counter() - start
-    rss, _ = memory_mb()
-    app.retriever.snapshot_path = None
-    await app.close()
-    return {"restart_s": seconds, "restart_rss_mb": rss}
+def child(*args: object, script: Path = Path(__file__)) -> dict[str, float]:
+    """Run `script` (this one) as a child process with `args`; its last line's JSON."""
+    done = subprocess.run(
+        [sys.executable, str(script), *map(str, args)], check=True, capture_output=True, text=True
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:
@@ -215,16 +223,14 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=500)
     parser.add_argument("--fts-questions", type=int, default=100)
     parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)  # the child process
-    parser.add_argument("--restart", type=Path, help=argparse.SUPPRESS)  # the second child
+    parser.add_argument("--db-dir", type=Path, help="keep the databases here; reuse existing ones")
+    parser.add_argument("--restarts", type=int, default=3, help="restart processes (median)")
     eval_data.add_argument(parser)
     args = parser.parse_args()
     eval_data.use(args.data)
     if args.answer:
         result = asyncio.run(answer(args.answer, args.questions, args.fts_questions))
         print(json.dumps(result))
-        return
-    if args.restart:
-        print(json.dumps(asyncio.run(restart(args.restart))))
         return
     print(
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
@@ -234,44 +240,43 @@ def main() -> None:
         f"{'passages':>9} {'ingest/s':>9} {'index s':>8} {'hyb p50':>7} {'hyb p99':>7} "
         f"{'lex p50':>7} {'lex p99':>7} {'FTS5 p50':>9} {'FTS5 p99':>9} {'RSS MB':>7} "
         f"{'peak MB':>8} {'vec MB':>6} {'hyb top1':>8} {'lex top1':>8} {'FTS top1':>8} "
-        f"{'restart s':>9}"
+        f"{'restart s':>9} {'open s':>6} {'ready s':>7} {'restart RSS':>11}"
     )
+    built: dict[str, float] = {"ingest_per_s": math.nan}
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "scale.db"
-            built = asyncio.run(build(path, size))
-            child = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--answer",
-                    str(path),
-                    "--questions",
-                    str(args.questions),
-                    "--fts-questions",
-                    str(args.fts_questions),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
+            path = (args.db_dir or Path(folder)) / f"scale-{size}.db"
+            if args.db_dir and path.exists():
+                built = {"passages": math.nan, "ingest_per_s": math.nan}  # reused: not measured
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                built = asyncio.run(build(path, size))
+            r = child(
+                "--answer",
+                path,
+                "--questions",
+                args.questions,
+                "--fts-questions",
+                args.fts_questions,
             )
-            r = json.loads(child.stdout.strip().splitlines()[-1])
-            again = subprocess.run(
-                [sys.executable, __file__, "--restart", str(path)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            r |= json.loads(again.stdout.strip().splitlines()[-1])
+            question = sample(question_sets()["squad-in"].questions, 1, seed=7)[0].text
+            again = [
+                child(path, "--question", question, "--spawned", time.time(), script=START)
+                for _ in range(args.restarts)
+            ]
+            for key in again[0]:
+                r[key] = statistics.median(a[key] for a in again)
             print(
-                f"{built['passages']:>9.0f} {built['ingest_per_s']:>9.0f} {r['index_s']:>8.1f} "
+                f"{r['passages']:>9.0f} {built['ingest_per_s']:>9.0f} {r['index_s']:>8.1f} "
                 f"{r['p50']:>7.2f} {r['p99']:>7.2f} {r['lex_p50']:>7.2f} {r['lex_p99']:>7.2f} "
                 f"{r['fts_p50']:>9.2f} {r['fts_p99']:>9.2f} "
                 f"{r['rss_mb']:>7.0f} {r['peak_mb']:>8.0f} {r['vectors_mb']:>6.0f} "
                 f"{r['top1']:>8.1%} {r['lex_top1']:>8.1%} {r['fts_top1']:>8.1%} "
-                f"{r['restart_s']:>9.1f}",
+                f"{r['restart_s']:>9.2f} {r['open_s']:>6.2f} {r['ready_s']:>7.2f} "
+                f"{r['restart_rss_mb']:>11.0f}",
                 flush=True,
             )
+            print(f"  restarts: {[round(a['restart_s'], 2) for a in again]} s", flush=True)
     rate = embedding_rate()
     print(
         f"e5 passage embedding ({RUNTIME}): {rate:.1f} passages/s (median of 5 batches of 16), "

@@ -7,7 +7,15 @@ import threading
 import numpy as np
 import pytest
 
-from newsbot.search.dense import DIM, E5_MODEL, VectorStore, from_blobs, load_encoder, quantize
+from newsbot.search.dense import (
+    DIM,
+    E5_MODEL,
+    VectorStore,
+    _norms,
+    from_blobs,
+    load_encoder,
+    quantize,
+)
 from newsbot.search.dense import to_blob as blob
 
 
@@ -111,3 +119,21 @@ def test_the_bundled_model_tells_the_answer_from_another_topic(runtime: str) -> 
     assert np.argmax(passages @ volcano) == 1
     assert np.argmax(passages @ baikal) == 2
     assert encoder.passages([]).shape == (0, DIM)
+
+
+def test_norms_are_numpys_float32_norms_to_the_bit() -> None:
+    rows = np.random.default_rng(4).integers(-128, 128, (500, DIM), dtype=np.int8)
+    rows[0], rows[1], rows[2] = 127, -128, 0  # the largest sums of squares, and none
+    want = np.linalg.norm(rows.astype(np.float32), axis=1)
+    got = _norms(rows)
+    assert got.dtype == np.float32 and got.view(np.uint32).tolist() == want.view(np.uint32).tolist()
+
+
+def test_rows_out_of_id_order_or_repeated_keep_their_own_ids() -> None:
+    rows = unit_rows(4)
+    store = VectorStore()
+    store.add([7, 3, 7, 5], quantize(rows))  # 7 twice: its first row stays
+    assert store.size == 3
+    got = store.cosines(rows[0], [7])[0], store.cosines(rows[1], [3])[0]
+    assert got == (pytest.approx(1.0, abs=0.01), pytest.approx(1.0, abs=0.01))
+    assert store.cosines(rows[3], [5])[0] == pytest.approx(1.0, abs=0.01)

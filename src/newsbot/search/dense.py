@@ -133,10 +133,22 @@ def to_blob(row: Int8Matrix) -> bytes:
 
 def from_blobs(blobs: Sequence[bytes], dim: int = DIM) -> Int8Matrix:
     """Rows from stored BLOBs; a BLOB of the wrong size (another model) becomes zeros."""
+    if all(len(blob) == dim for blob in blobs):
+        # The usual case, in one piece: a Python loop per row cost ~0.3 s per 100,000 rows.
+        joined = bytearray().join(blobs)
+        return np.frombuffer(joined, dtype=np.int8).reshape(len(blobs), dim)
     out = np.zeros((len(blobs), dim), dtype=np.int8)
     for i, blob in enumerate(blobs):
         if len(blob) == dim:
             out[i] = np.frombuffer(blob, dtype=np.int8)
+    return out
+
+
+def _norms(rows: Int8Matrix) -> npt.NDArray[np.float32]:
+    """Each row's Euclidean norm, the very float32 values of `np.linalg.norm` on the rows as
+    float32 (each sum of squares is an integer below 2**24, exact either way), ~4x faster."""
+    squares = np.einsum("ij,ij->i", rows, rows, dtype=np.int32)
+    out: npt.NDArray[np.float32] = np.sqrt(squares.astype(np.float32))
     return out
 
 
@@ -172,15 +184,17 @@ class VectorStore:
         if not len(ids):
             return
         ids, first = np.unique(ids, return_index=True)
-        rows = rows[first]
+        if len(first) != len(rows) or (first != np.arange(len(first))).any():
+            rows = rows[first]  # (rows already in id order, as loads read them, stay as they are)
         old_ids, old_rows, old_norms, size = self._state
         if size:
             known = old_ids[np.clip(np.searchsorted(old_ids, ids), 0, size - 1)] == ids
-            ids, rows = ids[~known], rows[~known]
+            if known.any():
+                ids, rows = ids[~known], rows[~known]
             if not len(ids):
                 return
         need = size + len(ids)
-        new_norms = np.linalg.norm(rows.astype(np.float32), axis=1)
+        new_norms = _norms(rows)
         if size and ids[0] < old_ids[-1]:
             # Out of order (another process embedded older passages later): merge into new
             # arrays, so readers keep the old ones whole until the swap.
@@ -225,6 +239,26 @@ class VectorStore:
             return False
         at = min(int(np.searchsorted(held, passage_id)), size - 1)
         return bool(held[at] == passage_id)
+
+    def export(self) -> tuple[npt.NDArray[np.int64], Int8Matrix, npt.NDArray[np.float32]]:
+        """The held ids, rows and norms (views, for a snapshot; the writer must not run)."""
+        held, vectors, norms, size = self._state
+        return held[:size], vectors[:size], norms[:size]
+
+    def restore(
+        self,
+        ids: npt.NDArray[np.int64],
+        rows: Int8Matrix,
+        norms: npt.NDArray[np.float32],
+        max_seq: int,
+    ) -> None:
+        """Replace the held vectors with `export`'s arrays (sorted ids, one row and norm each).
+        `rows` and `norms` may be longer than `ids`: the room past them is for adds."""
+        size = len(ids)
+        if len(rows) < max(size, 1) or len(norms) != len(rows) or rows.shape[1] != self.dim:
+            raise ValueError("vector arrays of mismatched shapes")
+        self._state = (ids, rows, norms, size)
+        self.max_seq = max_seq
 
     @property
     def nbytes(self) -> int:

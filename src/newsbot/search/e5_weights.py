@@ -126,6 +126,18 @@ class Tokenizer:
         return tuple(reversed(out))
 
 
+def _split_pieces(blob: bytes, offsets: npt.NDArray[np.int64]) -> list[str]:
+    """The vocabulary's pieces, `blob[offsets[i]:offsets[i + 1]]` each, decoded."""
+    steps = np.diff(offsets)
+    if len(offsets) and offsets[0] == 0 and offsets[-1] == len(blob) and (steps >= 0).all():
+        # Back to back, as the file writes them: one NUL between neighbours, in one piece
+        # (a slice per piece cost ~0.2-0.5 s of each start for the 250,000 pieces).
+        joined = np.insert(np.frombuffer(blob, dtype=np.uint8), offsets[1:-1], 0)
+        return joined.tobytes().decode("utf-8").split("\0")
+    raw_pieces = [blob[a:b] for a, b in itertools.pairwise(offsets.tolist())]
+    return b"\0".join(raw_pieces).decode("utf-8").split("\0")
+
+
 def _words(normalised: str) -> list[str]:
     parts = normalised.split(_META)
     words = [_META + p for p in parts[1:]]
@@ -175,9 +187,7 @@ class E5Weights:
         self._at += int(blob_len)
         if b"\0" in blob:
             raise ValueError("a vocabulary piece holds a NUL byte")
-        bounds = offsets.tolist()
-        raw_pieces = [blob[a:b] for a, b in itertools.pairwise(bounds)]
-        texts = b"\0".join(raw_pieces).decode("utf-8").split("\0")
+        texts = _split_pieces(blob, offsets)
         # The engine's hash table finds the first of equal pieces: later ones never win.
         pieces = dict(zip(reversed(texts), range(n_pieces - 1, -1, -1), strict=True))
         n_norm, norm_bytes = self._unpack("<iI")

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from newsbot.db.models import ArticleRemoval, Passage, PassageVector
-from newsbot.search import snapshot
+from newsbot.search import snapshot, vector_snapshot
 from newsbot.search.dense import VectorStore, from_blobs
 from newsbot.search.index import IndexedPassage, PassageIndex
 from newsbot.search.typos import TypoCorrector
@@ -86,6 +86,8 @@ class LiveIndex:
         self.typos = TypoCorrector()
         self._terms_seen = 0  # how many of the index's terms the typo vocabulary holds
         self.vectors = VectorStore()
+        self._model: str | None = None  # whose vectors `vectors` holds
+        self._saved_vectors: tuple[str, int] | None = None  # (model, high-water mark) on disk
         self._last_removal = 0
         self._lock = asyncio.Lock()
         self._ready = False
@@ -147,6 +149,9 @@ class LiveIndex:
                     self._last_removal = removal_id
             if max_passage and max_passage > self.index.max_passage_id:
                 await self._load_new(connection)
+            if model and self._model is None:
+                self._model = model
+                await self._load_vector_snapshot(connection, model)
             if model and max_vector and max_vector > self.vectors.max_seq:
                 await self._load_vectors(connection, model)
 
@@ -208,10 +213,57 @@ class LiveIndex:
         log.info("search index loaded from %s (%d passages)", self.snapshot_path, index.size)
         return True
 
+    async def _load_vector_snapshot(self, connection: AsyncConnection, model: str) -> None:
+        """Start from the saved vectors if they still fit this database."""
+        if self.snapshot_path is None or self.vectors.size:
+            return
+        path = vector_snapshot.path_beside(self.snapshot_path)
+        loaded = await asyncio.to_thread(vector_snapshot.load, path, model)
+        if loaded is None:
+            return
+        store, info = loaded
+        statement = (
+            select(PassageVector.passage_id, PassageVector.vector)
+            .where(PassageVector.id <= info.max_seq, PassageVector.model == model)
+            .order_by(PassageVector.id.desc())
+            .limit(1)
+        )
+        row = (await connection.execute(statement)).first()
+        if row is None or not vector_snapshot.holds(store, int(row[0]), bytes(row[1])):
+            log.info("passage vectors %s don't match this database: reading them from it", path)
+            return
+        self.vectors = store
+        self._saved_vectors = (model, info.max_seq)
+        log.info("passage vectors loaded from %s (%d)", path, info.size)
+
     async def save_snapshot(self, *, min_passages: int = SNAPSHOT_MIN_PASSAGES) -> bool:
-        """Save the index for the next start, if it is big enough to be worth it and changed."""
+        """Save the index and the vectors for the next start, each if it is big enough to be
+        worth it and changed since it was saved or loaded; whether anything was saved."""
+        if self.snapshot_path is None:
+            return False
+        saved = False
         state = (self.index.max_passage_id, self._last_removal)
-        if self.snapshot_path is None or self.index.size < min_passages or self._saved == state:
+        if self.index.size >= min_passages and self._saved != state:
+            saved = await self._save_index(state)
+        model, vectors = self._model, self.vectors
+        big_enough = vectors.size and vectors.size >= min_passages
+        if model and big_enough and self._saved_vectors != (model, vectors.max_seq):
+            saved = await self._save_vectors(self.snapshot_path, model) or saved
+        return saved
+
+    async def _save_vectors(self, index_path: Path, model: str) -> bool:
+        path = vector_snapshot.path_beside(index_path)
+        async with self._lock:  # no catch-up adds to the store meanwhile
+            try:
+                info = await asyncio.to_thread(vector_snapshot.save, path, self.vectors, model)
+            except OSError as exc:  # it's only a cache
+                log.warning("could not save the passage vectors to %s: %s", path, exc)
+                return False
+        self._saved_vectors = (model, info.max_seq)
+        return True
+
+    async def _save_index(self, state: tuple[int, int]) -> bool:
+        if self.snapshot_path is None:
             return False
         async with self._lock, self._engine.connect() as connection:
             statement = (
