@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python benchmarks/digest_fanout.py
 	$(BIN)/python benchmarks/feed_poll.py
 	$(BIN)/python benchmarks/worker_start.py
+	$(BIN)/python benchmarks/vector_store.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
