@@ -19,7 +19,7 @@ from newsbot.db.articles import ArticleStore
 from newsbot.db.chat_state import Answer, ChatStateStore, Context, ShownPassage
 from newsbot.db.models import utcnow
 from newsbot.search.retriever import Hit, Retriever, SearchResult
-from newsbot.search.text import content_terms, terms
+from newsbot.search.text import content_terms, terms, terms_in
 
 Kind = Literal["answer", "no_match", "hint", "expired"]
 CLOSEST = 3
@@ -32,7 +32,7 @@ def is_close(wanted: set[str], hit: Hit) -> bool:
         return False
     if not wanted.isdisjoint(terms(hit.title)):
         return True
-    return 2 * len(wanted.intersection(terms(hit.passage))) >= len(wanted)
+    return 2 * len(terms_in(hit.passage, wanted)) >= len(wanted)
 
 
 @dataclass(frozen=True)
