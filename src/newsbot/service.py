@@ -105,7 +105,7 @@ class Newsbot:
         self._listener: ChangeListener | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self.chat_state = ChatStateStore(self.sessions, self.write_sessions)
-        self.languages = ChatLanguageStore(self.sessions, self.write_sessions, reader=self.reader)
+        self.languages = ChatLanguageStore(self.sessions, self.write_sessions)
         self.conversation = Conversation(
             self.retriever,
             self.store,
