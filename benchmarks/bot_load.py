@@ -51,6 +51,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from vector_cache import CachedEncoder
 
 from botapi_emulator import BotAPIEmulator
 from newsbot.bot.app import (
@@ -75,6 +76,7 @@ class Load:
     seconds: float
     latencies: list[float]
     answered: int = 0
+    cpu: tuple[float, float] = (0.0, 0.0)  # the bot's CPU seconds: main thread, other threads
 
     @property
     def per_second(self) -> float:
@@ -90,6 +92,31 @@ class Load:
             f"p50 {self.percentile(0.50):6.1f} ms   p99 {self.percentile(0.99):6.1f} ms   "
             f"({self.replies} replies in {self.seconds:.1f} s)"
         )
+
+    def cpu_line(self) -> str:
+        main, other = (1000 * x / max(self.replies, 1) for x in self.cpu)
+        return (
+            f"{self.name:<28} CPU per reply: {main:5.2f} ms main thread + {other:5.2f} ms "
+            f"other threads (ONNX Runtime, to_thread) = {main + other:5.2f} ms"
+        )
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds a process used so far: (its main thread, its other threads). From /proc
+    (Linux); zeros elsewhere. Unlike replies/s, barely moved by what else runs on the machine."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    main = other = 0.0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        if task.name == str(pid):
+            main += used
+        else:
+            other += used
+    return main, other
 
 
 def passages_from_squad(target: int, seed: int = 5) -> Iterator[tuple[str, object]]:
@@ -228,22 +255,32 @@ async def measure(
             emu.private_chat(FIRST_USER - 1)
             emu.user_sends("Is the bot up?", user_id=FIRST_USER - 1)
             await emu.wait_for_messages(FIRST_USER - 1, timeout=60)
+
+            async def cpu_after_warmup() -> tuple[float, float]:
+                await asyncio.sleep(args.warmup)
+                return cpu_seconds(bot.pid)
+
+            at_start = asyncio.create_task(cpu_after_warmup())
             replies, seconds, latencies, answered = await apply_load(
                 emu, questions, args.users, args.seconds, args.warmup
             )
+            at_end = cpu_seconds(bot.pid)
+            cpu = (at_end[0] - (await at_start)[0], at_end[1] - (await at_start)[1])
         finally:
             bot.send_signal(signal.SIGTERM)
             await bot.wait()
         assert emu.rejected == [], emu.rejected[:3]
     label = "echo bot (ceiling)" if name == "echo" else "newsbot"
-    return Load(label, replies, seconds, latencies, answered)
+    return Load(label, replies, seconds, latencies, answered, cpu)
 
 
 async def prepare(folder: Path, passages: int, *, embed: bool) -> tuple[int, int]:
     """Store the passages (and, with `embed`, their vectors, as `newsbot ingest` does); how
-    many passages and vectors."""
+    many passages and vectors. The vectors are ONNX Runtime's, kept in benchmarks/vector_cache's
+    file, so only the first run embeds (~4 min at 10k)."""
     settings = Settings(_env_file=None, database_url=f"sqlite:///{folder / 'bench.db'}")
-    async with await Newsbot.open(settings) as service:
+    encoder = CachedEncoder(runtime="onnx") if embed else None
+    async with await Newsbot.open(settings, encoder=encoder) as service:
         async for _ in service.ingestor.add_records(passages_from_squad(passages)):
             pass
         vectors = await service.embed_pending() if embed else 0
@@ -267,6 +304,8 @@ async def main(args: argparse.Namespace) -> int:
         ours = await measure("newsbot", args, questions, folder / "bench.db")
     print(ceiling.line())
     print(ours.line())
+    print(ceiling.cpu_line())
+    print(ours.cpu_line())
     print(
         f"newsbot: {ours.per_second / ceiling.per_second:.0%} of the echo ceiling; "
         f"{ours.answered / max(ours.replies, 1):.0%} of the questions answered, "

@@ -18,8 +18,9 @@ from newsbot.conversation.followup import fits_context, is_chatter, leans_on_con
 from newsbot.db.articles import ArticleStore
 from newsbot.db.chat_state import Answer, ChatStateStore, Context, ShownPassage
 from newsbot.db.models import utcnow
+from newsbot.search.evidence import Candidate
 from newsbot.search.retriever import Hit, Retriever, SearchResult
-from newsbot.search.text import content_terms, terms
+from newsbot.search.text import content_terms, terms, terms_in
 
 Kind = Literal["answer", "no_match", "hint", "expired"]
 CLOSEST = 3
@@ -32,7 +33,7 @@ def is_close(wanted: set[str], hit: Hit) -> bool:
         return False
     if not wanted.isdisjoint(terms(hit.title)):
         return True
-    return 2 * len(wanted.intersection(terms(hit.passage))) >= len(wanted)
+    return 2 * len(terms_in(hit.passage, wanted)) >= len(wanted)
 
 
 @dataclass(frozen=True)
@@ -110,10 +111,14 @@ class Conversation:
         together, the passages of those articles that hold this one's own words first. A
         weak lean ("is there …?") without such a passage is a new question (None)."""
         combined = f"{context.question} {question}"
-        result = await self.retriever.search(combined, limit=self.per_page * 4)
-        ours = [hit for hit in result.hits if hit.article_id in context.article_ids]
-        fitting = [hit for hit in ours if fits_context(question, hit.passage)]
-        hits = (fitting or (ours if leans_strongly(question) else []))[: self.per_page]
+
+        def pick(candidates: list[Candidate]) -> list[Candidate]:
+            ours = [c for c in candidates if c.article_id in context.article_ids]
+            fitting = [c for c in ours if fits_context(question, c.passage)]
+            return (fitting or (ours if leans_strongly(question) else []))[: self.per_page]
+
+        result = await self.retriever.search(combined, limit=self.per_page * 4, pick=pick)
+        hits = result.hits
         if not hits:
             return None
         await self.count_question(True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from newsbot.search.text import STOP_WORDS, content_terms, terms, words
+from newsbot.search.text import STOP_WORDS, content_terms, terms_in, words
 
 # Messages made only of these (and stop words, digits, commands) are chatter, not questions.
 CHATTER = frozenset(
@@ -69,4 +69,4 @@ def fits_context(question: str, passage: str) -> bool:
     """Whether a passage of the last answer's article holds any of the follow-up's own words
     (any passage does when the follow-up has none: "and why?")."""
     wanted = set(content_terms(" ".join(own_words(question))))
-    return not wanted or not wanted.isdisjoint(terms(passage))
+    return not wanted or bool(terms_in(passage, wanted))

@@ -6,6 +6,7 @@ sentence library: this runs on every ingested article and has to stay fast.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["sentence_spans", "split_sentences"]
 
@@ -123,12 +124,31 @@ def split_sentences(text: str) -> list[str]:
     return [par[start:end] for par, _ in _paragraphs(text) for start, end in _sentence_spans(par)]
 
 
+# Whitespace that collapsing would change inside a line: any but a single space.
+_UNNORMAL_SPACE = re.compile(r"[^\S ]|  ")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence in `text` itself (not a normalised copy), so that
     `text[start:end]` is the sentence as written; line breaks always end a sentence (a line
-    without a full stop is a heading or a caption, not the start of the next sentence)."""
+    without a full stop is a heading or a caption, not the start of the next sentence).
+
+    The answers of the bot split the same passages again and again: the last ones are cached."""
+    return list(_cached_spans(text))
+
+
+@lru_cache(maxsize=4096)
+def _cached_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     for block in re.finditer(r"[^\n]+", text):
+        line = block.group()
+        if not line.startswith(" ") and _UNNORMAL_SPACE.search(line) is None:
+            # Already normalised but for trailing spaces (stored passages are): offsets are
+            # the line's own, no character map needed.
+            base = block.start()
+            par = line.rstrip(" ")
+            spans.extend((base + start, base + end) for start, end in _sentence_spans(par))
+            continue
         # Where each character of the whitespace-collapsed line came from.
         origin: list[int] = []
         chars: list[str] = []
@@ -145,4 +165,4 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             origin.pop()
         par = "".join(chars)
         spans.extend((origin[start], origin[end - 1] + 1) for start, end in _sentence_spans(par))
-    return spans
+    return tuple(spans)

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newsbot.search.text import STOP_WORDS, normalize, terms, word_terms, words
+from newsbot.search.text import STOP_WORDS, normalize, span_terms, word_terms, words
 
 # A sentence ends at . ! ? … (and their run, closing quotes or brackets) followed by a space and
 # an upper-case letter, a digit or an opening quote; or at a line break.
@@ -213,7 +213,7 @@ def answer_evidence(
     question_terms = list(
         dict.fromkeys(t for _, w in content_words(question) for t in word_terms(w))
     )
-    sentence_terms = [set(terms(passage[a:b])) for a, b in spans]
+    sentence_terms = span_terms(passage, spans)
     if idf is None:
         n = len(spans)
         weight = {

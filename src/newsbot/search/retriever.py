@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
@@ -262,8 +263,18 @@ class Retriever:
                 self._query_vectors.popitem(last=False)
         return [float(x) for x in self.vectors.cosines(query, passage_ids)]
 
-    async def search(self, question: str, *, limit: int = 3, offset: int = 0) -> SearchResult:
-        """The best `limit` passages (after skipping `offset`) and whether they answer."""
+    async def search(
+        self,
+        question: str,
+        *,
+        limit: int = 3,
+        offset: int = 0,
+        pick: Callable[[list[Candidate]], list[Candidate]] | None = None,
+    ) -> SearchResult:
+        """The best `limit` passages (after skipping `offset`) and whether they answer.
+
+        `pick` chooses, in order, which of those candidates become hits (all, without it): a
+        hit's answer sentence and confidence are only worked out for the chosen."""
         if is_not_a_question(question):
             return SearchResult(question, answered=False, hits=[], not_a_question=True)
         await self.refresh(max_age=REFRESH_SECONDS)
@@ -276,8 +287,12 @@ class Retriever:
         if not ranked:
             return SearchResult(question, answered=False, hits=[])
         top = self._decide(question, ranking, 0, index)
+        page = list(enumerate(ranked[offset : offset + limit], start=offset))
+        if pick is not None:
+            rank_of = {id(scored[1]): (rank, scored) for rank, scored in page}
+            page = [rank_of[id(c)] for c in pick([c for _, (_, c) in page])]
         hits = []
-        for rank, (score, c) in enumerate(ranked[offset : offset + limit], start=offset):
+        for rank, (score, c) in page:
             # How sure the decision would be with this hit first ("More" pages while it holds).
             decision, span = top if rank == 0 else self._decide(question, ranking, rank, index)
             hits.append(

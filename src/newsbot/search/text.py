@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
+from collections.abc import Sequence
 from functools import lru_cache
 
 import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+")
+# The same words in lower-cased ASCII text (where [^\W_] is [a-zA-Z0-9]): a plain class, twice
+# as fast, and most news text is ASCII.
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 # Combining marks to drop (accents, Arabic harakat, Hebrew points): "café" and "cafe" are one word.
 _MARKS = re.compile("[\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
@@ -63,6 +68,13 @@ def stem(word: str) -> str:
     return word
 
 
+def _words(text: str) -> list[str]:
+    """`_WORD.findall(normalize(text))`, the fast way for ASCII."""
+    if text.isascii():
+        return _ASCII_WORD.findall(text.lower())
+    return _WORD.findall(normalize(text))
+
+
 def _cjk_terms(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
@@ -89,15 +101,15 @@ def _word_terms(word: str) -> tuple[str, ...]:
 def terms(text: str) -> list[str]:
     """Every searchable term of a text, in order, stop words included."""
     out: list[str] = []
-    for word in _WORD.findall(normalize(text)):
-        out.extend(_word_terms(word))
+    for found in map(_word_terms, _words(text)):
+        out.extend(found)
     return out
 
 
 def content_terms(text: str) -> list[str]:
     """Terms of the words that aren't stop words, in order (what the index stores)."""
     out: list[str] = []
-    for word in _WORD.findall(normalize(text)):
+    for word in _words(text):
         if word not in STOP_WORDS:
             out.extend(_word_terms(word))
     return out
@@ -105,7 +117,7 @@ def content_terms(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """The normalized words of a text, stop words included, before stemming."""
-    return _WORD.findall(normalize(text))
+    return _words(text)
 
 
 def word_terms(word: str) -> tuple[str, ...]:
@@ -113,29 +125,109 @@ def word_terms(word: str) -> tuple[str, ...]:
     return _word_terms(word)
 
 
+class Analysed:
+    """A text's words and terms, worked out once (`analysed`): each question reads its 20
+    candidate passages word by word, then its answers' passages again (highlights, the best
+    sentence), and the same passages come back for follow-ups, "More" and related questions."""
+
+    __slots__ = ("_spans", "ascii", "lowered", "per_word", "positions", "words")
+
+    def __init__(self, text: str) -> None:
+        self.ascii = text.isascii()
+        # ASCII: lower-casing keeps offsets, so words found in the lowered text are the text's.
+        self.lowered = text.lower() if self.ascii else ""
+        self.words = _ASCII_WORD.findall(self.lowered) if self.ascii else words(text)
+        self.per_word = list(map(_word_terms, self.words))
+        positions: dict[str, list[int]] = {}
+        for index, found in enumerate(self.per_word):
+            for term in found:
+                at = positions.get(term)
+                if at is None:
+                    positions[term] = [index]
+                else:
+                    at.append(index)
+        self.positions = positions  # term -> word positions, in the order of first occurrence
+        self._spans: list[tuple[int, int]] | None = None
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The character span of each word (ASCII texts only)."""
+        if self._spans is None:
+            # Each word is the next occurrence of itself: only non-word characters stand
+            # between two words.
+            spans, end, lowered = [], 0, self.lowered
+            for word in self.words:
+                start = lowered.find(word, end)
+                end = start + len(word)
+                spans.append((start, end))
+            self._spans = spans
+        return self._spans
+
+
+ANALYSED = 2048
+"""Texts kept `Analysed` (a 700-character passage: ~10 KB)."""
+
+
+@lru_cache(maxsize=ANALYSED)
+def analysed(text: str) -> Analysed:
+    """The text's words and terms (cached: don't change them)."""
+    return Analysed(text)
+
+
 def term_positions(text: str, wanted: frozenset[str] | set[str]) -> dict[str, list[int]]:
-    """Where (word positions) each of the `wanted` terms stands in a text."""
-    positions: dict[str, list[int]] = {}
-    word_terms = _word_terms
-    for index, word in enumerate(_WORD.findall(normalize(text))):
-        for term in word_terms(word):
-            if term in wanted:
-                positions.setdefault(term, []).append(index)
-    return positions
+    """Where (word positions) each of the `wanted` terms stands in a text, in the order of
+    their first occurrence."""
+    positions = analysed(text).positions
+    found = [(at[0], term) for term in wanted if (at := positions.get(term))]
+    found.sort()
+    return {term: list(positions[term]) for _, term in found}
+
+
+def terms_in(text: str, wanted: frozenset[str] | set[str]) -> set[str]:
+    """The `wanted` terms that are among the text's (`terms`)."""
+    positions = analysed(text).positions
+    return {term for term in wanted if term in positions}
 
 
 def highlight_spans(text: str, matched: set[str]) -> list[tuple[int, int]]:
     """Character spans of the words of `text` whose terms are in `matched`, merged when adjacent."""
+    if text.isascii():
+        found = analysed(text)
+        positions = found.positions
+        word_spans = found.spans()
+        at = sorted({i for term in matched for i in positions.get(term, ())})
+        chosen = [word_spans[i] for i in at]
+    else:  # each word normalised on its own, so its offsets are the text's
+        chosen = [
+            match.span()
+            for match in _WORD.finditer(text)
+            if any(t in matched for t in _word_terms(normalize(match.group())))
+        ]
     spans: list[tuple[int, int]] = []
-    # Lower-casing ASCII keeps offsets, so the fast path normalizes once, not per word.
-    fast = text.isascii()
-    for match in _WORD.finditer(text.lower() if fast else text):
-        word = match.group()
-        found = _word_terms(word if fast else normalize(word))
-        if any(t in matched for t in found):
-            start, end = match.span()
-            if spans and text[spans[-1][1] : start].strip() == "":
-                spans[-1] = (spans[-1][0], end)
-            else:
-                spans.append((start, end))
+    for start, end in chosen:
+        if spans and text[spans[-1][1] : start].strip() == "":
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
     return spans
+
+
+def span_terms(text: str, spans: Sequence[tuple[int, int]]) -> list[set[str]]:
+    """`set(terms(text[start:end]))` for each span (the sentences of a passage), from the
+    text's analysed words where that is the same (ASCII, and no word cut by the span)."""
+    if not text.isascii():
+        return [set(terms(text[a:b])) for a, b in spans]
+    found = analysed(text)
+    word_spans, per_word = found.spans(), found.per_word
+    out: list[set[str]] = []
+    for a, b in spans:
+        first = bisect_left(word_spans, a, key=_start)
+        last = bisect_left(word_spans, b, key=_start)
+        cut = (first > 0 and word_spans[first - 1][1] > a) or (
+            last > first and word_spans[last - 1][1] > b
+        )
+        out.append(set(terms(text[a:b])) if cut else set().union(*per_word[first:last]))
+    return out
+
+
+def _start(span: tuple[int, int]) -> int:
+    return span[0]
