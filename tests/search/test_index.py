@@ -128,3 +128,23 @@ def test_a_copy_grows_on_its_own_and_the_original_answers_as_before(index: Passa
     assert search(copy, "olkhon") == [6] and search(copy, "iceland") == []
     assert (copy.size, copy.max_passage_id) == (4, 6)
     assert sorted(search(copy, "baikal")) == [1, 2, 6]
+
+
+def test_capitalised_is_the_share_of_occurrences_written_as_a_name() -> None:
+    index = PassageIndex()
+    index.add(
+        [
+            IndexedPassage(1, 1, "Analysts expect Lowe's to report. Sales at Lowe's rose."),
+            IndexedPassage(2, 1, "Lowe's shares fell as the market fell."),
+            IndexedPassage(3, 2, "The market for homes is cooling. Market watchers agree."),
+        ]
+    )
+    # Three "Lowe's", one opening a sentence; "market" is lowercase twice, capitalised once
+    # where a sentence starts.
+    assert index.capitalised("low") == pytest.approx(2 / 3)
+    assert index.capitalised("market") == 0.0
+    assert index.capitalised("never") == 0.0  # unknown
+    copy = index.copy()
+    copy.add([IndexedPassage(4, 3, "Analysts at the Market Street bank agree.")])
+    assert copy.capitalised("market") == pytest.approx(1 / 4)
+    assert index.capitalised("market") == 0.0  # the original is untouched

@@ -73,6 +73,7 @@ def test_a_saved_snapshot_passes_its_own_check(tmp_path: Path) -> None:
     again, loaded_info = loaded
     assert loaded_info == info
     assert again.size == index.size
+    assert again.capitalised("olkhon") == index.capitalised("olkhon") > 0
     found = again.search([(term, 1.0) for term in terms("ferry Olkhon")], limit=3)
     assert [again.passage_id(int(doc)) for doc in found.docs] == [3]
 

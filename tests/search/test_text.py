@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from newsbot.search.text import (
     STOP_WORDS,
+    capitalised_terms,
     content_terms,
     highlight_spans,
     normalize,
@@ -127,3 +128,29 @@ def test_highlights_are_ordered_spans_of_words_in_any_text(text: str) -> None:
     assert all(0 <= start < end <= len(text) for start, end in spans)
     assert all(a[1] <= b[0] for a, b in pairwise(spans))
     assert bool(spans) == bool(wanted)
+
+
+def test_capitalised_terms_are_names_where_no_sentence_starts() -> None:
+    text = (
+        "Shares of Lowe's rose. Home Depot said sales fell, and the Fed held rates. "
+        '"Prices rose," Rep. Rashida Tlaib (D-Mich.) told NBC: Markets fell.'
+    )
+    # "Shares", "Home", "Prices" and "Markets" open a sentence (after quotes or a colon too).
+    # Only a capital after a letter, digit or comma and a space counts, so "Rep" (after a
+    # quote), "Rashida" (after an abbreviation's full stop) and "Mich" are missed: an
+    # undercount, never a sentence's first word; "D" is a stop word.
+    assert capitalised_terms(text) == [stem("lowe"), "depot", "fed", "tlaib", "nbc"]
+    assert capitalised_terms("В Москве Путин встретился с Си.") == [stem("москве"), "путин", "си"]
+    assert capitalised_terms("iPhone sales and The rest") == []  # "The" is a stop word
+
+
+@given(st.text(max_size=300))
+def test_capitalised_terms_are_content_terms_of_the_text(text: str) -> None:
+    assert set(capitalised_terms(text)) <= set(content_terms(text))
+
+
+def test_a_plural_of_a_model_number_meets_the_number() -> None:
+    assert [stem(w) for w in ("787s", "a380s", "1990s", "2s", "tng50")] == [
+        "787", "a380", "1990", "2s", "tng50"
+    ]  # fmt: skip
+    assert content_terms("Emirates A380s") == content_terms("the Emirates A380")

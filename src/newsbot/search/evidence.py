@@ -27,6 +27,7 @@ class QueryTerm:
     kind: str  # "exact", "typo" (a correction of an unknown word), "unknown" (in no passage)
     word_weight: float  # the question word's own weight: its IDF, or the unknown-word IDF
     surface: str  # the question word as written (normalized, not stemmed)
+    capitalised: float = 0.0  # share of the term's corpus occurrences written as a name
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ The database stays the one source of truth: the index is built from it, follows 
 Passages are indexed in segments of up to `SEGMENT_SIZE`; each segment keeps, per term, at most
 `max_postings` postings (the highest impacts), which bounds memory at a million passages. IDF is
 computed at query time from live document frequencies.
+
+Per term the index also counts its occurrences and how many of them are written with a
+capital where no sentence starts (`capitalised`): the words the corpus treats as names, which
+a question typed in lowercase still asks about (hybrid.names_share).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from newsbot.search.text import content_terms
+from newsbot.search.text import capitalised_terms, content_terms
 
 K1 = 1.2
 B = 0.75
@@ -100,12 +104,15 @@ class PassageIndex:
         self.max_postings = max_postings
         self.term_ids: dict[str, int] = {}
         self._df = np.zeros(1024, dtype=np.int32)
+        self._occurrences = np.zeros(1024, dtype=np.int32)
+        self._capitals = np.zeros(1024, dtype=np.int32)
         self._passage_ids = np.zeros(1024, dtype=np.int64)
         self._article_ids = np.zeros(1024, dtype=np.int64)
         self._alive = np.zeros(1024, dtype=bool)
         self._docs = 0  # doc numbers handed out
         self._segments: list[Segment] = []
         self._pending: list[tuple[int, IntArray, npt.NDArray[np.int32]]] = []
+        self._pending_capitals: list[int] = []  # term ids, one per capitalised occurrence
         self._total_len = 0
         self.size = 0  # live documents
         self.max_passage_id = 0
@@ -135,6 +142,8 @@ class PassageIndex:
         clone = PassageIndex(max_postings=self.max_postings)
         clone.term_ids = dict(self.term_ids)
         clone._df = self._df.copy()
+        clone._occurrences = self._occurrences.copy()
+        clone._capitals = self._capitals.copy()
         clone._passage_ids = self._passage_ids.copy()
         clone._article_ids = self._article_ids.copy()
         clone._alive = self._alive.copy()
@@ -150,7 +159,10 @@ class PassageIndex:
         if term_id is None:
             term_id = self.term_ids[term] = len(self.term_ids)
             if term_id >= len(self._df):
-                self._df = np.concatenate([self._df, np.zeros(len(self._df), dtype=np.int32)])
+                grow = np.zeros(len(self._df), dtype=np.int32)
+                self._df = np.concatenate([self._df, grow])
+                self._occurrences = np.concatenate([self._occurrences, grow])
+                self._capitals = np.concatenate([self._capitals, grow])
         return term_id
 
     def _add_one(self, passage: IndexedPassage) -> None:
@@ -165,6 +177,10 @@ class PassageIndex:
         term_ids = np.fromiter((self._term_id(t) for t in counts), np.int32, len(counts))
         tfs = np.fromiter(counts.values(), np.int32, len(counts))
         self._df[term_ids] += 1
+        self._occurrences[term_ids] += tfs
+        ids = self.term_ids
+        # Each is one of the passage's content terms, so it has an id: counted at the flush.
+        self._pending_capitals.extend(ids[t] for t in capitalised_terms(passage.text) if t in ids)
         self._passage_ids[doc] = passage.passage_id
         self._article_ids[doc] = passage.article_id
         self._alive[doc] = True
@@ -174,6 +190,9 @@ class PassageIndex:
         self.max_passage_id = passage.passage_id
 
     def _flush(self) -> None:
+        if self._pending_capitals:
+            np.add.at(self._capitals, np.array(self._pending_capitals, dtype=np.int64), 1)
+            self._pending_capitals = []
         if not self._pending:
             return
         pending, self._pending = self._pending, []
@@ -211,8 +230,9 @@ class PassageIndex:
     def remove_article(self, article_id: int) -> int:
         """Forget an article's passages; returns how many were live.
 
-        Document frequencies keep counting removed passages until the next rebuild: removals
-        are rare, and keeping per-passage term lists to undo them would cost ~100 MB at 1M.
+        Document frequencies (and the occurrence and capital counts) keep counting removed
+        passages until the next rebuild: removals are rare, and keeping per-passage term lists
+        to undo them would cost ~100 MB at 1M.
         """
         n = self._docs
         docs = np.flatnonzero((self._article_ids[:n] == article_id) & self._alive[:n])
@@ -226,6 +246,14 @@ class PassageIndex:
         """How many live passages hold `term`."""
         term_id = self.term_ids.get(term)
         return int(self._df[term_id]) if term_id is not None else 0
+
+    def capitalised(self, term: str) -> float:
+        """The share of the term's occurrences written with a capital where no sentence starts
+        (0 for unknown terms): near 1 for names ("tlaib", "lowes"), near 0 for other words."""
+        term_id = self.term_ids.get(term)
+        if term_id is None or self._occurrences[term_id] == 0:
+            return 0.0
+        return min(float(self._capitals[term_id] / self._occurrences[term_id]), 1.0)
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency (0 for unknown terms)."""
@@ -309,6 +337,8 @@ class PassageIndex:
         return {
             "terms": np.array(list(self.term_ids), dtype=str),
             "df": self._df[: len(self.term_ids)],
+            "occurrences": self._occurrences[: len(self.term_ids)],
+            "capitals": self._capitals[: len(self.term_ids)],
             "passage_ids": self._passage_ids[:n],
             "article_ids": self._article_ids[:n],
             "alive": self._alive[:n],
@@ -323,8 +353,12 @@ class PassageIndex:
         index = cls(max_postings=max_postings)
         index.term_ids = {str(term): i for i, term in enumerate(arrays["terms"])}
         index._df = np.array(arrays["df"], dtype=np.int32)
+        index._occurrences = np.array(arrays["occurrences"], dtype=np.int32)
+        index._capitals = np.array(arrays["capitals"], dtype=np.int32)
         if len(index._df) == 0:
             index._df = np.zeros(1024, dtype=np.int32)
+            index._occurrences = np.zeros(1024, dtype=np.int32)
+            index._capitals = np.zeros(1024, dtype=np.int32)
         docs, size, max_passage_id, total_len = (int(v) for v in arrays["scalars"])
         index._passage_ids = np.array(arrays["passage_ids"], dtype=np.int64)
         index._article_ids = np.array(arrays["article_ids"], dtype=np.int64)

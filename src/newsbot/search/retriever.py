@@ -175,14 +175,23 @@ class Retriever:
                 seen.add(word)
                 if self.index.df(word) > 0:
                     idf = self.index.idf(word)
-                    out.append(QueryTerm(word, idf, position, "exact", idf, surface))
+                    capitals = self.index.capitalised(word)
+                    out.append(QueryTerm(word, idf, position, "exact", idf, surface, capitals))
                     continue
                 corrections = [(c, e) for c, e in self.typos.corrections(word) if c not in seen]
                 for correction, edits in corrections:
                     factor = 0.9 if edits == 1 else 0.75
                     idf = self.index.idf(correction) * factor
                     out.append(
-                        QueryTerm(correction, idf, position, "typo", unknown_weight, surface)
+                        QueryTerm(
+                            correction,
+                            idf,
+                            position,
+                            "typo",
+                            unknown_weight,
+                            surface,
+                            self.index.capitalised(correction),
+                        )
                     )
                 if not corrections:
                     out.append(

@@ -26,13 +26,23 @@ from newsbot.search.index import PassageIndex, Segment
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: a checksum of the arrays in "info"
-_INDEX_ARRAYS = ("terms", "df", "passage_ids", "article_ids", "alive", "scalars")
+FORMAT = 3  # 2: a checksum of the arrays in "info"; 3: terms' occurrences and capitals
+_INDEX_ARRAYS = (
+    "terms",
+    "df",
+    "occurrences",
+    "capitals",
+    "passage_ids",
+    "article_ids",
+    "alive",
+    "scalars",
+)
 
 
 def text_processing_version() -> str:
     """Changes whenever tokens or stems could come out differently."""
-    recipe = f"{FORMAT}|{sorted(search_text.STOP_WORDS)}|{search_text.stem('universities')}"
+    stems = search_text.stem("universities") + search_text.stem("a380s")
+    recipe = f"{FORMAT}|{sorted(search_text.STOP_WORDS)}|{stems}"
     return hashlib.sha256(recipe.encode()).hexdigest()[:16]
 
 

@@ -56,11 +56,14 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 def stem(word: str) -> str:
     """Snowball stem of an English or Russian word; other scripts and numbers stay as they are.
 
-    Stemming lets "built" meet "building" and "компании" meet "компания"; Snowball is the
+    Stemming lets "built" meet "building", "A380s" meet "A380" and "компании" meet
+    "компания"; Snowball is the
     standard, and deterministic, so questions and passages always agree.
     """
     if len(word) <= 3 or word.isdigit():
         return word
+    if word[-1] == "s" and word[-2].isdigit():
+        return word[:-1]  # a model's or decade's plural: "787s", "a380s", "1990s"
     if word.isascii():
         return str(_ENGLISH.stemWord(word)) if word.isalpha() else word
     if _CYRILLIC.match(word):
@@ -112,6 +115,32 @@ def content_terms(text: str) -> list[str]:
     for word in _words(text):
         if word not in STOP_WORDS:
             out.extend(_word_terms(word))
+    return out
+
+
+# A capitalised word after a space that follows a letter, a digit or a comma, so that no
+# sentence can start there ("shares of Lowe's", "said NBC"; not "Rep. Rashida", a miss that
+# only undercounts). The capitals of Latin, Greek and Cyrillic (mixed ranges: checked again).
+# The space first: the engine then jumps from space to space (5x faster than the look-behind
+# first).
+_NAME = re.compile(r" (?<=[\w,] )([A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΫЀ-Я][^\W_]*)")
+
+
+def capitalised_terms(text: str) -> list[str]:
+    """The content terms of the words written with a capital where a sentence doesn't start
+    ("Lowe's", "Tlaib" and the "North" of "North Dakota"; not "Shares" opening a sentence), in
+    order. The index counts them to tell the words its texts treat as names, so that a
+    lowercase question ("lowes third quarter revenue") still has names to check."""
+    out: list[str] = []
+    for word in _NAME.findall(text):
+        if word.isascii():
+            folded = word.lower()
+            if folded not in STOP_WORDS:
+                out.extend(_word_terms(folded))
+        elif word[0].isupper():
+            for folded in _words(word):  # as `content_terms` splits it ("A¼" is "a1⁄4")
+                if folded not in STOP_WORDS:
+                    out.extend(_word_terms(folded))
     return out
 
 
