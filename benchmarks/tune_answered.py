@@ -11,11 +11,14 @@ reported, beside today's ranking and line (pool 12, a = 0.6, the lab's line) on 
 questions.
 
 The answered model is a logistic regression (numpy, gradient descent on standardized
-features, the two classes weighed alike) of "this question is answered by the indexed
-passages", over `hybrid.answer_features` of the final top passage:
-  positives: clean SQuAD questions of the indexed articles and SQuAD 2.0 answerable ones;
+features, the two classes weighed alike and each set alike within its class) of "this
+question is answered by the indexed passages", over `hybrid.answer_features` of the final top
+passage:
+  positives: clean SQuAD questions of the indexed articles, SQuAD 2.0 answerable ones and the
+  answerable natural news questions (news_questions.json, on extraction-tune pages);
   negatives: clean SQuAD questions of the other articles, SQuAD 2.0 unanswerable questions
-  (against their own paragraphs), NQ-open queries (out of domain); see FIT_POSITIVE, USE.
+  (against their own paragraphs), NQ-open queries (out of domain), the news near-misses and
+  off-topic questions; see FIT_POSITIVE, USE.
 Typo'd, TyDi QA and XQuAD questions are only reported.
 The operating point is the line where `--answer-share` of the fit half's clean in-corpus SQuAD
 questions are answered. Paste the printed constants into search/hybrid.py.
@@ -40,6 +43,7 @@ from vector_cache import CachedEncoder
 from newsbot.search.answer import answer_evidence, question_names, sentences
 from newsbot.search.hybrid import (
     FEATURES,
+    NAME_CAPITALISED,
     answer_features,
     fuse,
     names_share,
@@ -56,17 +60,24 @@ CORPUS_OF = {
     "tydi-en": "tydi-en",
     "tydi-ru": "ru",
     "xquad-ru": "ru",
+    "news": "news",
+    "news-unanswerable": "news",
 }
-POSITIVE = {"squad-in", "squad2-answerable", "tydi-en", "tydi-ru", "xquad-ru"}
+POSITIVE = {"squad-in", "squad2-answerable", "tydi-en", "tydi-ru", "xquad-ru", "news"}
 # What the model is fitted on (clean questions: pooling typo'd, TyDi and Russian questions in
 # moved the line so that more out-of-corpus questions got through, on the fit half):
-FIT_POSITIVE = {("squad-in", "clean"), ("squad2-answerable", "clean")}
-FIT_NEGATIVE = {("squad-out", "clean"), ("squad2-impossible", "clean"), ("nq", "clean")}
+FIT_POSITIVE = {("squad-in", "clean"), ("squad2-answerable", "clean"), ("news", "clean")}
+FIT_NEGATIVE = {
+    ("squad-out", "clean"),
+    ("squad2-impossible", "clean"),
+    ("nq", "clean"),
+    ("news-unanswerable", "clean"),
+}
 USE = ("lexical", "cosine", "names", "type_missing", "negation_missing")
 """The features fitted (the others of hybrid.FEATURES get weight 0): the margin, coverage and
 rare-word features got weights of the wrong sign (a passage that holds more of the question
 "answers less": SQuAD 2.0's unanswerable questions copy their paragraph's words) or none."""
-TOP_K = ["squad-in", "squad2-answerable", "tydi-en", "tydi-ru", "xquad-ru"]
+TOP_K = ["squad-in", "squad2-answerable", "tydi-en", "tydi-ru", "xquad-ru", "news"]
 LAB_LINE = (1.0, 139.3, -115.1)  # today's rule: logit(conf) + 139.3·cos >= 115.1
 
 
@@ -86,10 +97,17 @@ def ranked(a: Asked, pool: int, weight: float) -> tuple[list[int], list[float], 
 
 
 def rank_of(a: Asked, corpus: Corpus, pids: list[int]) -> int | None:
+    """Where the first passage that answers stands among the first 5 (None: not there); a
+    news question's passage answers when it holds the answer string."""
+    if a.key.startswith("news"):
+        answer = (a.answer or "").lower()
+        holds = [bool(answer) and answer in corpus.passage[p].lower() for p in pids[:5]]
+        return holds.index(True) if True in holds else None
     urls = [corpus.url[p] for p in pids[:5]]
     return urls.index(a.target) if a.target in urls else None
 
 
+NAME_SHARE = [NAME_CAPITALISED]  # set by --name-capitalised
 SENTENCES: list[CachedEncoder] = []  # set by --sentences: the encoder for sentence vectors
 EXTRA = ("sentence_cosine", "answer_sentence_cosine")
 
@@ -101,7 +119,7 @@ def features(
     passage = corpus.passage[top]
     evidence = answer_evidence(a.question, passage, lambda t: corpus.idf.get(t, 0.0))
     matched = set(terms(passage))
-    names = names_share(a.query, matched, question_names(a.question))
+    names = names_share(a.query, matched, question_names(a.question), NAME_SHARE[0])
     out = answer_features(conf, cos, 0, evidence, rare_missing(a.query, matched), names)
     if SENTENCES:
         # The experiment: each sentence of the top passage embedded as a passage.
@@ -115,14 +133,26 @@ def features(
 
 
 def fit(
-    x: np.ndarray, y: np.ndarray, steps: int = 3000, lr: float = 0.5, l2: float = 1e-3
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: int = 3000,
+    lr: float = 0.5,
+    l2: float = 1e-3,
+    groups: np.ndarray | None = None,
 ) -> np.ndarray:
     """Logistic regression by gradient descent on standardized features; raw-scale weights
-    then the bias. Each class weighs the same, whatever its number of questions."""
+    then the bias. Each class weighs the same, whatever its number of questions; with
+    `groups` (a set's name per row), so does each set within its class."""
     mean, std = x.mean(axis=0), x.std(axis=0)
     std[std == 0] = 1.0
     xs = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
     sample_weight = np.where(y, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    if groups is not None:
+        for label in (0.0, 1.0):
+            names = sorted(set(groups[y == label]))
+            for name in names:
+                rows = (groups == name) & (y == label)
+                sample_weight[rows] = len(y) * 0.5 / len(names) / rows.sum()
     w = np.zeros(xs.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-xs @ w))
@@ -209,10 +239,22 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="print the pool x weight grid")
     parser.add_argument("--use", default=",".join(USE), help="features fitted on")
     parser.add_argument(
+        "--name-capitalised",
+        type=float,
+        default=NAME_CAPITALISED,
+        help="a question word is a name when the corpus capitalises this share of it",
+    )
+    parser.add_argument(
+        "--pooled",
+        action="store_true",
+        help="questions weigh alike within a class (default: each fitted set weighs alike)",
+    )
+    parser.add_argument(
         "--sentences", action="store_true", help=f"add the experimental features {EXTRA}"
     )
     args = parser.parse_args()
     info, asked = pickle.loads(DUMP.read_bytes())
+    NAME_SHARE[0] = args.name_capitalised
     if args.sentences:
         SENTENCES.append(CachedEncoder())
     names = [*FEATURES, *EXTRA] if args.sentences else list(FEATURES)
@@ -229,7 +271,8 @@ def main() -> None:
     ]
     x = np.array([[f[i] for i in use] for _, f in train])
     y = np.array([a.key in POSITIVE for a, _ in train], dtype=np.float64)
-    w = fit(x, y)
+    groups = None if args.pooled else np.array([a.key for a, _ in train])
+    w = fit(x, y, groups=groups)
     squad_in = [
         float(np.dot(w[:-1], [f[i] for i in use]) + w[-1])
         for a, f in train

@@ -112,3 +112,18 @@ def test_names_share_forgives_a_typo_in_the_name() -> None:
     assert names_share(q, {"katharina", "luther"}, {"katharnia", "luther"}) == 1.0
     assert names_share(q, {"luther"}, {"katharnia", "luther"}) == 0.5
     assert names_share(q, {"luther"}, set()) == 1.0  # no names asked
+
+
+def test_a_word_the_corpus_writes_as_a_name_is_one_in_a_lowercase_question() -> None:
+    # "lowes third quarter revenue": no capital in the question, but the articles write
+    # "Lowe's"; a passage about Home Depot's revenue lacks the name asked for.
+    q = [
+        QueryTerm("low", 6.0, 0, "exact", 6.0, "lowes", capitalised=0.9),
+        QueryTerm("quarter", 2.0, 2, "exact", 2.0, "quarter", capitalised=0.1),
+        QueryTerm("revenu", 2.0, 3, "exact", 2.0, "revenue"),
+    ]
+    names = question_names("lowes third quarter revenue")
+    assert names == set()
+    assert names_share(q, {"quarter", "revenu"}, names) == 0.0
+    assert names_share(q, {"low", "quarter", "revenu"}, names) == 1.0
+    assert names_share(q, {"quarter", "revenu"}, names, capitalised=0.95) == 1.0
