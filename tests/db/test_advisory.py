@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from newsbot import db
 from newsbot.db.advisory import AdvisoryLeader, lock_key
-from tests.helpers.databases import POSTGRESQL
+from tests.helpers.databases import POSTGRESQL, fresh_postgres_database
 
 BACKENDS = (POSTGRESQL,)
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,8 @@ async def end_the_holders_session(database_url: str) -> None:
             await connection.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND objid::int8 = :key"
+                    "AND objid::int8 = :key AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
                 ),
                 {"key": lock_key("role") & 0xFFFFFFFF},
             )
@@ -66,6 +67,24 @@ async def test_one_holder_then_the_next_after_the_hand_over(database_url: str) -
         for leader in (first, second, other):
             await leader.close()
     assert await first.holder_now() is None
+
+
+async def test_each_database_has_its_own_holder(database_url: str) -> None:
+    # Two newsbots on one server (staging beside production, or two test runs): the same role
+    # is held in each database at once, and each names its own holder.
+    with fresh_postgres_database() as other_url:
+        here = AdvisoryLeader(db.async_url(database_url), "role", holder="here")
+        there = AdvisoryLeader(db.async_url(other_url), "role", holder="there")
+        try:
+            assert await here.holder_now() is None
+            assert await there.try_acquire()
+            assert await here.holder_now() is None
+            assert await here.try_acquire()
+            assert await here.holder_now() == "here"
+            assert await there.holder_now() == "there"
+        finally:
+            await here.close()
+            await there.close()
 
 
 async def test_a_holder_whose_session_is_killed_gives_the_role_up_in_time(
