@@ -4,11 +4,22 @@ batches after ingest, lexical answers until then, background embedding, and remo
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
+import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from newsbot.search.dense import DIM, E5_MODEL
+import numpy as np
+import numpy.typing as npt
+import pytest
+from sqlalchemy import event
+
+from newsbot.ingest.text import ExtractedArticle
+from newsbot.search.dense import DIM, E5_MODEL, Encoder, Vector
 from newsbot.search.embedding import EmbeddingWorker
+from newsbot.search.hybrid import fuse
 from newsbot.service import SAMPLE_DATA, Newsbot
 from newsbot.settings import Settings
 
@@ -121,3 +132,143 @@ async def test_the_seed_articles_questions_with_vectors(settings: Settings) -> N
             "What is the price of the new iPhone?",
         ):
             assert not (await app.ask(question)).answered, question
+
+
+# -- the question's vector, computed while the lexical candidates are found ----------------------
+
+
+class WatchedEncoder:
+    """The real encoder, telling when a question's encoding started; `broken`: it fails."""
+
+    def __init__(self, inner: Encoder, *, broken: bool = False) -> None:
+        self.inner, self.broken = inner, broken
+        self.name, self.dim = inner.name, inner.dim
+        self.started = threading.Event()
+        self.calls = 0
+
+    def query(self, text: str) -> Vector:
+        self.calls += 1
+        self.started.set()
+        if self.broken:
+            raise RuntimeError("the encoder broke")
+        return self.inner.query(text)
+
+    def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self.inner.passages(texts)
+
+
+SEED_QUESTIONS = (
+    "What is Zhongguancun known as?",
+    FORUM_DAYS,
+    "What did Xi Jinping call for?",
+    "where is zhongguancun",
+    "Who won the 2018 football world cup?",
+    "How do I bake sourdough bread?",
+)
+
+
+async def test_the_overlapped_encoding_ranks_and_decides_as_encoding_after_the_candidates(
+    settings: Settings,
+) -> None:
+    async with await Newsbot.open(settings) as app:
+        assert app.encoder is not None
+        await app.ingestor.add_file(SEED)
+        await app.embed_pending()
+        retriever = app.retriever
+        await retriever.refresh()
+        watched = WatchedEncoder(app.encoder)
+        retriever.encoder = watched
+        # The reader's read of the candidates' rows waits (up to 5 s) for the encoding to start:
+        # it starts at once only if it runs beside the lexical stage, not after it.
+        started_first: list[bool] = []
+
+        def before_read(*_: Any) -> None:
+            started_first.append(watched.started.wait(5))
+
+        for question in SEED_QUESTIONS:
+            watched.started.clear()
+            calls = watched.calls
+            event.listen(app.reader, "before_cursor_execute", before_read)
+            try:
+                ranking = await retriever.rank(question)
+            finally:
+                event.remove(app.reader, "before_cursor_execute", before_read)
+            # What `rank` did before: the lexical ranking, then the question encoded, then
+            # the cosines and the fused order.
+            lexical = await retriever.rank(question, dense=False)
+            ids = [c.passage_id for _, c in lexical.ranked]
+            cosines = retriever.vectors.cosines(app.encoder.query(question), ids)
+            fused = fuse([score for score, _ in lexical.ranked], cosines) if ids else []
+            order = sorted(range(len(ids)), key=lambda i: (-fused[i], ids[i]))
+            assert [c.passage_id for _, c in ranking.ranked] == [ids[i] for i in order], question
+            assert [score for score, _ in ranking.ranked] == [fused[i] for i in order]
+            assert ranking.cosines == [float(cosines[i]) for i in order]
+            assert ranking.lexical_confidence == lexical.lexical_confidence
+            # The decisions: the same search with the question's vector already known.
+            overlapped = await retriever.search(question)
+            assert await retriever.search(question) == overlapped
+            if ids:  # encoded once: the searches found the vector in the cache
+                assert watched.calls == calls + 1
+        # Each question with candidates read their rows once (the sourdough one has none).
+        assert started_first == [True] * (len(SEED_QUESTIONS) - 1)
+        assert [(await app.ask(q)).answered for q in SEED_QUESTIONS] == [True] * 4 + [False] * 2
+
+
+async def test_no_encoding_without_vectors_or_with_the_vector_cached(settings: Settings) -> None:
+    async with await Newsbot.open(settings) as app:
+        assert app.encoder is not None
+        watched = WatchedEncoder(app.encoder)
+        app.retriever.encoder = watched
+        await app.ingestor.add_file(SEED)
+        assert (await app.ask(FORUM_DAYS)).hits  # lexical: no vector anywhere
+        assert watched.calls == 0
+        await app.embed_pending()
+        assert (await app.ask(FORUM_DAYS)).answered
+        assert (await app.ask(FORUM_DAYS, offset=1)).hits  # "More": the vector is cached
+        assert watched.calls == 1
+
+
+VOLCANO = ExtractedArticle(
+    title="Volcano erupts in Iceland",
+    text="A volcano erupted on the Reykjanes peninsula on Monday evening, the Icelandic Met "
+    "Office said. Lava flowed towards the town of Grindavik, which had been evacuated.",
+    url=None,
+    site=None,
+    author=None,
+    published=None,
+    language="en",
+)
+
+
+async def test_a_broken_encoder_fails_the_question_as_before_and_nothing_is_left_unseen(
+    settings: Settings,
+) -> None:
+    unseen: list[dict[str, Any]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _, context: unseen.append(context))
+    try:
+        async with await Newsbot.open(settings) as app:
+            assert app.encoder is not None
+            await app.ingestor.add_file(SEED)
+            await app.embed_pending()
+            app.retriever.encoder = WatchedEncoder(app.encoder, broken=True)
+            # Candidates with vectors: the encoder's error reaches the caller (the bot's error
+            # handler: "something went wrong"), as when the encoding came after the candidates.
+            with pytest.raises(RuntimeError, match="the encoder broke"):
+                await app.ask(FORUM_DAYS)
+            # Candidates without vectors (an article not embedded yet): answered lexically,
+            # the failed encoding unused.
+            added = await app.ingestor.add_extracted("volcano", VOLCANO)
+            question = "Where did the lava flow towards Grindavik?"
+            await app.retriever.refresh()
+            ranking = await app.retriever.rank(question)
+            assert ranking.ranked
+            assert not any(app.retriever.vectors.has(c.passage_id) for _, c in ranking.ranked)
+            result = await app.ask(question)
+            assert result.hits and result.hits[0].article_id == added.article_id
+            assert "Grindavik" in result.hits[0].passage
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert unseen == []

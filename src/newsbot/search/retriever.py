@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -82,6 +84,12 @@ _CANDIDATES = (
     .join(Article, Article.id == Passage.article_id)
     .where(Passage.id.in_(bindparam("ids", expanding=True)))
 )
+
+
+def _retrieved(future: asyncio.Future[Vector]) -> None:
+    """Mark a finished future's exception as seen (asyncio logs the unseen ones)."""
+    if not future.cancelled():
+        future.exception()
 
 
 class Retriever:
@@ -245,14 +253,22 @@ class Retriever:
     async def rank(self, question: str, want: int = CANDIDATES, *, dense: bool = True) -> Ranking:
         """The candidates ranked: lexically, then (unless not `dense`) re-scored with the
         question's cosines."""
-        found = await self.candidates(question, want)
-        ranked = sorted(
-            ((self.score(c.features), c) for c in found), key=lambda sc: (-sc[0], sc[1].passage_id)
-        )
-        confidence = answer_confidence([c for _, c in ranked]) if ranked else 0.0
-        cosines = [math.nan] * len(ranked)
-        if dense:
-            cosines = await self._cosines(question, [c.passage_id for _, c in ranked])
+        # The question's vector is computed in a thread while the lexical candidates are found
+        # on this one (ONNX Runtime releases the GIL): on 2 cores the two overlap.
+        encoding = self._start_encoding(question) if dense else None
+        try:
+            found = await self.candidates(question, want)
+            ranked = sorted(
+                ((self.score(c.features), c) for c in found),
+                key=lambda sc: (-sc[0], sc[1].passage_id),
+            )
+            confidence = answer_confidence([c for _, c in ranked]) if ranked else 0.0
+            cosines = [math.nan] * len(ranked)
+            if dense:
+                cosines = await self._cosines(question, [c.passage_id for _, c in ranked], encoding)
+        finally:
+            if encoding is not None:
+                encoding.cancel()  # unused (or done): nothing waits for it
         if any(not math.isnan(x) for x in cosines):
             fused = fuse([score for score, _ in ranked], np.asarray(cosines, dtype=np.float32))
             order = sorted(range(len(ranked)), key=lambda i: (-fused[i], ranked[i][1].passage_id))
@@ -260,13 +276,36 @@ class Retriever:
             cosines = [cosines[i] for i in order]
         return Ranking(ranked, cosines, confidence)
 
-    async def _cosines(self, question: str, passage_ids: list[int]) -> list[float]:
+    def _start_encoding(self, question: str) -> asyncio.Future[Vector] | None:
+        """The question's vector, started in a thread now, if the cosines may want it: not
+        without an encoder or vectors, nor for a question whose vector is cached."""
+        if self.encoder is None or not self.vectors.size or question in self._query_vectors:
+            return None
+        # As `asyncio.to_thread`, but submitted now: a task would only start at the first
+        # await, after the (synchronous) lexical stage.
+        call = functools.partial(contextvars.copy_context().run, self.encoder.query, question)
+        encoding = asyncio.get_running_loop().run_in_executor(None, call)
+        # Its failure is raised where the vector is used; unused, it is dropped unlogged.
+        encoding.add_done_callback(_retrieved)
+        return encoding
+
+    async def _cosines(
+        self,
+        question: str,
+        passage_ids: list[int],
+        encoding: asyncio.Future[Vector] | None = None,
+    ) -> list[float]:
+        """The question's cosines to these passages (NaN without vectors); `encoding`, the
+        question's vector if it was started already (`_start_encoding`)."""
         nothing = [math.nan] * len(passage_ids)
         if self.encoder is None or not any(self.vectors.has(p) for p in passage_ids):
             return nothing
         query = self._query_vectors.get(question)
         if query is None:
-            query = await asyncio.to_thread(self.encoder.query, question)
+            if encoding is None:
+                query = await asyncio.to_thread(self.encoder.query, question)
+            else:
+                query = await encoding
             self._query_vectors[question] = query
             if len(self._query_vectors) > QUERY_CACHE:
                 self._query_vectors.popitem(last=False)
