@@ -31,7 +31,9 @@ async def end_the_holders_session(database_url: str) -> None:
             await connection.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND objid::int8 = :key"
+                    "AND objid::int8 = :key AND database = "
+                    # this test's database only: not a test beside it that holds "role" too
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
                 ),
                 {"key": lock_key("role") & 0xFFFFFFFF},
             )

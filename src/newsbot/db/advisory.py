@@ -46,7 +46,10 @@ _ALIVE: Final = text("SELECT 1")
 _HOLDER: Final = text(
     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
     "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::int8 = :space "
-    "AND l.objid::int8 = :unsigned AND l.objsubid = 2"
+    "AND l.objid::int8 = :unsigned AND l.objsubid = 2 "
+    # Advisory locks are per database: the same role in another database on the server
+    # (another deployment, or a test running beside this one) is not this role's holder.
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
 
 
