@@ -28,11 +28,16 @@ run: install
 # `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= 4
 
+# Compiled bytecode is kept (in .venv/pycache, not beside the sources) even when the shell sets
+# PYTHONDONTWRITEBYTECODE: without it each pytest worker rewrites and compiles every test module
+# and each `newsbot` subprocess the tests start compiles newsbot again, several CPU-seconds each.
+PYCACHE := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
+
 test: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+	$(PYCACHE) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -19,6 +19,7 @@ Hosts other than 127.0.0.1 and IP literals only ever go through injected resolve
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import socket
 import sys
@@ -26,7 +27,7 @@ import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -95,7 +96,8 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/redirect-no-location":
             self.reply(302, None, b"")
         elif path in RAW_ROUTES:
-            headers, body = RAW_ROUTES[path]
+            headers, raw = RAW_ROUTES[path]
+            body = raw() if callable(raw) else raw
             self.send_response(200)
             for key, value in headers.items():
                 self.send_header(key, value)
@@ -158,6 +160,7 @@ class Handler(BaseHTTPRequestHandler):
             self.server.finished[path].set()
 
 
+@functools.cache
 def _gzip_bomb(size: int, layers: int = 1) -> bytes:
     body = b"<html><body><p>" + b"\0" * size
     for _ in range(layers):
@@ -165,12 +168,16 @@ def _gzip_bomb(size: int, layers: int = 1) -> bytes:
     return body
 
 
-# path -> (headers, body) sent as is: compressed bodies, odd charsets
-RAW_ROUTES: dict[str, tuple[dict[str, str], bytes]] = {
-    "/bomb": ({"Content-Type": "text/html", "Content-Encoding": "gzip"}, _gzip_bomb(200_000_000)),
+# path -> (headers, body) sent as is: compressed bodies, odd charsets. The bombs are made on
+# first request (~1.5 s of CPU to compress 300 MB), not at import in every pytest worker.
+RAW_ROUTES: dict[str, tuple[dict[str, str], bytes | Callable[[], bytes]]] = {
+    "/bomb": (
+        {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+        functools.partial(_gzip_bomb, 200_000_000),
+    ),
     "/bomb2": (
         {"Content-Type": "text/html", "Content-Encoding": "gzip, gzip"},
-        _gzip_bomb(100_000_000, layers=2),
+        functools.partial(_gzip_bomb, 100_000_000, layers=2),
     ),
     "/gzip": ({"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(ARTICLE)),
     "/deflate": (
@@ -744,6 +751,15 @@ async def test_extra_headers_go_with_every_hop_and_the_checks_still_apply() -> N
 # ------------------------------------------------------------------ hostile bodies and URLs
 
 
+@pytest.fixture
+def bombs_made() -> None:
+    """The bombs compressed before the test starts: not inside the fetch's timeout (seconds on
+    a loaded machine), nor in the memory it measures (the server is in-process)."""
+    _gzip_bomb(200_000_000)
+    _gzip_bomb(100_000_000, layers=2)
+
+
+@pytest.mark.usefixtures("bombs_made")
 async def test_gzip_bomb_stops_at_the_limit_without_inflating(server: LocalServer) -> None:
     # 200 kB on the wire, 200 MB decoded: one network chunk used to inflate to ~64 MB at once.
     async with SafeFetcher(allow_private=True, timeout=10, max_bytes=1_000_000) as safe:
@@ -757,6 +773,7 @@ async def test_gzip_bomb_stops_at_the_limit_without_inflating(server: LocalServe
     assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB while refusing a gzip bomb"
 
 
+@pytest.mark.usefixtures("bombs_made")
 async def test_more_than_one_compression_layer_refused(
     server: LocalServer, fetcher: SafeFetcher
 ) -> None:

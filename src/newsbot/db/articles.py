@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, or_, select
@@ -48,6 +48,12 @@ class ArticleInfo:
     @classmethod
     def from_row(cls, article: Article, passage_count: int = 0) -> ArticleInfo:
         return record_of(cls, article, passage_count=passage_count)
+
+
+# The columns an `ArticleInfo` is made of (its passage count aside).
+INFO_COLUMNS = tuple(
+    getattr(Article, f.name) for f in fields(ArticleInfo) if f.name != "passage_count"
+)
 
 
 @dataclass(frozen=True)
@@ -281,12 +287,14 @@ class ArticleStore:
                 Article.id.desc(),
             )
         )
-        statement = select(Article).where(Article.added_at > since)
+        # The listed columns only: not the article's text, and no ORM objects to build (each
+        # digest runs this).
+        statement = select(*INFO_COLUMNS).where(Article.added_at > since)
         if until is not None:
             statement = statement.where(Article.added_at <= until)
         async with self._sessions() as session:
-            rows = await session.scalars(statement.order_by(*order).limit(limit))
-            return [ArticleInfo.from_row(a) for a in rows]
+            rows = await session.execute(statement.order_by(*order).limit(limit))
+            return [record_of(ArticleInfo, row, passage_count=0) for row in rows]
 
     async def count_added(self, since: datetime, until: datetime) -> int:
         """How many articles were added in (since, until]."""

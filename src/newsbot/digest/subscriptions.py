@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from newsbot.db.engine import insert_for
 from newsbot.db.models import Subscription, utcnow
@@ -58,6 +58,10 @@ class SubscriptionInfo:
         if self.claimed_day is None or self.claimed_day < day:
             return True
         return self.claimed_day == day and self.claim_state == RELEASED
+
+
+# The columns a `SubscriptionInfo` is made of, in its fields' order.
+INFO_COLUMNS = tuple(getattr(Subscription, f.name) for f in fields(SubscriptionInfo))
 
 
 def claimed_day_in(
@@ -181,8 +185,11 @@ class SubscriptionStore:
     async def get(self, chat_id: int) -> SubscriptionInfo | None:
         """A chat's subscription (active or not), or None."""
         async with self._sessions() as session:
-            row = await session.scalar(select(Subscription).where(Subscription.chat_id == chat_id))
-            return SubscriptionInfo.from_row(row) if row else None
+            result = await session.execute(
+                select(*INFO_COLUMNS).where(Subscription.chat_id == chat_id)
+            )
+            row = result.first()
+            return SubscriptionInfo(*row) if row else None
 
     async def active(self) -> list[SubscriptionInfo]:
         """Every active subscription."""
@@ -276,8 +283,9 @@ class SubscriptionStore:
             statement = statement.where(condition)
         if active_only:
             statement = statement.where(Subscription.active)
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                statement.values(values).execution_options(synchronize_session=False)
-            )
-            return cast(CursorResult[Any], result).rowcount
+        # A Core statement on a connection of the sessions' engine: no ORM session to set up
+        # and tear down for one UPDATE (each digest makes two or three).
+        engine: AsyncEngine = self._sessions.kw["bind"]
+        async with engine.begin() as connection:
+            result = await connection.execute(statement.values(values))
+            return result.rowcount
