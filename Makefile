@@ -23,8 +23,8 @@ run: install
 	@$(BIN)/newsbot db sample >/dev/null
 	@$(BIN)/newsbot start
 
-# The suite runs in TEST_WORKERS processes (pytest-xdist): most of its time is spent waiting on
-# real sockets, subprocesses and databases, not on the CPU, so 4 workers pay off on 2 cores.
+# The suite runs in TEST_WORKERS processes (pytest-xdist). It is CPU-bound on 2 cores, but some
+# tests mostly wait (replicas on a due time, leases expiring), so 4 workers keep both busy.
 # `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= 4
 
