@@ -11,7 +11,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
+
+from newsbot.search.text import term_positions, terms
 
 # Logistic model of "the best passage answers the question", fitted on the SQuAD tune set by
 # benchmarks/tune_answered.py (weights of answer_evidence's features, then the bias).
@@ -135,6 +138,35 @@ def proximity(matched: list[QueryTerm], positions: dict[str, list[int]], window:
             start += 1
         best = max(best, len(counts))
     return best / len(matched)
+
+
+def rerank_features(
+    query: list[QueryTerm], passage: str, title: str, bm25: float, top_bm25: float
+) -> Features:
+    """A candidate's rerank features (`article_coverage` is filled in later, per article)."""
+    positions = term_positions(passage, {q.term for q in query})
+    matched = [q for q in query if q.term in positions]
+    coverage = weighted_share(query, set(positions))
+    # Question word pairs that stand next to each other in the passage too.
+    by_position = sorted(matched, key=lambda q: q.position)
+    pairs = sum(1 for a, b in pairwise(query) if b.position == a.position + 1)
+    bigrams = 0
+    for a, b in pairwise(by_position):
+        if b.position == a.position + 1:
+            pa, pb = positions[a.term], set(positions[b.term])
+            if any(p + 1 in pb or p + 2 in pb for p in pa):
+                bigrams += 1
+    bigram_share = bigrams / pairs if pairs else 0.0
+    closeness = proximity(matched, positions)
+    title_share = weighted_share(query, set(terms(title)))
+    return Features(
+        bm25 / top_bm25,
+        coverage,
+        bigram_share,
+        closeness,
+        title_share,
+        frozenset(q.term for q in matched),
+    )
 
 
 def answer_confidence(ranked: Sequence[Candidate]) -> float:

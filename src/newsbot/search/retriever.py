@@ -10,7 +10,6 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,7 @@ from newsbot.search.evidence import (
     Features,
     QueryTerm,
     answer_confidence,
-    proximity,
+    rerank_features,
     weighted_share,
 )
 from newsbot.search.hybrid import Decision, candidate_features, decide, fuse
@@ -38,8 +37,6 @@ from newsbot.search.results import SearchResult as SearchResult
 from newsbot.search.text import (
     STOP_WORDS,
     highlight_spans,
-    term_positions,
-    terms,
     word_terms,
     words,
 )
@@ -226,7 +223,7 @@ class Retriever:
             rows = connection.execute(_CANDIDATES, {"ids": list(first)}).all()
         top_bm25 = max(first.values()) or 1.0
         features = {
-            pid: self._features(question, query, body, title, first[pid], top_bm25)
+            pid: rerank_features(query, body, title, first[pid], top_bm25)
             for pid, body, _, title, *_ in rows
         }
         # What the question's words find across each article's candidates: a passage of an
@@ -376,39 +373,6 @@ class Retriever:
             question, c, lexical, ranking.cosines, rank, index.idf
         )
         return decide(features, self.weights.answer_threshold), evidence.span if evidence else None
-
-    def _features(
-        self,
-        question: str,
-        query: list[QueryTerm],
-        passage: str,
-        title: str,
-        bm25: float,
-        top_bm25: float,
-    ) -> Features:
-        positions = term_positions(passage, {q.term for q in query})
-        matched = [q for q in query if q.term in positions]
-        coverage = weighted_share(query, set(positions))
-        # Question word pairs that stand next to each other in the passage too.
-        by_position = sorted(matched, key=lambda q: q.position)
-        pairs = sum(1 for a, b in pairwise(query) if b.position == a.position + 1)
-        bigrams = 0
-        for a, b in pairwise(by_position):
-            if b.position == a.position + 1:
-                pa, pb = positions[a.term], set(positions[b.term])
-                if any(p + 1 in pb or p + 2 in pb for p in pa):
-                    bigrams += 1
-        bigram_share = bigrams / pairs if pairs else 0.0
-        closeness = proximity(matched, positions)
-        title_share = weighted_share(query, set(terms(title)))
-        return Features(
-            bm25 / top_bm25,
-            coverage,
-            bigram_share,
-            closeness,
-            title_share,
-            frozenset(q.term for q in matched),
-        )
 
     def score(self, f: Features) -> float:
         """The rerank score of a candidate."""
