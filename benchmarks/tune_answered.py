@@ -256,7 +256,7 @@ def main() -> None:
     info, asked = pickle.loads(DUMP.read_bytes())
     NAME_SHARE[0] = args.name_capitalised
     if args.sentences:
-        SENTENCES.append(CachedEncoder())
+        SENTENCES.append(CachedEncoder(runtime="onnx"))  # the dump's runtime
     names = [*FEATURES, *EXTRA] if args.sentences else list(FEATURES)
     if args.grid:
         grid(asked, info)

@@ -57,8 +57,8 @@ def stem(word: str) -> str:
     """Snowball stem of an English or Russian word; other scripts and numbers stay as they are.
 
     Stemming lets "built" meet "building", "A380s" meet "A380" and "компании" meet
-    "компания"; Snowball is the
-    standard, and deterministic, so questions and passages always agree.
+    "компания"; Snowball is the standard, and deterministic, so questions and passages always
+    agree.
     """
     if len(word) <= 3 or word.isdigit():
         return word
@@ -134,13 +134,14 @@ def capitalised_terms(text: str) -> list[str]:
     out: list[str] = []
     for word in _NAME.findall(text):
         if word.isascii():
-            folded = word.lower()
-            if folded not in STOP_WORDS:
-                out.extend(_word_terms(folded))
+            folded: Sequence[str] = (word.lower(),)
         elif word[0].isupper():
-            for folded in _words(word):  # as `content_terms` splits it ("A¼" is "a1⁄4")
-                if folded not in STOP_WORDS:
-                    out.extend(_word_terms(folded))
+            folded = _words(word)  # as `content_terms` splits it ("A¼" is "a1⁄4")
+        else:
+            continue
+        for one in folded:
+            if one not in STOP_WORDS:
+                out.extend(_word_terms(one))
     return out
 
 
