@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,12 @@ def cli(
     clean_env.setenv("NEWSBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'newsbot.db'}")
 
     def run(*args: str | Path, stdin: str = "") -> tuple[int, str, list[logging.LogRecord]]:
+        # aiosqlite's connection thread hands back a result before it logs "operation ...
+        # completed" (at DEBUG), so the last lines of the previous command's threads can come
+        # after it returned: wait for them, or a `-vv` run's record lands in the next one's.
+        for thread in threading.enumerate():
+            if "_connection_worker_thread" in thread.name:  # aiosqlite's, named by its target
+                thread.join(timeout=10)
         caplog.clear()
         clean_env.setattr("sys.stdin", io.StringIO(stdin))
         try:
