@@ -69,6 +69,7 @@ class Corpus:
     url: dict[int, str] = field(default_factory=dict)  # passage id -> paragraph url
     article: dict[int, int] = field(default_factory=dict)  # passage id -> article id
     passage: dict[int, str] = field(default_factory=dict)
+    title: dict[int, str] = field(default_factory=dict)  # passage id -> its article's title
     idf: dict[str, float] = field(default_factory=dict)
     max_idf: float = 0.0
 
@@ -107,12 +108,13 @@ async def corpus_of(app: Newsbot, name: str, session: AsyncSession) -> Corpus:
     corpus = Corpus(name)
     rows = await session.execute(
         text(
-            "SELECT p.id, a.url, p.article_id, p.text FROM passages p "
+            "SELECT p.id, a.url, p.article_id, p.text, a.title FROM passages p "
             "JOIN articles a ON a.id = p.article_id"
         )
     )
-    for pid, url, aid, body in rows:
+    for pid, url, aid, body, title in rows:
         corpus.url[int(pid)] = str(url)
+        corpus.title[int(pid)] = str(title or "")
         corpus.article[int(pid)] = int(aid)
         corpus.passage[int(pid)] = str(body)
     index = app.retriever.index
