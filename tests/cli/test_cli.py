@@ -181,6 +181,10 @@ def test_ask_plain_text_batch_from_stdin(seeded_db: Path) -> None:
     )
     assert "\n\n2. " in done.stdout and "\n\n3. " in done.stdout and "\n\n4. " not in done.stdout
     assert "\033[" not in done.stdout  # no bold escapes when stdout is not a terminal
+    # Every line of a passage sits under its header, not only its first.
+    answers = done.stdout.split("\n\nI couldn't find")[0]
+    body = [line for line in answers.splitlines() if line and not line[0].isdigit()]
+    assert body and all(line.startswith("   ") for line in body)
     assert done.stdout.endswith(
         "\n\nI couldn't find that in the 1 article I know. "
         "Try other words, or see `newsbot articles`.\n"

@@ -6,19 +6,34 @@ import argparse
 import json
 import signal
 import sys
+import textwrap
 from collections.abc import Iterable
 
 from newsbot.cli.options import positive
 from newsbot.ingest.records import answer_json
-from newsbot.search.retriever import SearchResult
+from newsbot.search.results import Hit, SearchResult
 from newsbot.service import Newsbot, no_good_match
 from newsbot.settings import Settings
 
 PROMPT_HELP = "quit, exit, Ctrl-D or Ctrl-C to leave"
 
 
+BOLD, PLAIN = "\033[1m", "\033[0m"
+
+
+def terminal_passage(hit: Hit, *, bold: bool) -> str:
+    """A hit's passage indented under its header, every line of it; on a terminal the
+    sentence that answers in bold, as the bot shows it (the matched words without one)."""
+    passage = hit.passage
+    if bold:
+        spans = [(hit.answer.start, hit.answer.end)] if hit.answer else hit.highlights
+        for start, end in reversed(spans):
+            passage = f"{passage[:start]}{BOLD}{passage[start:end]}{PLAIN}{passage[end:]}"
+    return textwrap.indent(passage, "   ")
+
+
 def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
-    """A plain-text answer for the terminal (matched words in bold on a terminal)."""
+    """A plain-text answer for the terminal (the answer in bold on a terminal)."""
     if not result.answered:
         return no_good_match(
             known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
@@ -30,13 +45,9 @@ def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
             for part in (hit.site, hit.published.date().isoformat() if hit.published else None)
             if part
         )
-        passage = hit.passage
-        if bold:
-            for start, end in reversed(hit.highlights):
-                passage = f"{passage[:start]}\033[1m{passage[start:end]}\033[0m{passage[end:]}"
         lines = [f"{number}. {hit.title}" + (f" ({meta})" if meta else "")]
         lines.append(f"   {hit.url or '(no link)'}")  # the link's place says when there is none
-        lines.append(f"   {passage}")
+        lines.append(terminal_passage(hit, bold=bold))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -1,0 +1,49 @@
+"""`newsbot ask`'s plain text: what a terminal shows of a hit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newsbot.cli.ask import BOLD, PLAIN, format_result, terminal_passage
+from newsbot.search.answer import AnswerSpan
+from newsbot.search.results import Hit, SearchResult
+
+PASSAGE = "The forum opened on Friday.\nIt is a five-day discussion of technology."
+ANSWER = "It is a five-day discussion of technology."
+
+
+def hit(answer: AnswerSpan | None) -> Hit:
+    return Hit(
+        passage_id=1,
+        article_id=1,
+        title="Forum opens",
+        url="https://news.example/forum",
+        site="News",
+        published=datetime(2021, 9, 25, tzinfo=UTC),
+        passage=PASSAGE,
+        score=1.0,
+        highlights=[(PASSAGE.index("forum"), PASSAGE.index("forum") + 5)],
+        confidence=0.9,
+        answer=answer,
+    )
+
+
+def test_the_answer_sentence_is_bold_on_a_terminal() -> None:
+    start = PASSAGE.index(ANSWER)
+    shown = terminal_passage(hit(AnswerSpan(ANSWER, start, start + len(ANSWER))), bold=True)
+    assert shown == f"   The forum opened on Friday.\n   {BOLD}{ANSWER}{PLAIN}"
+
+
+def test_without_an_answer_sentence_the_matched_words_are_bold() -> None:
+    shown = terminal_passage(hit(None), bold=True)
+    assert shown.startswith(f"   The {BOLD}forum{PLAIN} opened")
+
+
+def test_every_line_of_the_passage_is_indented_and_plain_off_a_terminal() -> None:
+    result = SearchResult("how long is the forum", True, [hit(None)], confidence=0.9)
+    assert format_result(result, 1, bold=False) == (
+        "1. Forum opens (News, 2021-09-25)\n"
+        "   https://news.example/forum\n"
+        "   The forum opened on Friday.\n"
+        "   It is a five-day discussion of technology."
+    )
