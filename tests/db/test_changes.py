@@ -17,6 +17,7 @@ from tests.db.test_copy import _article
 from tests.helpers.databases import POSTGRESQL
 
 BACKENDS = (POSTGRESQL,)
+CATCH_UP = 10.0  # seconds
 
 
 async def caught_up(
@@ -46,14 +47,17 @@ async def test_an_article_added_elsewhere_reaches_the_index_at_once(
         await asyncio.wait_for(follower._listener.listening.wait(), 10)
         await writer.ingestor.add_file(SEED)
         committed = time.monotonic()
-        delay = await caught_up(follower, await newest_passage(writer), 1.0, committed)
+        # Nobody asks the follower anything, so only the notification can catch it up: any
+        # bound proves that. A second was the bound, and a loaded CI machine (load 5-10)
+        # overran it; how fast it is, the printed delay says.
+        delay = await caught_up(follower, await newest_passage(writer), CATCH_UP, committed)
         assert follower._listener.notifications >= 1
         print(f"caught up {delay * 1000:.0f} ms after the commit")
         # Removals too: the follower stops finding a removed article at once.
         await writer.store.remove(1)
         started = time.monotonic()
         while follower.retriever.index.size:
-            assert time.monotonic() - started < 1.0, "the removal did not reach the index"
+            assert time.monotonic() - started < CATCH_UP, "the removal did not reach the index"
             await asyncio.sleep(0.005)
 
 
