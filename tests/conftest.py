@@ -46,6 +46,31 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+LONG_FIRST = (
+    "tests/e2e/test_replicas.py",  # ~100 s: two `newsbot run` processes on a due time
+    "tests/e2e/test_digest_delivery.py",  # 300 digests paced by the flood limit, both backends
+    "tests/e2e/",
+    "tests/db/test_advisory.py",
+    "tests/ingest/test_passages.py",  # hypothesis splitting
+)
+"""Where the longest tests are, longest first: they run first."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (`LONG_FIRST`), the others in their order. `make test`'s
+    workers take tests two at a time as they finish (`--dist load --maxschedchunk 2`), so the
+    long ones start at once on different workers; last in the order (tests/e2e sorts late),
+    the replica test started at ~200 s and the whole run waited on it."""
+
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (i for i, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)),
+            len(LONG_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: within a rank, the collection's order
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     backends = getattr(metafunc.module, "BACKENDS", None)
     if backends and "database_url" in metafunc.fixturenames:
