@@ -36,6 +36,10 @@ FEED_USAGE: Final = (
     "/feed list\n/feed remove &lt;id&gt;\n/feed pause &lt;id&gt;\n/feed resume &lt;id&gt;"
 )
 _JOB_NAME: Final = "feeds:poll"
+# A look runs however late it is: APScheduler's default drops a run more than a second late
+# (a busy event loop), and a dropped run_once would end the chain, so feeds would never be
+# polled again in this process.
+_JOB_KWARGS: Final[dict[str, Any]] = {"misfire_grace_time": None}
 
 
 @dataclass
@@ -63,7 +67,7 @@ def start_feeds(application: NewsApplication, *, tick: float = TICK) -> None:
     # The first look soon after start (not during it: today's missed digests go out first);
     # feeds that fell due while the bot was down are polled then.
     polling.job = application.job_queue.run_once(
-        _tick, min(tick, FIRST_LOOK), data=polling, name=_JOB_NAME
+        _tick, min(tick, FIRST_LOOK), data=polling, name=_JOB_NAME, job_kwargs=_JOB_KWARGS
     )
 
 
@@ -96,7 +100,7 @@ async def _tick(context: Context) -> None:
     finally:
         if not polling.stopped and context.job_queue is not None:
             polling.job = context.job_queue.run_once(
-                _tick, polling.tick, data=polling, name=_JOB_NAME
+                _tick, polling.tick, data=polling, name=_JOB_NAME, job_kwargs=_JOB_KWARGS
             )
 
 
