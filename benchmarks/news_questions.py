@@ -66,6 +66,7 @@ class Outcome:
     answered: bool
     passages: list[str]  # the passages shown (answered), else the ranked ones
     confidence: float = 0.0
+    missing: tuple[str, ...] = ()  # the first passage's "Missing: ..." line (Hit.missing)
 
     def holds(self, k: int) -> bool:
         """Whether one of the first k passages holds the answer string."""
@@ -142,6 +143,7 @@ async def ask_all(database: Path, questions: list[Question]) -> list[Outcome]:
                         result.answered,
                         [h.passage for h in shown],
                         result.confidence,
+                        shown[0].missing if shown else (),
                     )
                 )
             if method == "lexical":
@@ -186,6 +188,14 @@ def report(outcomes: list[Outcome], label: str) -> None:
     )
     row("  near-misses declined", ("near-miss",), lambda o: not o.answered)
     row("  off-topic declined", ("off-topic",), lambda o: not o.answered)
+    # What a reader sees of an answer that is shown: a "Missing: ..." line under the first
+    # passage says it lacks one of the question's names, numbers or unknown words.
+    row("right, but 'Missing:' shown", ("answerable",), lambda o: o.right and bool(o.missing))
+    row(
+        "unanswerable answered, 'Missing:' shown",
+        ("near-miss", "off-topic"),
+        lambda o: o.answered and bool(o.missing),
+    )
 
 
 def failures(outcomes: list[Outcome], show: int) -> None:

@@ -136,3 +136,25 @@ def test_any_answer_is_valid_telegram_html(
         assert utf16_len(message) <= MAX_MESSAGE_LENGTH
         text, _ = parse_html(message)  # raises on anything Telegram would refuse
         assert text  # never an empty message
+
+
+def italic_texts(message: str) -> list[str]:
+    text, entities = parse_html(message)
+    return [
+        text[e["offset"] : e["offset"] + e["length"]] for e in entities if e["type"] == "italic"
+    ]
+
+
+def test_a_passage_that_lacks_some_of_the_questions_names_says_which() -> None:
+    view = answer_view(
+        [
+            hit(PASSAGE, spans_of(PASSAGE, "ferry"), missing=("baikal", "2019")),
+            hit("Another passage. It has words.", [], passage_id=2),
+        ]
+    )
+    [message] = view.messages
+    assert "Missing: baikal, 2019" in italic_texts(message)
+    text, _ = parse_html(message)
+    # Under the passage that lacks them, and only there.
+    assert text.index("Missing: baikal, 2019") > text.index("Olkhon")
+    assert text.count("Missing:") == 1

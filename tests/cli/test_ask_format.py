@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from newsbot.cli.ask import BOLD, PLAIN, format_result, terminal_passage
@@ -46,4 +47,12 @@ def test_every_line_of_the_passage_is_indented_and_plain_off_a_terminal() -> Non
         "   https://news.example/forum\n"
         "   The forum opened on Friday.\n"
         "   It is a five-day discussion of technology."
+    )
+
+
+def test_the_names_a_passage_lacks_are_listed_under_it() -> None:
+    lacking = replace(hit(None), missing=("qatar", "2019"))
+    result = SearchResult("qatar airways 787 order in 2019", True, [lacking], confidence=0.9)
+    assert format_result(result, 1, bold=False).endswith(
+        "   It is a five-day discussion of technology.\n   Missing: qatar, 2019"
     )

@@ -16,10 +16,12 @@ from newsbot.search.hybrid import (
     fuse,
     logit,
     margin,
+    missing_names,
     names_share,
     rare_missing,
 )
 from newsbot.search.text import terms
+from newsbot.service import Newsbot
 
 
 def test_fuse_mixes_min_max_normalized_scores() -> None:
@@ -127,3 +129,30 @@ def test_a_word_the_corpus_writes_as_a_name_is_one_in_a_lowercase_question() -> 
     assert names_share(q, {"quarter", "revenu"}, names) == 0.0
     assert names_share(q, {"low", "quarter", "revenu"}, names) == 1.0
     assert names_share(q, {"quarter", "revenu"}, names, capitalised=0.95) == 1.0
+
+
+def test_missing_names_are_the_question_words_as_written_that_nothing_found_holds() -> None:
+    q = [
+        QueryTerm("katharina", 3.0, 0, "typo", 6.0, "katharnia"),
+        QueryTerm("katharin", 3.0, 0, "typo", 6.0, "katharnia"),  # another correction
+        QueryTerm("airway", 2.0, 1, "exact", 2.0, "airways", capitalised=0.1),
+        QueryTerm("qatar", 5.0, 2, "exact", 5.0, "qatar", capitalised=0.9),
+        QueryTerm("2019", 4.0, 3, "exact", 4.0, "2019"),
+        QueryTerm("tng100", 7.0, 4, "unknown", 7.0, "tng100"),
+    ]
+    names = {"katharnia", "2019", "tng100"}
+    assert missing_names(q, {"katharin", "airway", "qatar", "2019"}, names) == ["tng100"]
+    assert missing_names(q, {"airway"}, names) == ["katharnia", "qatar", "2019", "tng100"]
+    assert missing_names(q, {"katharina", "qatar", "2019", "tng100"}, set()) == []
+
+
+async def test_a_hit_says_which_of_the_questions_names_its_article_lacks(seeded: Newsbot) -> None:
+    near = await seeded.retriever.search("How many days does the Qatar forum last?")
+    assert near.hits and all(h.missing == ("qatar",) for h in near.hits)
+    # Typed in lowercase, a word no article has is missing too.
+    assert (await seeded.retriever.search("how many days is the madagascar forum")).hits[
+        0
+    ].missing == ("madagascar",)
+    # The seed's own names, and the title's ("Xi Jinping calls for ..."), are there.
+    answered = await seeded.retriever.search("What did Xi Jinping say about Zhongguancun?")
+    assert answered.hits and all(h.missing == () for h in answered.hits)

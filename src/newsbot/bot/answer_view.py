@@ -24,6 +24,7 @@ from newsbot.conversation.snippet import (
     window_for,
 )
 from newsbot.db.articles import ArticleInfo
+from newsbot.i18n import _
 from newsbot.search.retriever import Hit
 
 SCREEN = 700
@@ -76,6 +77,12 @@ def snippet_runs(shown: Snippet) -> list[Run]:
     return [Run(shown.text[:start]), Run(shown.text[start:end], bold=True), Run(shown.text[end:])]
 
 
+def missing_line(words: Sequence[str]) -> str:
+    """The question's names and numbers a passage lacks, shown under it, as a search engine
+    does: a near miss (another model, another team) looks like one."""
+    return _("Missing: {words}").format(words=", ".join(words))
+
+
 @dataclass(frozen=True)
 class AnswerView:
     """An answer's messages, and the articles whose passages were shortened."""
@@ -105,6 +112,10 @@ def answer_view(
             room, left = room - len(shown.text) - 1, left - 1  # 1: its line break
             cut = cut or shown.trimmed
             block.extend(lines_of(snippet_runs(shown)))
+            if hit.missing:
+                missing = missing_line(hit.missing)
+                room -= len(missing) + 1
+                block.extend(lines_of([Run(missing, italic=True)]))
         if cut:
             trimmed.append(group)
         blocks.append(block)

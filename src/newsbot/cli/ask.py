@@ -48,6 +48,8 @@ def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
         lines = [f"{number}. {hit.title}" + (f" ({meta})" if meta else "")]
         lines.append(f"   {hit.url or '(no link)'}")  # the link's place says when there is none
         lines.append(terminal_passage(hit, bold=bold))
+        if hit.missing:
+            lines.append(f"   Missing: {', '.join(hit.missing)}")  # as the bot's missing_line
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

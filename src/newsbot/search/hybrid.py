@@ -117,6 +117,13 @@ the corpus writes it with a capital in at least this share of its occurrences
 (`QueryTerm.capitalised`): readers type "lowes third quarter revenue"."""
 
 
+def _name_positions(
+    query: Sequence[QueryTerm], names: Set[str], capitalised: float = NAME_CAPITALISED
+) -> set[int]:
+    """The positions of the question's words that are names or numbers."""
+    return {q.position for q in query if q.surface in names or q.capitalised >= capitalised}
+
+
 def names_share(
     query: Sequence[QueryTerm],
     matched: Set[str],
@@ -125,11 +132,25 @@ def names_share(
 ) -> float:
     """The share of the question's names and numbers the passage holds (1: the question has
     none); a typo'd name counts when one of its corrections is there."""
-    asked = {q.position for q in query if q.surface in names or q.capitalised >= capitalised}
+    asked = _name_positions(query, names, capitalised)
     if not asked:
         return 1.0
     found = {q.position for q in query if q.position in asked and q.term in matched}
     return len(found) / len(asked)
+
+
+def missing_names(query: Sequence[QueryTerm], found: Set[str], names: Set[str]) -> list[str]:
+    """The question's names, numbers and words no article has, as the reader wrote them, that
+    none of `found` (a passage's terms and its title's) holds: a near miss shows the one it
+    differs in ("qatar" of "how many 787s did qatar airways order" on Emirates' order).
+    Typo-aware as names_share: a word counts as held when one of its corrections is."""
+    asked = _name_positions(query, names) | {q.position for q in query if q.kind == "unknown"}
+    held = {q.position for q in query if q.position in asked and q.term in found}
+    missing: dict[int, str] = {}
+    for q in query:
+        if q.position in asked and q.position not in held:
+            missing.setdefault(q.position, q.surface)
+    return [missing[p] for p in sorted(missing)]
 
 
 def margin(cosines: Sequence[float], rank: int) -> float:

@@ -19,6 +19,9 @@ class Hit(PassageRef):
     # pages only through hits that pass it.
     confidence: float = 0.0
     answer: AnswerSpan | None = None  # the sentence of `passage` that best answers
+    # The question's names and numbers that neither the passage nor its title holds
+    # (hybrid.missing_names), shown as "Missing: ..." under the passage.
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

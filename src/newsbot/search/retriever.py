@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from newsbot.db.models import Article, Passage
-from newsbot.search.answer import AnswerSpan, frame_positions, is_not_a_question
+from newsbot.search.answer import AnswerSpan, frame_positions, is_not_a_question, question_names
 from newsbot.search.dense import Encoder, Vector, VectorStore
 from newsbot.search.evidence import (
     Candidate,
@@ -28,7 +28,7 @@ from newsbot.search.evidence import (
     rerank_features,
     weighted_share,
 )
-from newsbot.search.hybrid import Decision, candidate_features, decide, fuse
+from newsbot.search.hybrid import Decision, candidate_features, decide, fuse, missing_names
 from newsbot.search.index import PassageIndex
 from newsbot.search.live import SNAPSHOT_MIN_PASSAGES, LiveIndex
 from newsbot.search.results import Hit as Hit
@@ -37,6 +37,7 @@ from newsbot.search.results import SearchResult as SearchResult
 from newsbot.search.text import (
     STOP_WORDS,
     highlight_spans,
+    terms,
     word_terms,
     words,
 )
@@ -347,6 +348,7 @@ class Retriever:
                     highlights=highlight_spans(c.passage, set(c.features.matched)),
                     confidence=round(decision.confidence, 4),
                     answer=span,
+                    missing=self._missing(question, c),
                 )
             )
         decision = top[0]
@@ -373,6 +375,12 @@ class Retriever:
             question, c, lexical, ranking.cosines, rank, index.idf
         )
         return decide(features, self.weights.answer_threshold), evidence.span if evidence else None
+
+    @staticmethod
+    def _missing(question: str, c: Candidate) -> tuple[str, ...]:
+        """The question's names and numbers that the candidate and its title lack."""
+        found = c.features.matched | set(terms(c.title))
+        return tuple(missing_names(c.query, found, question_names(question)))
 
     def score(self, f: Features) -> float:
         """The rerank score of a candidate."""
