@@ -64,6 +64,17 @@ async def call(emu: BotAPIEmulator, method: str, **params: Any) -> tuple[int, di
     return response.status_code, response.json()
 
 
+def bot_for(emu: BotAPIEmulator, token: str | None = None, **options: Any) -> Bot:
+    """A PTB Bot on the emulator whose two requests share `tls()`."""
+    return Bot(
+        token or emu.token,
+        base_url=emu.base_url,
+        request=HTTPXRequest(httpx_kwargs={"verify": tls()}),
+        get_updates_request=HTTPXRequest(httpx_kwargs={"verify": tls()}),
+        **options,
+    )
+
+
 def new_app(
     emu: BotAPIEmulator, *handlers: BaseHandler[Any, Any, Any]
 ) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -100,7 +111,7 @@ async def polling_bot(
 
 @contextlib.asynccontextmanager
 async def plain_bot(emu: BotAPIEmulator) -> AsyncIterator[Bot]:
-    async with Bot(emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url) as bot:
+    async with bot_for(emu, base_file_url=emu.base_file_url) as bot:
         yield bot
 
 
@@ -363,7 +374,7 @@ async def test_injected_faults_reach_ptb(
     assert [r.description for r in emu.rejected] == ["Bad Request: BUTTON_DATA_INVALID"]
     assert emu.calls("sendMessage")[0].injected
     with pytest.raises(InvalidToken):
-        async with Bot("999:WRONG", base_url=emu.base_url):
+        async with bot_for(emu, token="999:WRONG"):
             pass
 
 
@@ -556,7 +567,7 @@ async def test_latest_with_buttons_is_the_newest_message_that_still_has_them(
 ) -> None:
     emu.private_chat(5)
     more = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="more:1")]])
-    async with Bot(emu.token, base_url=emu.base_url) as bot:
+    async with bot_for(emu) as bot:
         assert emu.latest_with_buttons(5) is None
         first = await bot.send_message(5, "first", reply_markup=more)
         second = await bot.send_message(5, "second", reply_markup=more)
