@@ -7,6 +7,9 @@ it (through `settings`, `service`...) on SQLite and on PostgreSQL. PostgreSQL te
 NEWSBOT_TEST_POSTGRES_URL (`.ci/run` sets it); without it they are skipped, saying so.
 
 Bot tests build their own fixtures (see tests/helpers/bot.py); these stay small on purpose.
+
+newsbot is imported by the fixtures, not here: with pytest-xdist the controller process loads
+this file too, and runs no test (importing the service costs ~2 CPU-s).
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy.engine import make_url
 
-from newsbot import db
-from newsbot.service import SAMPLE_DATA, Newsbot
-from newsbot.settings import Settings
+from newsbot import sample_data
 from tests.helpers.databases import (
     NO_POSTGRES,
     POSTGRES_URL,
@@ -32,7 +33,12 @@ from tests.helpers.databases import (
     sqlite_at_head,
 )
 
-SEED = SAMPLE_DATA / "000_7eff7d7cd2e338f5.txt"
+if TYPE_CHECKING:
+    from newsbot.service import Newsbot
+    from newsbot.settings import Settings
+
+# The sample article, in newsbot.service.SAMPLE_DATA (found without importing the service).
+SEED = Path(sample_data.__file__).resolve().parent / "000_7eff7d7cd2e338f5.txt"
 
 # No per-example deadline: the suite runs in several workers on two cores, where a 200 ms
 # example is noise, not a finding (speed is measured by benchmarks/). Examples stay as many.
@@ -96,6 +102,10 @@ def _logger_levels() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     """A database migrated to head, once per run, that the tests' databases copy."""
+    from sqlalchemy.engine import make_url
+
+    from newsbot import db
+
     with fresh_postgres_database() as url:
         db.upgrade(url)
         yield str(make_url(url).database)
@@ -126,11 +136,15 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 @pytest.fixture
 def settings(database_url: str, clean_env: pytest.MonkeyPatch) -> Settings:
+    from newsbot.settings import Settings
+
     return Settings(database_url=database_url, _env_file=None)
 
 
 @pytest.fixture
 async def service(settings: Settings) -> AsyncIterator[Newsbot]:
+    from newsbot.service import Newsbot
+
     app = await Newsbot.open(settings)
     try:
         yield app

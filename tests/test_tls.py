@@ -33,8 +33,8 @@ async def test_the_bot_the_sender_and_the_fetcher_share_it(settings: Settings) -
     settings = settings.model_copy(update={"bot_token": SecretStr("1:token")})
     async with await Newsbot.open(settings) as service:
         app = build_application(settings, service)
-        # PTB's two: getUpdates' and the one for everything else
-        requests = [*app.bot._request, delivery_bot("1:token", settings.api_base_url).request]
+        # PTB's two in each bot: getUpdates' and the one for everything else
+        requests = [*app.bot._request, *delivery_bot("1:token", settings.api_base_url)._request]
         for request in requests:
             assert isinstance(request, HTTPXRequest)
             assert _context_of(request._client) is tls_context()

@@ -6,9 +6,11 @@ import logging
 
 import pytest
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from botapi_emulator import BotAPIEmulator
 from newsbot.bot.notify import AdminNotifier, ErrorReports
+from newsbot.tls import tls_context
 
 
 def test_error_reports_throttle_and_count_what_they_skip() -> None:
@@ -19,11 +21,23 @@ def test_error_reports_throttle_and_count_what_they_skip() -> None:
     assert reports.take_suppressed() == 0
 
 
+def plain_bot(emu: BotAPIEmulator) -> Bot:
+    """A PTB Bot on the emulator with the process's TLS context in both of its requests
+    (without them, PTB's two clients load the CA bundle again: ~0.1 CPU-s a Bot)."""
+    tls = {"verify": tls_context()}
+    return Bot(
+        emu.token,
+        base_url=emu.base_url,
+        request=HTTPXRequest(httpx_kwargs=tls),
+        get_updates_request=HTTPXRequest(httpx_kwargs=tls),
+    )
+
+
 async def test_one_report_per_period_to_every_admin_in_html() -> None:
     async with BotAPIEmulator() as emu:
         for admin in (7, 3):
             emu.private_chat(admin)
-        async with Bot(emu.token, base_url=emu.base_url) as bot:
+        async with plain_bot(emu) as bot:
             notifier = AdminNotifier(bot, [7, 3], every=3600)
             await notifier.send("Trouble <in> chat", "<i>first</i> &amp; more")
             await notifier.send("Trouble", "second")  # too soon: dropped, counted
@@ -44,7 +58,7 @@ async def test_an_admin_telegram_refuses_is_logged_and_the_others_still_hear(
         emu.private_chat(5)
         emu.private_chat(9)
         emu.block(5)
-        async with Bot(emu.token, base_url=emu.base_url) as bot:
+        async with plain_bot(emu) as bot:
             with caplog.at_level(logging.WARNING, logger="newsbot.bot.notify"):
                 await AdminNotifier(bot, [5, 9]).send("Trouble", "body")
         assert [r.chat_id for r in emu.sent] == [9]
@@ -54,7 +68,7 @@ async def test_an_admin_telegram_refuses_is_logged_and_the_others_still_hear(
 async def test_notices_the_throttle_holds_go_out_together_once_it_allows() -> None:
     async with BotAPIEmulator() as emu:
         emu.private_chat(3)
-        async with Bot(emu.token, base_url=emu.base_url) as bot:
+        async with plain_bot(emu) as bot:
             notifier = AdminNotifier(bot, [3], every=1.0)
             await notifier.send("Trouble", "an error")  # the throttle's period starts
             await notifier.notice("Feed #1 (A &amp; B) is paused")  # too soon: held, not dropped
@@ -74,7 +88,7 @@ async def test_notices_the_throttle_holds_go_out_together_once_it_allows() -> No
 async def test_close_sends_what_is_held_and_nothing_is_lost() -> None:
     async with BotAPIEmulator() as emu:
         emu.private_chat(3)
-        async with Bot(emu.token, base_url=emu.base_url) as bot:
+        async with plain_bot(emu) as bot:
             notifier = AdminNotifier(bot, [3], every=3600)
             await notifier.notice("first")  # sent at once
             for n in range(400):  # held: more than one message holds

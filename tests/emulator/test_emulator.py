@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import html
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,6 +27,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from botapi_emulator import (
     BotAPIEmulator,
@@ -47,11 +50,29 @@ async def emu() -> AsyncIterator[BotAPIEmulator]:
         yield emulator
 
 
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """The clients' one TLS context: httpx would load the CA bundle again for each client
+    (~50 ms of CPU), and these tests make one per call."""
+    return httpx.create_ssl_context()
+
+
 async def call(emu: BotAPIEmulator, method: str, **params: Any) -> tuple[int, dict[str, Any]]:
     """One raw Bot API call with a JSON body."""
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=tls()) as client:
         response = await client.post(f"{emu.api_url}/{method}", json=params, timeout=10)
     return response.status_code, response.json()
+
+
+def bot_for(emu: BotAPIEmulator, token: str | None = None, **options: Any) -> Bot:
+    """A PTB Bot on the emulator whose two requests share `tls()`."""
+    return Bot(
+        token or emu.token,
+        base_url=emu.base_url,
+        request=HTTPXRequest(httpx_kwargs={"verify": tls()}),
+        get_updates_request=HTTPXRequest(httpx_kwargs={"verify": tls()}),
+        **options,
+    )
 
 
 def new_app(
@@ -62,6 +83,8 @@ def new_app(
         .token(emu.token)
         .base_url(emu.base_url)
         .base_file_url(emu.base_file_url)
+        .request(HTTPXRequest(httpx_kwargs={"verify": tls()}))
+        .get_updates_request(HTTPXRequest(httpx_kwargs={"verify": tls()}))
         .build()
     )
     for handler in handlers:
@@ -88,7 +111,7 @@ async def polling_bot(
 
 @contextlib.asynccontextmanager
 async def plain_bot(emu: BotAPIEmulator) -> AsyncIterator[Bot]:
-    async with Bot(emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url) as bot:
+    async with bot_for(emu, base_file_url=emu.base_file_url) as bot:
         yield bot
 
 
@@ -351,7 +374,7 @@ async def test_injected_faults_reach_ptb(
     assert [r.description for r in emu.rejected] == ["Bad Request: BUTTON_DATA_INVALID"]
     assert emu.calls("sendMessage")[0].injected
     with pytest.raises(InvalidToken):
-        async with Bot("999:WRONG", base_url=emu.base_url):
+        async with bot_for(emu, token="999:WRONG"):
             pass
 
 
@@ -544,7 +567,7 @@ async def test_latest_with_buttons_is_the_newest_message_that_still_has_them(
 ) -> None:
     emu.private_chat(5)
     more = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="more:1")]])
-    async with Bot(emu.token, base_url=emu.base_url) as bot:
+    async with bot_for(emu) as bot:
         assert emu.latest_with_buttons(5) is None
         first = await bot.send_message(5, "first", reply_markup=more)
         second = await bot.send_message(5, "second", reply_markup=more)

@@ -1,5 +1,8 @@
 """Test databases: SQLite files, and new PostgreSQL databases on the server that
-NEWSBOT_TEST_POSTGRES_URL names (`.ci/run` sets it; without it those tests are skipped)."""
+NEWSBOT_TEST_POSTGRES_URL names (`.ci/run` sets it; without it those tests are skipped).
+
+SQLAlchemy and newsbot are imported when a database is made: tests/conftest.py imports this
+module in pytest-xdist's controller too, which runs no test."""
 
 from __future__ import annotations
 
@@ -14,10 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-
-from newsbot import db
 
 # Read once, before `clean_env` removes every NEWSBOT_* variable from the tests' environment.
 POSTGRES_URL = os.environ.get("NEWSBOT_TEST_POSTGRES_URL", "").strip() or None
@@ -34,6 +33,11 @@ def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
     """A new database on the test server (dropped afterwards), so runs never collide: empty,
     or a copy of `template` (a database already migrated to head: much quicker than
     migrating each one)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from newsbot import db
+
     if POSTGRES_URL is None:
         pytest.skip(NO_POSTGRES)
     admin = create_engine(db.sync_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
@@ -54,6 +58,8 @@ def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
 def _sqlite_template() -> Path:
     """A SQLite database migrated to head, once per test process (in a folder of its own,
     removed at exit)."""
+    from newsbot import db
+
     folder = Path(tempfile.mkdtemp(prefix="newsbot-template-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = folder / "head.db"

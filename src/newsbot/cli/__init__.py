@@ -9,6 +9,10 @@ One module per command group, each registering its commands on the parser built 
     bot.py       run, chat (and start, below, which picks one)
     digest.py    digest
     feeds.py     feeds
+
+Each command imports what it runs when it runs: at module level the CLI imports only argparse
+and the errors, so `newsbot --help` (and a bad option) costs a tenth of a second, not the two
+of importing the service, SQLAlchemy, trafilatura and the encoder.
 """
 
 from __future__ import annotations
@@ -18,11 +22,8 @@ import asyncio
 import io
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
-
-from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeGuard
 
 from newsbot import __version__
 from newsbot.cli import logs
@@ -34,11 +35,18 @@ from newsbot.cli.digest import add_digest_command
 from newsbot.cli.feeds import add_feeds_command
 from newsbot.cli.ingest import add_ingest_command
 from newsbot.errors import ConfigError, NewsbotError
-from newsbot.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+    from typing import Any
+
+    from sqlalchemy.exc import DBAPIError
+
+    from newsbot.settings import Settings
+
+    Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 log = logging.getLogger("newsbot")
-
-Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +81,10 @@ async def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 
 def load_settings() -> Settings:
     """Settings from the environment and `.env`, or a clear error."""
+    from pydantic import ValidationError
+
+    from newsbot.settings import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
@@ -81,6 +93,13 @@ def load_settings() -> Settings:
             for e in exc.errors()
         )
         raise ConfigError(f"invalid setting: {problems}") from exc
+
+
+def _is_database_error(exc: Exception) -> TypeGuard[DBAPIError]:
+    """Whether `exc` is SQLAlchemy's DBAPIError, without importing SQLAlchemy for the commands
+    that never did (an error from it means it is imported already)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.DBAPIError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,10 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsbotError as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 1
-    except DBAPIError as exc:  # a damaged or unusable database: one line, not a traceback
-        print(f"newsbot: database error: {exc.orig}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        if not _is_database_error(exc):
+            raise
+        # A damaged or unusable database: one line, not a traceback.
+        print(f"newsbot: database error: {exc.orig}", file=sys.stderr)
+        return 1

@@ -1,21 +1,28 @@
-"""`newsbot articles`, `remove`, `stats` and `export`: what the store holds."""
+"""`newsbot articles`, `remove`, `stats` and `export`: what the store holds.
+
+Only argparse is imported at module level (see newsbot.cli): each command imports the service
+when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from newsbot.cli.options import MAX_ID, article_id, positive
 from newsbot.errors import ConfigError, NotFound
-from newsbot.ingest.records import export_json, listing_json
-from newsbot.service import Newsbot
-from newsbot.settings import Settings
+
+if TYPE_CHECKING:
+    from newsbot.settings import Settings
 
 
 async def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     """List stored articles, newest first."""
+    from newsbot.ingest.records import listing_json
+    from newsbot.service import Newsbot
+
     async with await Newsbot.open(settings, create=False) as app:
         articles = await app.store.newest(limit=args.limit, offset=0)
     # --json: one object per line (PRODUCT.md's JSON shapes are JSON lines, like `ask --json`
@@ -37,6 +44,8 @@ async def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     """Remove an article by id."""
     if args.id > MAX_ID:
         raise NotFound(f"There is no article with id {args.id}.")
+    from newsbot.service import Newsbot
+
     async with await Newsbot.open(settings, create=False) as app:
         info = await app.store.remove(args.id)
     print(f"Removed #{info.id}: {info.title}")
@@ -45,6 +54,8 @@ async def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     """Counts of articles, passages, subscribers and questions."""
+    from newsbot.service import Newsbot
+
     async with await Newsbot.open(settings, create=False) as app:
         stats = await app.stats()
     print(f"articles: {stats.articles}")
@@ -56,6 +67,9 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Every article with its passages, one JSON object per line."""
+    from newsbot.ingest.records import export_json
+    from newsbot.service import Newsbot
+
     async with await Newsbot.open(settings, create=False) as app:
         # A CLI run has nothing else to do while it writes: blocking file I/O is fine here.
         try:

@@ -1,4 +1,8 @@
-"""`newsbot ask` and `newsbot prompt`: answers in the terminal, one-shot or in a loop."""
+"""`newsbot ask` and `newsbot prompt`: answers in the terminal, one-shot or in a loop.
+
+Only argparse is imported at module level (see newsbot.cli): the service comes when a command
+runs.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ import signal
 import sys
 import textwrap
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from newsbot.cli.options import positive
-from newsbot.ingest.records import answer_json
-from newsbot.search.results import Hit, SearchResult
-from newsbot.service import Newsbot, no_good_match
-from newsbot.settings import Settings
+
+if TYPE_CHECKING:
+    from newsbot.search.results import Hit, SearchResult
+    from newsbot.settings import Settings
 
 PROMPT_HELP = "quit, exit, Ctrl-D or Ctrl-C to leave"
 
@@ -34,6 +39,8 @@ def terminal_passage(hit: Hit, *, bold: bool) -> str:
 
 def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
     """A plain-text answer for the terminal (the answer in bold on a terminal)."""
+    from newsbot.service import no_good_match
+
     if not result.answered:
         return no_good_match(
             known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
@@ -56,6 +63,9 @@ def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer one question, or one per line of stdin."""
+    from newsbot.ingest.records import answer_json
+    from newsbot.service import Newsbot
+
     questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin
     async with await Newsbot.open(settings, create=False) as app:
         known = await app.store.count()
@@ -77,6 +87,8 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_prompt(args: argparse.Namespace, settings: Settings) -> int:
     """Answer each stdin line like `newsbot ask`, until end of input."""
+    from newsbot.service import Newsbot
+
     async with await Newsbot.open(settings, create=False) as app:
         known = await app.store.count()
         interactive = sys.stdin.isatty()

@@ -1,7 +1,7 @@
 """The `newsbot run` and `newsbot chat` commands; `add_bot_commands` puts them on the main parser.
 
-Only argparse and the settings are imported at module level: the main CLI imports this module
-for every command, and `newsbot ask` shouldn't pay for importing telegram.
+Only argparse is imported at module level: the main CLI imports this module for every command,
+and `newsbot ask` shouldn't pay for importing telegram.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import logging
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from newsbot.errors import ConfigError, TelegramUnavailable
-from newsbot.settings import Settings
+
+if TYPE_CHECKING:
+    from newsbot.settings import Settings
 
 log = logging.getLogger("newsbot")
 

@@ -1,18 +1,24 @@
-"""`newsbot db upgrade`, `db sample` and `db copy`: database maintenance."""
+"""`newsbot db upgrade`, `db sample` and `db copy`: database maintenance.
+
+Only argparse is imported at module level (see newsbot.cli).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
-from newsbot import db
 from newsbot.cli.ingest import print_summary
-from newsbot.service import Newsbot
-from newsbot.settings import Settings
+
+if TYPE_CHECKING:
+    from newsbot.settings import Settings
 
 
 async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     """Migrate the database to the newest schema."""
+    from newsbot import db
+
     applied = await db.upgrade_async(settings.database_url)
     revision = db.current_revision(settings.database_url)
     print(f"database at revision {revision}" + ("" if applied else " (already up to date)"))
@@ -31,6 +37,8 @@ async def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_db_sample(args: argparse.Namespace, settings: Settings) -> int:
     """Add the sample article to an empty database, with its vectors (as `ingest` waits for
     them): the playground's first question is then answered the way every later one is."""
+    from newsbot.service import Newsbot
+
     async with await Newsbot.open(settings) as app:
         results = await app.add_sample_if_empty()
         if results:

@@ -4,8 +4,8 @@ It runs the same sender as the bot (flood limits, exactly once), so it is safe b
 running bot: whichever claims a chat's day first sends it, the other skips it, and the sender
 lease makes them take turns, so that together they stay inside Telegram's limits.
 
-Only argparse and the settings are imported at module level: the main CLI imports this
-module for every command, and `newsbot ask` shouldn't pay for importing telegram.
+Only argparse is imported at module level: the main CLI imports this module for every
+command, and `newsbot ask` shouldn't pay for importing telegram.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from newsbot.errors import ConfigError
-from newsbot.settings import Settings
 
 if TYPE_CHECKING:
     from newsbot.bot.digests.sender import DeliveryCounts
     from newsbot.digest.content import DigestService
+    from newsbot.settings import Settings
 
 NOT_CONFIGURED = (
     "NEWSBOT_BOT_TOKEN is not set: `newsbot digest --now` sends the digests through the Bot API"

@@ -1,6 +1,6 @@
 """`newsbot feeds`: add, list, remove, poll, and OPML import/export, as the bot's /feed.
 
-Only argparse and the settings are imported at module level (see newsbot.cli.digest).
+Only argparse is imported at module level (see newsbot.cli.digest).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsbot.errors import NewsbotError
-from newsbot.settings import Settings
 
 if TYPE_CHECKING:
     from newsbot.feeds import FeedInfo, FeedService, PollOutcome
+    from newsbot.settings import Settings
 
 
 def add_feeds_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

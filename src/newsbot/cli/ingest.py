@@ -1,4 +1,8 @@
-"""`newsbot ingest`: files, folders, URLs and JSONL into the store, with a summary."""
+"""`newsbot ingest`: files, folders, URLs and JSONL into the store, with a summary.
+
+Only argparse is imported at module level (see newsbot.cli): the pipeline and the service come
+when the command runs.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from newsbot.errors import ConfigError
-from newsbot.ingest.pipeline import IngestResult, iter_jsonl, scan_paths
-from newsbot.ingest.text import http_url
-from newsbot.service import Newsbot
-from newsbot.settings import Settings
+
+if TYPE_CHECKING:
+    from newsbot.ingest.pipeline import IngestResult
+    from newsbot.settings import Settings
 
 
 class Progress:
@@ -44,6 +48,10 @@ class Progress:
 
 async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Add files, folders, URLs and JSONL; print a summary; exit 1 if any failed."""
+    from newsbot.ingest.pipeline import IngestResult, iter_jsonl, scan_paths
+    from newsbot.ingest.text import http_url
+    from newsbot.service import Newsbot
+
     if not args.sources and not args.jsonl:
         print("newsbot ingest: give files, folders, URLs or --jsonl FILE", file=sys.stderr)
         return 2

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import TYPE_CHECKING
 
-from newsbot.settings import Settings
+if TYPE_CHECKING:
+    from newsbot.settings import Settings
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LIBRARIES = ("httpx", "alembic", "apscheduler")

@@ -287,13 +287,13 @@ class ArticleStore:
                 Article.id.desc(),
             )
         )
-        # The listed columns only: not the article's text, and no ORM objects to build (each
-        # digest runs this).
+        # The listed columns only: not the article's text, and neither ORM objects nor an ORM
+        # session (a connection of the sessions' engine): each digest runs this.
         statement = select(*INFO_COLUMNS).where(Article.added_at > since)
         if until is not None:
             statement = statement.where(Article.added_at <= until)
-        async with self._sessions() as session:
-            rows = await session.execute(statement.order_by(*order).limit(limit))
+        async with self._sessions.kw["bind"].connect() as connection:
+            rows = await connection.execute(statement.order_by(*order).limit(limit))
             return [record_of(ArticleInfo, row, passage_count=0) for row in rows]
 
     async def count_added(self, since: datetime, until: datetime) -> int:
@@ -307,11 +307,11 @@ class ArticleStore:
             return count or 0
 
     async def first_passages(self, article_ids: Sequence[int]) -> dict[int, str]:
-        """The first passage of each article (digest leads)."""
+        """The first passage of each article (digest leads; a connection, as added_since)."""
         if not article_ids:
             return {}
-        async with self._sessions() as session:
-            rows = await session.execute(
+        async with self._sessions.kw["bind"].connect() as connection:
+            rows = await connection.execute(
                 select(Passage.article_id, Passage.text).where(
                     Passage.article_id.in_(set(article_ids)), Passage.position == 0
                 )

@@ -7,7 +7,6 @@ explained in `newsbot.bot.digests.sender`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
@@ -68,7 +67,10 @@ class FloodGate:
         # The process before us (a restart) may have spent this second's budget just now.
         self._paused_until = clock() + self.limits.overall_period
         self._closed = False
-        self._changed = asyncio.Event()
+        # The acquire calls waiting for a release or a close (each also wakes on its own
+        # timeout): plain futures, not `wait_for` on an Event, which makes a task per wait, and
+        # a fan-out waits at the gate a few dozen times a message.
+        self._waiters: set[asyncio.Future[None]] = set()
 
     def _chat(self, chat_id: int, is_group: bool) -> _Window:
         window = self._chats.get(chat_id)
@@ -81,8 +83,22 @@ class FloodGate:
         return window
 
     def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
+        for waiter in self._waiters:
+            _wake(waiter)
+        self._waiters.clear()
+
+    async def _wait(self, seconds: float | None) -> None:
+        """Until the next release or close, or `seconds` (None: no limit)."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.add(waiter)
+        timer = None if seconds is None else loop.call_later(seconds, _wake, waiter)
+        try:
+            await waiter
+        finally:
+            self._waiters.discard(waiter)
+            if timer is not None:
+                timer.cancel()
 
     async def acquire(self, chat_id: int, *, is_group: bool) -> Ticket | None:
         """Wait until one more message to `chat_id` fits; None once the gate is closed."""
@@ -96,9 +112,7 @@ class FloodGate:
                     window.busy += 1
                 return Ticket(windows)
             known = [wait for wait in waits if wait]
-            changed = self._changed  # a release or a close wakes us before the timeout
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), max(known) if known else None)
+            await self._wait(max(known) if known else None)  # a release or close is sooner
         return None
 
     def release(self, ticket: Ticket, *, sent: bool = True) -> None:
@@ -122,3 +136,8 @@ class FloodGate:
         """Admit nothing more; waiting `acquire` calls return None."""
         self._closed = True
         self._notify()
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

@@ -184,8 +184,10 @@ class SubscriptionStore:
 
     async def get(self, chat_id: int) -> SubscriptionInfo | None:
         """A chat's subscription (active or not), or None."""
-        async with self._sessions() as session:
-            result = await session.execute(
+        # On a connection, not an ORM session: each digest reads it (see _update).
+        engine: AsyncEngine = self._sessions.kw["bind"]
+        async with engine.connect() as connection:
+            result = await connection.execute(
                 select(*INFO_COLUMNS).where(Subscription.chat_id == chat_id)
             )
             row = result.first()
