@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import threading
 from collections.abc import Callable
 from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
@@ -43,9 +44,15 @@ class ExtractionWorker:
         self.timeout = timeout
         self._pool: Pool | None = None
         self._started: AsyncResult[bool] | None = None
+        self._lock = threading.Lock()  # one pool, whichever thread asks first
 
     def _get_pool(self) -> tuple[Pool, AsyncResult[bool]]:
-        """The worker, started if need be, and its first call (done once it is up)."""
+        """The worker, started if need be, and its first call (done once it is up). Making the
+        pool waits for the fork server's first start (its preload imports: ~1.3 s here)."""
+        with self._lock:
+            return self._get_pool_locked()
+
+    def _get_pool_locked(self) -> tuple[Pool, AsyncResult[bool]]:
         if self._pool is None or self._started is None:
             # forkserver, not fork: the calling process has threads (aiosqlite's). The server
             # imports the extraction code (and the main script) once, and every worker forks
@@ -64,7 +71,12 @@ class ExtractionWorker:
         all wait for the same start (a multiprocessing result: no event loop of its own)."""
         waited = 0.0
         while True:
-            pool, started = self._get_pool()
+            if self._pool is None:
+                # In a thread: on the event loop the fork server's start froze every chat (a
+                # feed poll due then was dropped).
+                pool, started = await asyncio.to_thread(self._get_pool)
+            else:
+                pool, started = self._get_pool()
             if started.ready():
                 return pool
             if waited >= START_TIMEOUT:
@@ -103,14 +115,16 @@ class ExtractionWorker:
 
     def kill(self) -> None:
         """Stop the worker at once (whatever it is doing); the next call starts a new one."""
-        pool, self._pool, self._started = self._pool, None, None
+        with self._lock:
+            pool, self._pool, self._started = self._pool, None, None
         if pool is not None:
             pool.terminate()
             pool.join()
 
     def close(self) -> None:
         """Let the worker finish and exit."""
-        pool, self._pool, self._started = self._pool, None, None
+        with self._lock:
+            pool, self._pool, self._started = self._pool, None, None
         if pool is not None:
             pool.close()
             pool.terminate()
