@@ -338,6 +338,7 @@ class Retriever:
             rank_of = {id(scored[1]): (rank, scored) for rank, scored in page}
             page = [rank_of[id(c)] for c in pick([c for _, (_, c) in page])]
         hits = []
+        names = question_names(question)
         for rank, (score, c) in page:
             # How sure the decision would be with this hit first ("More" pages while it holds).
             decision, span = top if rank == 0 else self._decide(question, ranking, rank, index)
@@ -348,7 +349,7 @@ class Retriever:
                     highlights=highlight_spans(c.passage, set(c.features.matched)),
                     confidence=round(decision.confidence, 4),
                     answer=span,
-                    missing=self._missing(question, c),
+                    missing=self._missing(c, names),
                 )
             )
         decision = top[0]
@@ -377,10 +378,11 @@ class Retriever:
         return decide(features, self.weights.answer_threshold), evidence.span if evidence else None
 
     @staticmethod
-    def _missing(question: str, c: Candidate) -> tuple[str, ...]:
-        """The question's names and numbers that the candidate and its title lack."""
+    def _missing(c: Candidate, names: set[str]) -> tuple[str, ...]:
+        """The question's names and numbers (`names`: those it writes so) that the candidate
+        and its title lack."""
         found = c.features.matched | set(terms(c.title))
-        return tuple(missing_names(c.query, found, question_names(question)))
+        return tuple(missing_names(c.query, found, names))
 
     def score(self, f: Features) -> float:
         """The rerank score of a candidate."""
