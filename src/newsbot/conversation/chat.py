@@ -145,9 +145,16 @@ class Conversation:
         answer = await self.state.answer(token)
         if answer is None or page < 1:
             return Reply("expired", "")
-        offset = page * self.per_page
+        # The passages not shown yet, not an offset into a fresh ranking: another replica (or
+        # this one after an index catch-up or new vectors) may order near-ties differently,
+        # and an offset would then show a passage of an earlier page again.
+        seen = {s.passage_id for s in answer.shown}
+
+        def unseen(candidates: list[Candidate]) -> list[Candidate]:
+            return [c for c in candidates if c.passage_id not in seen][: self.per_page + 1]
+
         result = await self.retriever.search(
-            answer.question, limit=self.per_page + 1, offset=offset
+            answer.question, limit=len(seen) + self.per_page + 1, pick=unseen
         )
         # Only while the results stay relevant: the first that isn't ends the paging.
         relevant = result.relevant()
