@@ -156,3 +156,19 @@ async def test_a_hit_says_which_of_the_questions_names_its_article_lacks(seeded:
     # The seed's own names, and the title's ("Xi Jinping calls for ..."), are there.
     answered = await seeded.retriever.search("What did Xi Jinping say about Zhongguancun?")
     assert answered.hits and all(h.missing == () for h in answered.hits)
+
+
+async def test_a_measure_or_a_contraction_is_never_named_missing(seeded: Newsbot) -> None:
+    # "whats" (what's typed without its apostrophe) and the measure of "how old / how big"
+    # shape the question: no article writes them, and no answer needs to.
+    for question in (
+        "whats the theme of the zhongguancun forum",
+        "how old is the zhongguancun forum",
+        "how big is the zhongguancun forum",
+        "how long does the zhongguancun forum last",
+    ):
+        hits = (await seeded.retriever.search(question)).hits
+        assert hits and hits[0].missing == (), question
+    # A word no article has still is.
+    hits = (await seeded.retriever.search("whats the theme of the madagascar forum")).hits
+    assert hits[0].missing == ("madagascar",)

@@ -100,13 +100,18 @@ def sentences(text: str) -> list[tuple[int, int]]:
 _DURATION_VERBS = frozenset({"last", "lasts", "lasted", "take", "takes", "took"})
 
 
+_MEASURES = ("many", "much", "long", "old", "far", "big", "tall", "high", "large", "often")
+"""The measure of "how many / how long / how old / how big …": the answer is a number."""
+
+
 def frame_positions(question_words: list[str]) -> set[int]:
-    """Positions of words that shape the question rather than say what it is about: "many" and
-    "long" of "how many / how long", and the verb of "how long / how many days does the forum
-    last (take)?". The answer says "a five-day forum", not "lasts" or "many": counting them as
-    missing words would sink the passage that answers. `question_words` are `words(question)`."""
+    """Positions of words that shape the question rather than say what it is about: the measure
+    of "how many / how long / how old …" and the verb of "how long / how many days does the
+    forum last (take)?". The answer says "a five-day forum" or "Van Der Beek, 42", not "lasts",
+    "many" or "old": counting them as missing words would sink the passage that answers (and
+    name them under it as missing). `question_words` are `words(question)`."""
     ws = question_words
-    if len(ws) < 3 or ws[0] != "how" or ws[1] not in {"long", "many"}:
+    if len(ws) < 3 or ws[0] != "how" or ws[1] not in _MEASURES:
         return set()
     frame = {1}
     if len(ws) >= 4 and ws[-1] in _DURATION_VERBS:
@@ -125,7 +130,7 @@ def content_words(question: str) -> list[tuple[int, str]]:
 def expected_type(question: str) -> str | None:
     """What kind of answer the question asks for: "number", "name", "date", "place" or None."""
     q = " ".join(words(question))
-    if re.search(r"\bhow (many|much|long|old|far|big|tall|high|large|often)\b|\bсколько\b", q):
+    if re.search(rf"\bhow ({'|'.join(_MEASURES)})\b|\bсколько\b", q):
         return "number"
     if re.search(r"\bwhat (year|date|day|month|time|century|decade)\b|\bwhen\b|\bкогда\b", q):
         return "date"

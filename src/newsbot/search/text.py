@@ -35,9 +35,12 @@ _STOP_WORDS_TEXT = """
     this those through to too under until up upon us ve very was wasn we were weren what when
     where which while who whom whose why will with within without won would wouldn yet you your
     yours yourself yourselves d m o y name named called known
+    whats hows whos wheres whens whys thats theres dont doesnt didnt isnt wasnt arent werent
+    havent hasnt hadnt couldnt wouldnt shouldnt im ive youre theyre
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
-"""English function words, plus question words: they say nothing about which passage answers."""
+"""English function words, plus question words, and the contractions readers type without their
+apostrophe ("whats"): they say nothing about which passage answers."""
 
 
 def normalize(text: str) -> str:
