@@ -158,3 +158,44 @@ def test_a_passage_that_lacks_some_of_the_questions_names_says_which() -> None:
     # Under the passage that lacks them, and only there.
     assert text.index("Missing: baikal, 2019") > text.index("Olkhon")
     assert text.count("Missing:") == 1
+
+
+def test_a_passage_that_lacks_a_name_has_its_matched_words_bold_not_a_sentence() -> None:
+    long = " ".join([PASSAGE] * 3)  # trimmed to the window around the answer sentence
+    words = spans_of(PASSAGE, "ferry to Olkhon", "sail")
+    third = len(PASSAGE) * 2 + 2
+    later = [(s + third, e + third) for s, e in words]
+    for passage, highlights in ((PASSAGE, words), (long, later)):
+        answered, near = (
+            answer_view([hit(passage, highlights, missing=missing)]).messages[0]
+            for missing in ((), ("baikal",))
+        )
+        assert bold_texts(answered) == [SENTENCES[2]]
+        assert bold_texts(near) == ["ferry to Olkhon", "sail"]
+        assert parse_html(near)[0].replace("\nMissing: baikal", "") == parse_html(answered)[0]
+
+
+@given(
+    st.text(alphabet="ab .,", min_size=1, max_size=900),
+    st.lists(st.tuples(st.integers(0, 900), st.integers(1, 40)), max_size=6),
+    st.integers(40, 400),
+)
+@settings(max_examples=300, deadline=None)
+def test_matched_words_bold_are_always_the_passages_own_words(
+    passage: str, marks: list[tuple[int, int]], window: int
+) -> None:
+    from newsbot.conversation.snippet import snippet
+
+    spans = sorted({(s, min(s + n, len(passage))) for s, n in marks if s < len(passage)})
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    shown = snippet(passage, merged[0] if merged else None, window)
+    for a, b in shown.spans_of(merged):
+        assert shown.shown[0] <= a < b <= shown.shown[1]  # never an ellipsis
+        s, e = a - shown.offset, b - shown.offset  # back in the passage: within a mark
+        assert shown.text[a:b] == passage[s:e]
+        assert any(ms <= s and e <= me for ms, me in merged)

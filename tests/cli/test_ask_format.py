@@ -56,3 +56,10 @@ def test_the_names_a_passage_lacks_are_listed_under_it() -> None:
     assert format_result(result, 1, bold=False).endswith(
         "   It is a five-day discussion of technology.\n   Missing: qatar, 2019"
     )
+
+
+def test_a_passage_lacking_a_name_has_its_matched_words_bold_not_the_sentence() -> None:
+    start = PASSAGE.index(ANSWER)
+    near = replace(hit(AnswerSpan(ANSWER, start, start + len(ANSWER))), missing=("qatar",))
+    shown = terminal_passage(near, bold=True)
+    assert shown == f"   The {BOLD}forum{PLAIN} opened on Friday.\n   {ANSWER}"

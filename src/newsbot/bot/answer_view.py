@@ -5,7 +5,9 @@ in the order of each article's best hit. Each passage is cut to a window around 
 that answers (`newsbot.snippet`), sized so that the whole first message fits one phone screen:
 the best passage keeps its answer sentence whole (up to twice its window), and each passage
 after it gets what the ones before left of the screen, cut at a word if it must (never under
-`MIN_CUT`). "More from this article" (a button) shows the passages whole.
+`MIN_CUT`). "More from this article" (a button) shows the passages whole. A passage that lacks
+some of the question's names ("Missing: qatar" under it) has its matched words in bold instead:
+it may be a near miss, so no sentence of it is shown as the answer.
 """
 
 from __future__ import annotations
@@ -69,12 +71,17 @@ def header(title: str, url: str | None, site: str | None, published: datetime | 
     return block
 
 
-def snippet_runs(shown: Snippet) -> list[Run]:
-    """A snippet's text with its answer sentence in bold."""
-    if shown.bold is None:
-        return [Run(shown.text)]
-    start, end = shown.bold
-    return [Run(shown.text[:start]), Run(shown.text[start:end], bold=True), Run(shown.text[end:])]
+def snippet_runs(shown: Snippet, marks: Sequence[Span] | None = None) -> list[Run]:
+    """A snippet's text with its answer sentence in bold, or (`marks`: spans of `shown.text`)
+    those spans."""
+    spans = marks if marks is not None else [shown.bold] if shown.bold else []
+    runs: list[Run] = []
+    at = 0
+    for start, end in spans:
+        runs.extend((Run(shown.text[at:start]), Run(shown.text[start:end], bold=True)))
+        at = end
+    runs.append(Run(shown.text[at:]))
+    return [run for run in runs if run.text] or [Run(shown.text)]
 
 
 def missing_line(words: Sequence[str]) -> str:
@@ -111,7 +118,11 @@ def answer_view(
             shown = snippet(hit.passage, answer_span(hit), window, limit)
             room, left = room - len(shown.text) - 1, left - 1  # 1: its line break
             cut = cut or shown.trimmed
-            block.extend(lines_of(snippet_runs(shown)))
+            # A passage that lacks one of the question's names may not answer it (a near
+            # miss: another model, another team): its matched words in bold, as a search
+            # engine shows a result, not a sentence as the answer.
+            marks = shown.spans_of(hit.highlights) if hit.missing else None
+            block.extend(lines_of(snippet_runs(shown, marks)))
             if hit.missing:
                 missing = missing_line(hit.missing)
                 room -= len(missing) + 1

@@ -28,10 +28,13 @@ BOLD, PLAIN = "\033[1m", "\033[0m"
 
 def terminal_passage(hit: Hit, *, bold: bool) -> str:
     """A hit's passage indented under its header, every line of it; on a terminal the
-    sentence that answers in bold, as the bot shows it (the matched words without one)."""
+    sentence that answers in bold, as the bot shows it (the matched words without one, or when
+    the passage lacks one of the question's names)."""
     passage = hit.passage
     if bold:
-        spans = [(hit.answer.start, hit.answer.end)] if hit.answer else hit.highlights
+        # A passage lacking one of the question's names: its matched words, as the bot does.
+        answer = hit.answer if not hit.missing else None
+        spans = [(answer.start, answer.end)] if answer else hit.highlights
         for start, end in reversed(spans):
             passage = f"{passage[:start]}{BOLD}{passage[start:end]}{PLAIN}{passage[end:]}"
     return textwrap.indent(passage, "   ")

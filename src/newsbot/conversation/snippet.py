@@ -30,6 +30,18 @@ class Snippet:
     text: str
     bold: Span | None
     trimmed: bool  # whether some of the passage is left out
+    offset: int = 0  # `text[i]` is the passage's character `i - offset` (within the body shown)
+    shown: Span = (0, 0)  # the span of `text` that is the passage's (no ellipses)
+
+    def spans_of(self, spans: Sequence[Span]) -> list[Span]:
+        """Spans of the passage (matched words) as spans of `text`, those shown."""
+        lo, hi = self.shown
+        out = []
+        for start, end in spans:
+            a, b = max(lo, start + self.offset), min(hi, end + self.offset)
+            if b > a:
+                out.append((a, b))
+        return out
 
 
 def best_sentence(passage: str, highlights: Sequence[Span]) -> Span | None:
@@ -74,7 +86,7 @@ def snippet(
     limit = window * 2 if limit is None else limit
     window = min(window, limit)
     if len(passage) <= min(window * 5 // 4, limit):
-        return Snippet(passage, answer, trimmed=False)
+        return Snippet(passage, answer, trimmed=False, shown=(0, len(passage)))
     if answer is None:
         index = 0
     else:
@@ -102,7 +114,14 @@ def snippet(
         b_start = len(prefix) + answer[0] - start
         b_end = min(len(prefix) + answer[1] - start, len(prefix) + len(body))
         bold = (b_start, b_end) if b_end > b_start else None
-    return Snippet(text, bold, trimmed=start > 0 or end < len(passage) or body != passage)
+    kept = len(body) - (len(ELLIPSIS) if body != passage[start:end] else 0)  # cut at a word
+    return Snippet(
+        text,
+        bold,
+        trimmed=start > 0 or end < len(passage) or body != passage,
+        offset=len(prefix) - start,
+        shown=(len(prefix), len(prefix) + kept),
+    )
 
 
 def window_for(passages: int, budget: int, overhead: int) -> int:
