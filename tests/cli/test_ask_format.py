@@ -1,11 +1,15 @@
-"""`newsbot ask`'s plain text: what a terminal shows of a hit."""
+"""`newsbot ask`'s plain text: what a terminal shows of a hit, and of what isn't a question."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
-from newsbot.cli.ask import BOLD, PLAIN, format_result, terminal_passage
+import pytest
+
+from newsbot.cli.ask import BOLD, NOT_A_QUESTION, PLAIN, format_result, terminal_passage
 from newsbot.search.answer import AnswerSpan
 from newsbot.search.results import Hit, SearchResult
 
@@ -63,3 +67,25 @@ def test_a_passage_lacking_a_name_has_its_matched_words_bold_not_the_sentence() 
     near = replace(hit(AnswerSpan(ANSWER, start, start + len(ANSWER))), missing=("qatar",))
     shown = terminal_passage(near, bold=True)
     assert shown == f"   The {BOLD}forum{PLAIN} opened on Friday.\n   {ANSWER}"
+
+
+def test_ask_says_what_the_bot_says_to_a_non_question_and_refuses_an_empty_one(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsbot.cli import main
+
+    clean_env.setenv("NEWSBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'n.db'}")
+    assert main(["db", "sample"]) == 0
+    capsys.readouterr()
+    for chatter in ("2", "thanks", "ok!"):
+        assert main(["ask", chatter]) == 0
+        assert capsys.readouterr().out == NOT_A_QUESTION + "\n"
+    assert main(["ask", " "]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("newsbot ask: the question is empty")
+    assert main(["ask", "--json", "thanks"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "question": "thanks",
+        "answered": False,
+        "results": [],
+    }

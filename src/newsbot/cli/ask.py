@@ -26,6 +26,13 @@ PROMPT_HELP = "quit, exit, Ctrl-D or Ctrl-C to leave"
 BOLD, PLAIN = "\033[1m", "\033[0m"
 
 
+NOT_A_QUESTION = (
+    "That doesn't look like a question. Ask about the news in plain words, for example: "
+    "Who won the election? (`newsbot articles` lists what I know.)"
+)
+"""What `ask` says to "ok", "2", "thanks" (the bot's hint, for the terminal)."""
+
+
 def terminal_passage(hit: Hit, *, bold: bool) -> str:
     """A hit's passage indented under its header, every line of it; on a terminal the
     sentence that answers in bold, as the bot shows it (the matched words without one, or when
@@ -44,6 +51,8 @@ def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
     """A plain-text answer for the terminal (the answer in bold on a terminal)."""
     from newsbot.service import no_good_match
 
+    if result.not_a_question:
+        return NOT_A_QUESTION
     if not result.answered:
         return no_good_match(
             known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
@@ -69,6 +78,12 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from newsbot.ingest.records import answer_json
     from newsbot.service import Newsbot
 
+    if args.question is not None and not args.question.strip():
+        print(
+            "newsbot ask: the question is empty: give one, or none to read one per line from stdin",
+            file=sys.stderr,
+        )
+        return 2
     questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin
     async with await Newsbot.open(settings, create=False) as app:
         known = await app.store.count()
