@@ -16,9 +16,9 @@ from newsbot.digest.subscriptions import BLOCKED, FAILED, SENT
 from newsbot.errors import ConfigError
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
-from tests.digest.test_digest import add_article
 from tests.helpers.bot import ADMIN, make_settings
 from tests.helpers.databases import BOTH
+from tests.helpers.digest import add_article
 
 BACKENDS = BOTH
 DUE, LATER, BLOCKED_CHAT, BROKEN = 301, 302, 303, 304

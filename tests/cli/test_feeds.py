@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.feeds import read_opml
-from tests.cli.test_cli import newsbot
+from tests.helpers.cli import newsbot
 from tests.helpers.feeds import FeedSite, article_page, feed_site, rss
 
 PRIVATE = {"NEWSBOT_ALLOW_PRIVATE_URLS": "true"}

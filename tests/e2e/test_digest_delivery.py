@@ -25,9 +25,9 @@ from newsbot.digest.schedule import next_due
 from newsbot.digest.subscriptions import SENT, SubscriptionStore
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
-from tests.digest.test_digest import add_article
 from tests.helpers.bot import ADMIN, READER, make_settings
 from tests.helpers.databases import BOTH
+from tests.helpers.digest import add_article
 
 BACKENDS = BOTH
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Asia/Kathmandu"]

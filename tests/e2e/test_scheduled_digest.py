@@ -18,8 +18,8 @@ from newsbot.bot.digests.jobs import Clock, Digests
 from newsbot.db.models import utcnow
 from newsbot.service import Newsbot
 from newsbot.settings import Settings
-from tests.digest.test_digest import add_article
 from tests.helpers.bot import ADMIN, READER, hermetic, make_settings
+from tests.helpers.digest import add_article
 
 RUSSIAN = 33
 
