@@ -14,8 +14,8 @@ from newsbot.settings import Settings
 ARTICLES = 100
 PASSAGES_EACH = 20  # 2,000 passages for the catch-up
 MAX_LAG = 0.15
-"""Seconds the loop may be held at once during the catch-up. Indexing the 2,000 passages on the
-loop, as before, held it for the whole batch (well over this, see the last assertion's note)."""
+"""Seconds the loop may be held at once during the catch-up (and at most half the catch-up's
+time). Indexing the 2,000 passages on the loop, as before, held it for the whole batch."""
 
 WORDS = str.split(
     "harbour council ferry storm bridge library award election minister hospital school "
@@ -52,15 +52,24 @@ async def add_bulk(service: Newsbot, seed: int = 7) -> None:
         await service.store.add(prepare(extracted, passages))
 
 
-async def longest_hold(bot: Newsbot) -> float:
-    """The longest the loop was held while `bot` catches up with what was added."""
+def held_well(hold: float, catch_up: float) -> bool:
+    """Whether the loop's longest hold was short, and short beside the catch-up's time (a
+    catch-up on the loop holds it for most of its time, on a fast machine or a slow one)."""
+    return hold < MAX_LAG and hold < catch_up / 2
+
+
+async def longest_hold(bot: Newsbot) -> tuple[float, float]:
+    """The longest the loop was held while `bot` catches up with what was added, and how long
+    the catch-up took."""
     stop, lags = asyncio.Event(), list[float]()
     probe = asyncio.create_task(lag_probe(stop, lags))
     await asyncio.sleep(0.05)
+    started = time.perf_counter()
     await bot.retriever.refresh()
+    took = time.perf_counter() - started
     stop.set()
     await probe
-    return max(lags)
+    return max(lags), took
 
 
 async def test_a_question_is_answered_while_a_bulk_catch_up_runs(settings: Settings) -> None:
@@ -77,10 +86,12 @@ async def test_a_question_is_answered_while_a_bulk_catch_up_runs(settings: Setti
         added = (await other.stats()).passages - 1
         assert added == ARTICLES * PASSAGES_EACH
 
-        stop, lags = asyncio.Event(), list[float]()
+        stop, lags, took = asyncio.Event(), list[float](), list[float]()
         probe = asyncio.create_task(lag_probe(stop, lags))
         await asyncio.sleep(0.05)  # the probe is running
+        started = time.perf_counter()
         catch_up = asyncio.create_task(bot.retriever.refresh())
+        catch_up.add_done_callback(lambda _: took.append(time.perf_counter() - started))
         await asyncio.sleep(0)  # the catch-up has started: it holds the index's lock
         # A question whose look at the database is due doesn't wait for the running catch-up
         # (this process wrote nothing): it is answered from the whole index as it was.
@@ -101,10 +112,11 @@ async def test_a_question_is_answered_while_a_bulk_catch_up_runs(settings: Setti
         # slices (4-54 ms here). A loaded machine can stall the whole process once in a while
         # (947 ms seen once in a full suite on 2 cores, never alone): the best of up to three
         # catch-ups of 2,000 passages each is what the code does, as a benchmark would take it.
-        holds = [max(lags)]
+        rounds = [(max(lags), took[0])]
         for seed in (8, 9):
-            if min(holds) < MAX_LAG:
+            if any(held_well(*r) for r in rounds):
                 break
             await add_bulk(other, seed)
-            holds.append(await longest_hold(bot))
-        assert min(holds) < MAX_LAG, f"the loop was held for {[round(h * 1000) for h in holds]} ms"
+            rounds.append(await longest_hold(bot))
+        shown = [f"{h * 1000:.0f} of {t * 1000:.0f}" for h, t in rounds]
+        assert any(held_well(*r) for r in rounds), f"the loop was held for {shown} ms"
