@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
+from typing import Any
 
 from newsbot.cli.ask import BOLD, NOT_A_QUESTION, PLAIN, format_result, terminal_passage
 from newsbot.search.answer import AnswerSpan
@@ -70,22 +68,13 @@ def test_a_passage_lacking_a_name_has_its_matched_words_bold_not_the_sentence() 
 
 
 def test_ask_says_what_the_bot_says_to_a_non_question_and_refuses_an_empty_one(
-    tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Any,
 ) -> None:
-    from newsbot.cli import main
-
-    clean_env.setenv("NEWSBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'n.db'}")
-    assert main(["db", "sample"]) == 0
-    capsys.readouterr()
+    assert cli("db", "sample")[0] == 0
     for chatter in ("2", "thanks", "ok!"):
-        assert main(["ask", chatter]) == 0
-        assert capsys.readouterr().out == NOT_A_QUESTION + "\n"
-    assert main(["ask", " "]) == 2
-    out, err = capsys.readouterr()
-    assert out == "" and err.startswith("newsbot ask: the question is empty")
-    assert main(["ask", "--json", "thanks"]) == 0
-    assert json.loads(capsys.readouterr().out) == {
-        "question": "thanks",
-        "answered": False,
-        "results": [],
-    }
+        assert cli("ask", chatter) == (0, NOT_A_QUESTION + "\n", "")
+    status, out, err = cli("ask", " ")
+    assert (status, out) == (2, "") and err.startswith("newsbot ask: the question is empty")
+    status, out, _ = cli("ask", "--json", "thanks")
+    assert status == 0
+    assert json.loads(out) == {"question": "thanks", "answered": False, "results": []}

@@ -12,30 +12,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from newsbot.cli import main
 from tests.helpers.cli import SEED, SEED_TITLE
 
 # -- bad input: one clear line, exit 1, nothing created (in-process: main() itself) -------------
-
-
-@pytest.fixture
-def cli(tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """`cli(*args, db=path)` -> (exit status, stdout, stderr) of newsbot's main() in tmp_path."""
-    clean_env.chdir(tmp_path)
-
-    def run(*args: str | Path, db: Path = tmp_path / "newsbot.db") -> tuple[int, str, str]:
-        clean_env.setenv("NEWSBOT_DATABASE_URL", f"sqlite:///{db}")
-        try:
-            status = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse's usage errors
-            status = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err
-        return status, out, err
-
-    return run
 
 
 def test_export_to_a_folder_or_a_missing_folder(cli: Any, tmp_path: Path) -> None:
