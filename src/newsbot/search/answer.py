@@ -102,6 +102,7 @@ _DURATION_VERBS = frozenset({"last", "lasts", "lasted", "take", "takes", "took"}
 
 _MEASURES = ("many", "much", "long", "old", "far", "big", "tall", "high", "large", "often")
 """The measure of "how many / how long / how old / how big …": the answer is a number."""
+_ASKS_NUMBER = re.compile(rf"\bhow ({'|'.join(_MEASURES)})\b|\bсколько\b")
 
 
 def frame_positions(question_words: list[str]) -> set[int]:
@@ -130,7 +131,7 @@ def content_words(question: str) -> list[tuple[int, str]]:
 def expected_type(question: str) -> str | None:
     """What kind of answer the question asks for: "number", "name", "date", "place" or None."""
     q = " ".join(words(question))
-    if re.search(rf"\bhow ({'|'.join(_MEASURES)})\b|\bсколько\b", q):
+    if _ASKS_NUMBER.search(q):
         return "number"
     if re.search(r"\bwhat (year|date|day|month|time|century|decade)\b|\bwhen\b|\bкогда\b", q):
         return "date"
