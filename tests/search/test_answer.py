@@ -177,3 +177,16 @@ def test_negation_in_the_question_but_not_the_sentence_is_noticed() -> None:
     assert found is not None and not found.negation_missing
     found = answer_evidence("Why didn't the bridge open?", "The bridge didn't open: it was unsafe.")
     assert found is not None and not found.negation_missing
+
+
+def test_a_year_is_not_how_many_or_how_long() -> None:
+    assert not has_type("He spoke to the Zhongguancun Forum 2021 via video link.", "number", set())
+    assert not has_type("Growth slowed in the 1990s.", "number", set())
+    assert has_type("Prices rose 2.5% in 2020.", "number", set())
+    assert has_type("It cost $2,021.", "number", set())
+    assert has_type("The 2020-2021 season had 38 rounds.", "number", set())
+    # So the forum's length is the sentence that says it, not the one that names its year.
+    for question in ("How long does the forum last?", "how long is the forum"):
+        evidence = answer_evidence(question, FORUM, lambda term: 1.0)
+        assert evidence is not None
+        assert FORUM[evidence.span.start : evidence.span.end].startswith("The forum is a five-day")

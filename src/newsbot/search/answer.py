@@ -46,6 +46,7 @@ _DATE_WORDS_TEXT = """
     году год века веке лет"""
 _DATE_WORDS = frozenset(_DATE_WORDS_TEXT.split())
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b\d{1,2}:\d{2}\b")
+_YEAR_ONLY = re.compile(r"(?<![\d.,$€£-])\b(1[5-9][0-9]{2}|20[0-9]{2})s?\b(?![.,]\d|-)")
 _CAPITALISED = re.compile(r"(?<![\w.])[A-ZА-ЯЁ][\w'’-]+")
 _PLACE_LEAD = re.compile(
     r"\b(?:in|at|from|near|to|into|outside|inside|across|в|во|на|из)\s+"
@@ -145,7 +146,9 @@ def expected_type(question: str) -> str | None:
 def has_type(sentence: str, kind: str, question_words: set[str]) -> bool:
     """Whether `sentence` holds an answer of that kind that the question doesn't already say."""
     if kind == "number":
-        return bool(_NUMBER.search(normalize(sentence)))
+        # A year is a date, not how many or how long: "the Forum 2021" doesn't answer "how
+        # long does the forum last?", "a five-day discussion" does.
+        return bool(_NUMBER.search(_YEAR_ONLY.sub(" ", normalize(sentence))))
     if kind == "date":
         return bool(_YEAR.search(sentence)) or any(w in _DATE_WORDS for w in words(sentence))
     new_names = [
