@@ -12,11 +12,13 @@ from newsbot.search.answer import (
     answer_evidence,
     content_words,
     expected_type,
+    frame_positions,
     has_type,
     is_not_a_question,
     locate_answer,
     sentences,
 )
+from newsbot.search.text import words
 
 FORUM = (
     "Chinese President Xi Jinping on Friday stressed the importance of international technology "
@@ -190,3 +192,9 @@ def test_a_year_is_not_how_many_or_how_long() -> None:
         evidence = answer_evidence(question, FORUM, lambda term: 1.0)
         assert evidence is not None
         assert FORUM[evidence.span.start : evidence.span.end].startswith("The forum is a five-day")
+
+
+def test_mean_of_what_does_it_mean_is_frame() -> None:
+    assert frame_positions(words("What does technology for good mean?")) == {5}
+    assert frame_positions(words("what is meant by technology for good")) == {2}
+    assert frame_positions(words("mean temperature in july")) == set()

@@ -103,16 +103,20 @@ _DURATION_VERBS = frozenset({"last", "lasts", "lasted", "take", "takes", "took"}
 
 _MEASURES = ("many", "much", "long", "old", "far", "big", "tall", "high", "large", "often")
 """The measure of "how many / how long / how old / how big …": the answer is a number."""
+_MEANING = frozenset({"mean", "means", "meant", "meaning"})
 _ASKS_NUMBER = re.compile(rf"\bhow ({'|'.join(_MEASURES)})\b|\bсколько\b")
 
 
 def frame_positions(question_words: list[str]) -> set[int]:
     """Positions of words that shape the question rather than say what it is about: the measure
     of "how many / how long / how old …" and the verb of "how long / how many days does the
-    forum last (take)?". The answer says "a five-day forum" or "Van Der Beek, 42", not "lasts",
-    "many" or "old": counting them as missing words would sink the passage that answers (and
-    name them under it as missing). `question_words` are `words(question)`."""
+    forum last (take)?", and "mean" of "what does … mean?" (a definition doesn't say "mean").
+    The answer says "a five-day forum" or "Van Der Beek, 42", not "lasts", "many" or "old":
+    counting them as missing words would sink the passage that answers (and name them under it
+    as missing). `question_words` are `words(question)`."""
     ws = question_words
+    if len(ws) >= 3 and ws[0] == "what":
+        return {i for i, w in enumerate(ws) if i > 1 and w in _MEANING}
     if len(ws) < 3 or ws[0] != "how" or ws[1] not in _MEASURES:
         return set()
     frame = {1}
