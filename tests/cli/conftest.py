@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from newsbot.cli import main
+from tests.helpers.cli import main_status
 
 
 @pytest.fixture
@@ -17,12 +17,6 @@ def cli(tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFix
 
     def run(*args: str | Path, db: Path = tmp_path / "newsbot.db") -> tuple[int, str, str]:
         clean_env.setenv("NEWSBOT_DATABASE_URL", f"sqlite:///{db}")
-        try:
-            status = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse's usage errors
-            status = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err
-        return status, out, err
+        return main_status(args, capsys)
 
     return run

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from newsbot.cli import main
 from newsbot.service import SAMPLE_DATA
+from tests.helpers.cli import main_status
 
 SEED = SAMPLE_DATA / "000_7eff7d7cd2e338f5.txt"
 ZHONGGUANCUN = "What is Zhongguancun known as?"
@@ -43,12 +43,7 @@ def cli(
                 thread.join(timeout=10)
         caplog.clear()
         clean_env.setattr("sys.stdin", io.StringIO(stdin))
-        try:
-            status = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse's usage errors
-            status = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err
+        status, out, _ = main_status(args, capsys)
         return status, out, [r for r in caplog.records if r.levelno < logging.WARNING]
 
     return run

@@ -26,6 +26,18 @@ SEED_TITLE = "Xi Jinping calls for greater international technology cooperation"
 QUIETED = ("httpx", "alembic", "apscheduler")
 
 
+def main_status(args: tuple[str | Path, ...], capsys: Any) -> tuple[int, str, str]:
+    """`main(args)` in this process under pytest's `capsys`: its exit status (argparse's usage
+    errors included), stdout and stderr, which never holds a traceback."""
+    try:
+        status = main([str(a) for a in args])
+    except SystemExit as exc:  # argparse's usage errors
+        status = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return status, out, err
+
+
 @dataclass(frozen=True)
 class Done:
     """What a run of `newsbot` gave: its exit status and its output."""
