@@ -43,9 +43,11 @@ from vector_cache import CachedEncoder
 from newsbot.search.answer import answer_evidence, question_names, sentences
 from newsbot.search.hybrid import (
     FEATURES,
+    NAME_ABSENT_WEIGHT,
     NAME_CAPITALISED,
     answer_features,
     fuse,
+    name_absent,
     names_share,
     rare_missing,
 )
@@ -112,6 +114,21 @@ SENTENCES: list[CachedEncoder] = []  # set by --sentences: the encoder for sente
 EXTRA = ("sentence_cosine", "answer_sentence_cosine")
 
 
+_ARTICLE_TERMS: dict[tuple[str, int], set[str]] = {}
+
+
+def article_terms(corpus: Corpus, article: int) -> set[str]:
+    """The terms of an article's title and passages (cached per corpus)."""
+    key = (corpus.name, article)
+    if key not in _ARTICLE_TERMS:
+        if not any(name == corpus.name for name, _ in _ARTICLE_TERMS):
+            for pid, aid in corpus.article.items():
+                got = _ARTICLE_TERMS.setdefault((corpus.name, aid), set())
+                got.update(terms(corpus.passage[pid]), terms(corpus.title[pid]))
+        _ARTICLE_TERMS.setdefault(key, set())
+    return _ARTICLE_TERMS[key]
+
+
 def features(
     a: Asked, corpus: Corpus, pids: list[int], cos: list[float], conf: float
 ) -> list[float]:
@@ -119,8 +136,11 @@ def features(
     passage = corpus.passage[top]
     evidence = answer_evidence(a.question, passage, lambda t: corpus.idf.get(t, 0.0))
     matched = set(terms(passage))
-    names = names_share(a.query, matched, question_names(a.question), NAME_SHARE[0])
-    out = answer_features(conf, cos, 0, evidence, rare_missing(a.query, matched), names)
+    asked_names = question_names(a.question)
+    names = names_share(a.query, matched, asked_names, NAME_SHARE[0])
+    held = article_terms(corpus, corpus.article[top])
+    absent = name_absent(a.query, held.__contains__, asked_names)
+    out = answer_features(conf, cos, 0, evidence, rare_missing(a.query, matched), names, absent)
     if SENTENCES:
         # The experiment: each sentence of the top passage embedded as a passage.
         encoder = SENTENCES[0]
@@ -282,6 +302,9 @@ def main() -> None:
     rule_w = np.zeros(len(names) + 1)
     rule_w[use] = w[:-1]
     rule_w[-1] = w[-1]
+    veto = FEATURES.index("name_absent")
+    if veto not in use:  # not fitted: the veto (hybrid.NAME_ABSENT_WEIGHT), after the line
+        rule_w[veto] = NAME_ABSENT_WEIGHT
     rule = line_rule(rule_w, line)
     print(f"\npool {args.pool}, a {args.dense_weight}, features {args.use}")
     print(

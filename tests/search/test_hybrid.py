@@ -17,6 +17,7 @@ from newsbot.search.hybrid import (
     logit,
     margin,
     missing_names,
+    name_absent,
     names_share,
     rare_missing,
 )
@@ -106,6 +107,58 @@ def test_a_near_miss_is_less_sure_than_the_answer() -> None:
     assert decisions[1].confidence < decisions[0].confidence
 
 
+def test_name_absent_is_a_name_the_whole_article_lacks() -> None:
+    # "how many 787s did qatar airways order" on Emirates' order: the article never says Qatar.
+    q = [
+        QueryTerm("787s", 5.0, 2, "exact", 5.0, "787s"),
+        QueryTerm("qatar", 6.0, 4, "exact", 6.0, "qatar", capitalised=1.0),
+        QueryTerm("airway", 4.0, 5, "exact", 4.0, "airways", capitalised=0.9),
+        QueryTerm("order", 2.0, 6, "exact", 2.0, "order", capitalised=0.1),
+    ]
+    names = question_names("how many 787s did qatar airways order")
+    emirates = {"787s", "airway", "order", "emir"}
+    assert name_absent(q, emirates.__contains__, names) == 1.0
+    assert name_absent(q, (emirates | {"qatar"}).__contains__, names) == 0.0
+    # "order" is not a name: an article that lacks it is no near miss.
+    assert name_absent(q, {"787s", "qatar", "airway"}.__contains__, names) == 0.0
+
+
+def test_name_absent_leaves_out_years_and_russian_question_words() -> None:
+    # A paragraph on "this season" answers "Who led the 2015 season?"; "Кто" opens a question
+    # with a capital, and a small corpus may write it so after a comma too.
+    q = [
+        QueryTerm("2015", 4.0, 4, "exact", 4.0, "2015"),
+        QueryTerm("season", 2.0, 5, "exact", 2.0, "season"),
+        QueryTerm("кто", 1.0, 0, "exact", 1.0, "кто", capitalised=1.0),
+    ]
+    names = question_names("Кто led the 2015 season?") | {"2015"}
+    assert name_absent(q, {"season"}.__contains__, names) == 0.0
+
+
+def test_name_absent_forgives_a_typo_in_the_name() -> None:
+    q = [
+        QueryTerm("katharina", 3.0, 0, "typo", 6.0, "katharnia"),
+        QueryTerm("catharina", 2.0, 0, "typo", 6.0, "katharnia"),
+        QueryTerm("luther", 2.0, 1, "exact", 2.0, "luther"),
+    ]
+    names = {"katharnia", "luther"}
+    assert name_absent(q, {"catharina", "luther"}.__contains__, names) == 0.0
+    assert name_absent(q, {"luther"}.__contains__, names) == 1.0
+
+
+def test_a_name_the_article_lacks_vetoes_the_answer() -> None:
+    """However close the cosine and sure the lexical stage, and without vectors too."""
+    question = "What is the price of the Pixel 9?"
+    evidence = answer_evidence(question, "The Pixel 9 costs 799 dollars.")
+    absent = FEATURES.index("name_absent")
+    for cosines in ([0.95, 0.80], [math.nan]):
+        features = answer_features(0.99, cosines, 0, evidence, 0.0)
+        assert features[absent] == 0.0 and decide(features, 0.5).answered
+        features[absent] = 1.0
+        vetoed = decide(features, 0.5)
+        assert not vetoed.answered and vetoed.confidence < 0.01
+
+
 def test_names_share_forgives_a_typo_in_the_name() -> None:
     q = [
         QueryTerm("katharina", 3.0, 0, "typo", 6.0, "katharnia"),
@@ -156,6 +209,18 @@ async def test_a_hit_says_which_of_the_questions_names_its_article_lacks(seeded:
     # The seed's own names, and the title's ("Xi Jinping calls for ..."), are there.
     answered = await seeded.retriever.search("What did Xi Jinping say about Zhongguancun?")
     assert answered.hits and all(h.missing == () for h in answered.hits)
+
+
+async def test_a_question_about_a_name_the_article_never_says_is_declined(
+    seeded: Newsbot,
+) -> None:
+    # The seed's forum lasts five days; it is never called the Qatar forum.
+    search = seeded.retriever.search
+    assert (await search("How many days does the Zhongguancun forum last?")).answered
+    assert not (await search("How many days does the Qatar forum last?")).answered
+    # "Beijing" is in another passage of the article than the answer's: still answered.
+    near = await seeded.retriever.search("how many days does the beijing forum last")
+    assert near.answered and "five-day" in near.hits[0].passage
 
 
 async def test_a_measure_or_a_contraction_is_never_named_missing(seeded: Newsbot) -> None:

@@ -96,6 +96,15 @@ def test_remove_article(index: PassageIndex) -> None:
     assert index.df("baikal") == 2
 
 
+def test_article_holds_reads_every_passage_of_the_article(index: PassageIndex) -> None:
+    assert index.article_holds("januari", 10)  # passage 2 ("January", stemmed), not passage 1
+    assert index.article_holds("baikal", 10)
+    assert not index.article_holds("iceland", 10)  # another article's word
+    assert not index.article_holds("atlantis", 10)  # no passage's word
+    index.remove_article(20)
+    assert not index.article_holds("iceland", 20)  # removed passages hold nothing
+
+
 def test_passages_added_in_several_batches_are_searched_together() -> None:
     index = PassageIndex()
     index.add(CORPUS[:2])

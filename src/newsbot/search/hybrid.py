@@ -18,6 +18,7 @@ word the passage lacks is. Fitted by benchmarks/tune_answered.py, see ANSWERED_W
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ import numpy.typing as npt
 
 from newsbot.search.answer import AnswerEvidence, answer_evidence, question_names
 from newsbot.search.evidence import Candidate, QueryTerm
+from newsbot.search.text import terms
 
 DENSE_WEIGHT = 0.6
 """`a` of the fusion: chosen on the fit half of the tune sets with a pool of 20
@@ -55,8 +57,16 @@ FEATURES = (
     "type_missing",
     "negation_missing",
     "rare_missing",
+    "name_absent",
 )
-ANSWERED_WEIGHTS = (0.1588, 29.8412, 0.0, 0.0, 1.2334, -0.8531, -3.6186, 0.0)
+NAME_ABSENT_WEIGHT = -20.0
+"""`name_absent` is a veto, not fitted: a question naming what the top passage's article never
+mentions is declined (the reply lists the closest articles). Fitted with the others it got
+-1.5, too little to move one news near-miss: SQuAD's and TyDi QA's "articles" are single
+paragraphs, whose questions name things from the rest of their Wikipedia page. On whole news
+articles (news_questions.json) it cost 1 of 88 answerable questions and declined 7 more of 35
+unanswerable ones (docs/benchmarks.md)."""
+ANSWERED_WEIGHTS = (0.1588, 29.8412, 0.0, 0.0, 1.2334, -0.8531, -3.6186, 0.0, NAME_ABSENT_WEIGHT)
 ANSWERED_BIAS = -25.4827
 
 
@@ -139,6 +149,46 @@ def names_share(
     return len(found) / len(asked)
 
 
+ABSENT_CAPITALISED = 0.8
+"""For `name_absent`, a lowercase question word is a name when the corpus capitalises at least
+this share of it: above NAME_CAPITALISED, as a veto needs surer names ("center", "east" and
+"project" were names at 0.5 in the SQuAD tune corpus)."""
+
+_YEAR = re.compile(r"(1[5-9][0-9]{2}|20[0-9]{2})s?")
+_QUESTION_WORDS_TEXT = """
+    кто кого кому кем ком что чего чему чем где куда откуда когда как какой какая какое какие
+    каким какого каких какую каком сколько почему зачем чей чья чьё чье чьи
+"""
+_QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
+"""Russian question words: not stop words (the index keeps every Russian word), and written with
+a capital where they open a question, so a small corpus may count them as names."""
+
+
+def name_absent(
+    query: Sequence[QueryTerm],
+    held: Callable[[str], bool],
+    names: Set[str],
+    capitalised: float = ABSENT_CAPITALISED,
+) -> float:
+    """1.0 when one of the question's names or numbers is nowhere in the candidate's article
+    (`held(term)`: its title or one of its passages holds the term), else 0.0.
+
+    A near miss asks about another team, model or country than the article's ("lowes third
+    quarter revenue" on Home Depot's results); a question the article answers names what the
+    article names, even where the answer's passage doesn't repeat it. Years don't count (the
+    "2015 season" of a paragraph that says "this season"). Typo-aware: a word counts as held
+    when one of its corrections is."""
+    asked = {
+        q.position
+        for q in query
+        if (q.surface in names or (q.kind == "exact" and q.capitalised >= capitalised))
+        and not _YEAR.fullmatch(q.surface)
+        and q.surface not in _QUESTION_WORDS
+    }
+    held_at = {q.position for q in query if q.position in asked and held(q.term)}
+    return float(bool(asked - held_at))
+
+
 def missing_names(query: Sequence[QueryTerm], found: Set[str], names: Set[str]) -> list[str]:
     """The question's names, numbers and words no article has, as the reader wrote them, that
     none of `found` (a passage's terms and its title's) holds: a near miss shows the one it
@@ -166,6 +216,7 @@ def answer_features(
     evidence: AnswerEvidence | None,
     missing: float,
     names: float = 1.0,
+    absent: float = 0.0,
 ) -> list[float]:
     """The "answered" model's inputs for the candidate at `rank` (see FEATURES); `cosines` are
     the ranked candidates' cosines (NaN without a vector), `missing` its `rare_missing`,
@@ -173,7 +224,7 @@ def answer_features(
     cosine = cosines[rank]
     common = [logit(lexical_confidence), cosine, margin(cosines, rank) if cosines else 0.0]
     if evidence is None:
-        return [*common, 0.0, names, 1.0, 0.0, missing]
+        return [*common, 0.0, names, 1.0, 0.0, missing, absent]
     return [
         *common,
         evidence.coverage,
@@ -181,6 +232,7 @@ def answer_features(
         float(evidence.type_expected and not evidence.type_found),
         float(evidence.negation_missing),
         missing,
+        absent,
     ]
 
 
@@ -191,13 +243,22 @@ def candidate_features(
     cosines: Sequence[float],
     rank: int,
     idf: Callable[[str], float],
+    article_holds: Callable[[str, int], bool],
 ) -> tuple[list[float], AnswerEvidence | None]:
-    """The `answer_features` of a ranked candidate, and its best sentence's evidence."""
+    """The `answer_features` of a ranked candidate, and its best sentence's evidence;
+    `article_holds(term, article_id)`: whether one of the article's passages holds the term."""
     evidence = answer_evidence(question, candidate.passage, idf)
     matched = candidate.features.matched
-    names = names_share(candidate.query, matched, question_names(question))
+    asked = question_names(question)
+    names = names_share(candidate.query, matched, asked)
     missing = rare_missing(candidate.query, matched)
-    features = answer_features(lexical_confidence, cosines, rank, evidence, missing, names)
+    title = set(terms(candidate.title))
+
+    def held(term: str) -> bool:
+        return term in matched or term in title or article_holds(term, candidate.article_id)
+
+    absent = name_absent(candidate.query, held, asked)
+    features = answer_features(lexical_confidence, cosines, rank, evidence, missing, names, absent)
     return features, evidence
 
 
@@ -205,7 +266,8 @@ def decide(features: Sequence[float], lexical_threshold: float) -> Decision:
     """Whether the top passage answers, from its `answer_features`; without its vector (the
     cosine is NaN), today's lexical rule: its confidence against `lexical_threshold`."""
     if math.isnan(features[1]):
-        confidence = 1 / (1 + math.exp(-features[0]))
+        z = features[0] + NAME_ABSENT_WEIGHT * features[FEATURES.index("name_absent")]
+        confidence = 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
         return Decision(confidence >= lexical_threshold, confidence)
     z = ANSWERED_BIAS + sum(w * x for w, x in zip(ANSWERED_WEIGHTS, features, strict=True))
     p = 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))

@@ -267,6 +267,20 @@ class PassageIndex:
         """The IDF a word found in no passage would have."""
         return math.log(1 + (self._docs + 0.5) / 0.5)
 
+    def article_holds(self, term: str, article_id: int) -> bool:
+        """Whether a live passage of the article holds `term` (reads the term's postings:
+        short for the names it is asked about)."""
+        term_id = self.term_ids.get(term)
+        if term_id is None:
+            return False
+        for segment in self._segments:
+            docs, _ = segment.postings(term_id, len(segment.docs))
+            if len(docs):
+                docs = docs[self._article_ids[docs] == article_id]
+                if len(docs) and self._alive[docs].any():
+                    return True
+        return False
+
     def passage_id(self, doc: int) -> int:
         return int(self._passage_ids[doc])
 

@@ -373,7 +373,7 @@ class Retriever:
             else answer_confidence([c, *candidates[:rank], *candidates[rank + 1 :]])
         )
         features, evidence = candidate_features(
-            question, c, lexical, ranking.cosines, rank, index.idf
+            question, c, lexical, ranking.cosines, rank, index.idf, index.article_holds
         )
         return decide(features, self.weights.answer_threshold), evidence.span if evidence else None
 
