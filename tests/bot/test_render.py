@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botapi_emulator import MAX_MESSAGE_LENGTH, parse_html, utf16_len
+from newsbot import i18n
 from newsbot.bot import render
 from newsbot.bot.commands import COMMANDS, bot_commands, help_text
 from newsbot.bot.paging import answer_keyboard, list_keyboard, parse_answer_button, without_button
@@ -90,3 +91,20 @@ def test_pack_never_breaks_tags_or_limits(text: str, limit: int) -> None:
     for message in render.pack([block, render.plain(text)], limit):
         assert utf16_len(message) <= limit
         parse_html(message)
+
+
+def test_a_decline_names_what_the_closest_articles_never_mention_in_the_readers_language() -> None:
+    from newsbot.bot.replies import no_match_text
+    from newsbot.conversation.chat import Reply
+    from newsbot.search.results import Hit
+
+    closest = Hit(1, 1, "Forum opens", None, None, None, "The forum opened.", score=0.5)
+    reply = Reply("no_match", "q", known=2, closest=[closest], unmentioned=("qatar", "doha"))
+    with i18n.using("en"):
+        assert "\n\nThe closest articles I have (none mentions “qatar”, “doha”):\n• <b>Forum" in (
+            no_match_text(reply)
+        )
+    with i18n.using("ru"):
+        assert "\n\nБлиже всего по теме (нигде не упоминается «qatar», «doha»):\n• <b>Forum" in (
+            no_match_text(reply)
+        )

@@ -78,3 +78,15 @@ def test_ask_says_what_the_bot_says_to_a_non_question_and_refuses_an_empty_one(
     status, out, _ = cli("ask", "--json", "thanks")
     assert status == 0
     assert json.loads(out) == {"question": "thanks", "answered": False, "results": []}
+
+
+def test_a_decline_says_which_names_the_closest_articles_never_mention() -> None:
+    declined = SearchResult("How long is the Qatar forum?", answered=False, hits=[hit(None)])
+    plain = format_result(declined, 3, bold=False)
+    assert plain == (
+        "I couldn't find that in the 3 articles I know. Try other words, or see `newsbot articles`."
+    )
+    named = replace(declined, unmentioned=("qatar", "2"))
+    assert format_result(named, 3, bold=False) == (
+        f"{plain} None of the closest articles mentions “qatar”, “2”."
+    )

@@ -145,8 +145,17 @@ async def test_not_found_names_the_closest_articles_or_the_empty_database(
     await add(bot.service, FOOTBALL, HOCKEY)
     near = await bot.one("When did Mourinho leave Tottenham for good?")
     assert near.text is not None and near.text.startswith("I couldn't find that in the 3 articles")
-    assert near.text.endswith(f"The closest articles I have:\n• {FOOTBALL['title']}")
+    # Tottenham is in none of the articles: the reply says so over the closest one.
+    assert near.text.endswith(
+        f"The closest articles I have (none mentions “tottenham”):\n• {FOOTBALL['title']}"
+    )
     assert [e["url"] for e in near.entities if e["type"] == "text_link"] == [FOOTBALL["url"]]
+    near = await bot.one("How long is Mourinho's contract with the club?")
+    assert near.text is not None and "three-year contract" in near.text  # answered
+    near = await bot.one("How long is Mourinho's contract at Lazio?")
+    assert near.text is not None and near.text.endswith(
+        f"The closest articles I have (none mentions “lazio”):\n• {FOOTBALL['title']}"
+    )
     far = await bot.one("Who won the 1987 Tour de France cycling race?")
     assert far.text == (
         "I couldn't find that in the 3 articles I know. Try other words, or see /latest."

@@ -218,9 +218,12 @@ async def test_a_question_about_a_name_the_article_never_says_is_declined(
     search = seeded.retriever.search
     assert (await search("How many days does the Zhongguancun forum last?")).answered
     assert not (await search("How many days does the Qatar forum last?")).answered
+    declined = await search("How many days does the Qatar forum last?")
+    assert declined.unmentioned == ("qatar",)  # what the decline reply names
     # "Beijing" is in another passage of the article than the answer's: still answered.
     near = await seeded.retriever.search("how many days does the beijing forum last")
     assert near.answered and "five-day" in near.hits[0].passage
+    assert near.unmentioned == ()
 
 
 async def test_a_measure_or_a_contraction_is_never_named_missing(seeded: Newsbot) -> None:

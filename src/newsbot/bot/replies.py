@@ -86,7 +86,14 @@ def no_match_text(reply: Reply) -> str:
     """ "I couldn't find that", with the closest article titles when any is close."""
     blocks = [plain(no_good_match(reply.known))]
     if reply.closest:
-        block = plain(_("The closest articles I have:"))
+        header = (
+            _("The closest articles I have (none mentions {words}):").format(
+                words=", ".join(_("“{word}”").format(word=word) for word in reply.unmentioned)
+            )
+            if reply.unmentioned
+            else _("The closest articles I have:")
+        )
+        block = plain(header)
         block.extend((Run("• "), *title_runs(h.title, h.url)) for h in reply.closest)
         blocks.append(block)
     return pack(blocks)[0]

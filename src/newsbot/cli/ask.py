@@ -54,9 +54,13 @@ def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
     if result.not_a_question:
         return NOT_A_QUESTION
     if not result.answered:
-        return no_good_match(
+        declined = no_good_match(
             known, "`newsbot articles`", "add some with `newsbot ingest PATH_OR_URL`"
         )
+        if result.unmentioned:
+            words = ", ".join(f"“{word}”" for word in result.unmentioned)
+            declined += f" None of the closest articles mentions {words}."
+        return declined
     blocks = []
     for number, hit in enumerate(result.hits, 1):
         meta = ", ".join(

@@ -49,6 +49,7 @@ class Reply:
     context_title: str | None = None  # a follow-up: the article it was answered from
     known: int = 0  # articles in the database (for "no good match")
     closest: list[Hit] = field(default_factory=list)  # one per article, when nothing answers
+    unmentioned: tuple[str, ...] = ()  # the question's names none of those articles says
 
 
 def shown_of(hits: Sequence[Hit]) -> list[ShownPassage]:
@@ -138,7 +139,13 @@ class Conversation:
         for hit in result.hits:
             if hit.article_id not in closest and is_close(wanted, hit):
                 closest[hit.article_id] = hit
-        return Reply("no_match", question, known=known, closest=list(closest.values())[:CLOSEST])
+        return Reply(
+            "no_match",
+            question,
+            known=known,
+            closest=list(closest.values())[:CLOSEST],
+            unmentioned=result.unmentioned,
+        )
 
     async def more(self, token: str, page: int) -> Reply:
         """Page `page` (0 is the first) of the answer behind a "More" button."""

@@ -178,6 +178,16 @@ def name_absent(
     article names, even where the answer's passage doesn't repeat it. Years don't count (the
     "2015 season" of a paragraph that says "this season"). Typo-aware: a word counts as held
     when one of its corrections is."""
+    return float(bool(absent_names(query, held, names, capitalised)))
+
+
+def absent_names(
+    query: Sequence[QueryTerm],
+    held: Callable[[str], bool],
+    names: Set[str],
+    capitalised: float = ABSENT_CAPITALISED,
+) -> list[str]:
+    """The names and numbers of `name_absent` that `held` lacks, as the reader wrote them."""
     asked = {
         q.position
         for q in query
@@ -186,7 +196,11 @@ def name_absent(
         and q.surface not in _QUESTION_WORDS
     }
     held_at = {q.position for q in query if q.position in asked and held(q.term)}
-    return float(bool(asked - held_at))
+    absent: dict[int, str] = {}
+    for q in query:
+        if q.position in asked and q.position not in held_at:
+            absent.setdefault(q.position, q.surface)
+    return [absent[p] for p in sorted(absent)]
 
 
 def missing_names(query: Sequence[QueryTerm], found: Set[str], names: Set[str]) -> list[str]:

@@ -34,6 +34,9 @@ class SearchResult:
     confidence: float = 0.0
     threshold: float = 0.5  # the confidence a hit needs to count as answering
     not_a_question: bool = False  # "ok", "2", "thanks": no content word, nothing searched
+    # Declined: the question's names and numbers that none of the hits' articles mentions
+    # (hybrid.absent_names), as the reader wrote them ("qatar" of a question on Emirates).
+    unmentioned: tuple[str, ...] = ()
 
     def relevant(self) -> list[Hit]:
         """The leading hits that each pass the "answered" decision (none if not answered)."""

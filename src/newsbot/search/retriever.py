@@ -28,7 +28,14 @@ from newsbot.search.evidence import (
     rerank_features,
     weighted_share,
 )
-from newsbot.search.hybrid import Decision, candidate_features, decide, fuse, missing_names
+from newsbot.search.hybrid import (
+    Decision,
+    absent_names,
+    candidate_features,
+    decide,
+    fuse,
+    missing_names,
+)
 from newsbot.search.index import PassageIndex
 from newsbot.search.live import SNAPSHOT_MIN_PASSAGES, LiveIndex
 from newsbot.search.results import Hit as Hit
@@ -353,13 +360,35 @@ class Retriever:
                 )
             )
         decision = top[0]
+        answered = bool(hits) and decision.answered
+        shown = [c for _, (_, c) in page]
         return SearchResult(
             question,
-            answered=bool(hits) and decision.answered,
+            answered=answered,
             hits=hits,
             confidence=round(decision.confidence, 4),
             threshold=self.weights.answer_threshold,
+            unmentioned=() if answered else self._unmentioned(shown, names, index),
         )
+
+    @staticmethod
+    def _unmentioned(
+        candidates: list[Candidate], names: set[str], index: PassageIndex
+    ) -> tuple[str, ...]:
+        """The question's names and numbers that none of the candidates' articles mentions."""
+        if not candidates:
+            return ()
+        titles = [set(terms(c.title)) for c in candidates]
+
+        def held(term: str) -> bool:
+            return any(
+                term in c.features.matched
+                or term in title
+                or index.article_holds(term, c.article_id)
+                for c, title in zip(candidates, titles, strict=True)
+            )
+
+        return tuple(absent_names(candidates[0].query, held, names))
 
     def _decide(
         self, question: str, ranking: Ranking, rank: int, index: PassageIndex
