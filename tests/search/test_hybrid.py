@@ -123,7 +123,7 @@ def test_name_absent_is_a_name_the_whole_article_lacks() -> None:
     assert name_absent(q, {"787s", "qatar", "airway"}.__contains__, names) == 0.0
 
 
-def test_name_absent_leaves_out_years_and_russian_question_words() -> None:
+def test_name_absent_leaves_out_years_russian_question_words_and_single_letters() -> None:
     # A paragraph on "this season" answers "Who led the 2015 season?"; "Кто" opens a question
     # with a capital, and a small corpus may write it so after a comma too.
     q = [
@@ -133,6 +133,10 @@ def test_name_absent_leaves_out_years_and_russian_question_words() -> None:
     ]
     names = question_names("Кто led the 2015 season?") | {"2015"}
     assert name_absent(q, {"season"}.__contains__, names) == 0.0
+    # Nor a single letter: the "U" of "U.S." where the article writes "US".
+    u = [QueryTerm("u", 1.0, 3, "exact", 1.0, "u", capitalised=1.0), *q[1:]]
+    assert name_absent(u, {"season"}.__contains__, {"u"}) == 0.0
+    assert name_absent([*u, QueryTerm("9", 3.0, 6, "exact", 3.0, "9")], set().__contains__, {"9"})
 
 
 def test_name_absent_forgives_a_typo_in_the_name() -> None:

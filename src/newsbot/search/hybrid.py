@@ -194,6 +194,7 @@ def absent_names(
         if (q.surface in names or (q.kind == "exact" and q.capitalised >= capitalised))
         and not _YEAR.fullmatch(q.surface)
         and q.surface not in _QUESTION_WORDS
+        and (len(q.surface) > 1 or q.surface.isdigit())
     }
     held_at = {q.position for q in query if q.position in asked and held(q.term)}
     absent: dict[int, str] = {}
