@@ -24,7 +24,7 @@ run: install
 	@$(BIN)/newsbot start
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist). It is CPU-bound on 2 cores, but some
-# tests mostly wait (replicas on a due time, leases expiring), so 4 workers keep both busy.
+# tests mostly wait (digests paced at 30/s, leases expiring), so 4 workers keep both busy.
 # `make test TEST_WORKERS=0` runs it in one process. The longest tests come first
 # (tests/conftest.py) and each worker takes two at a time, so they start at once side by side
 # and the workers finish together.
