@@ -53,7 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 LONG_FIRST = (
-    "tests/e2e/test_replicas.py",  # ~100 s: two `newsbot run` processes on a due time
+    "tests/e2e/test_replicas.py",  # ~30 s: two `newsbot run` processes share a fan-out
     "tests/e2e/test_digest_delivery.py",  # 300 digests paced by the flood limit, both backends
     "tests/e2e/",
     "tests/db/test_advisory.py",
@@ -154,7 +154,11 @@ async def service(settings: Settings) -> AsyncIterator[Newsbot]:
 
 @pytest.fixture
 async def seeded(service: Newsbot) -> Newsbot:
-    """The service with the sample article (id 1, four passages) stored."""
-    result = await service.ingestor.add_file(SEED)
+    """The service with the sample article (id 1, four passages) stored: read here, as the
+    extraction worker would (`newsbot.ingest.worker`, tested in tests/ingest/test_worker.py),
+    not in one: starting a worker process for each of some 400 tests cost ~100 ms apiece."""
+    from newsbot.ingest.pipeline import read_file
+
+    result = await service.ingestor.add_extracted(str(SEED), read_file(SEED))
     assert (result.status, result.article_id, result.passages) == ("added", 1, 4), result
     return service

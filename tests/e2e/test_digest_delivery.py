@@ -4,6 +4,7 @@ seconds ahead, and a restart "after the digests' time" is a scheduler started wi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import re
@@ -15,10 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from botapi_emulator import BotAPIEmulator, SentRecord, inline_buttons, parse_html
-from newsbot import db
 from newsbot.bot.app import build_application, running
 from newsbot.bot.digests.jobs import Clock, Digests
 from newsbot.bot.digests.render import digest_messages
+from newsbot.db.leases import SENDER, Role, leader_for
 from newsbot.db.models import utcnow
 from newsbot.digest.content import Digest, DigestItem
 from newsbot.digest.schedule import next_due
@@ -66,11 +67,36 @@ async def prepare(settings: Settings, readers: Sequence[int], due: datetime) -> 
             await store.subscribe(chat, "private", local, zone.key, now=due - timedelta(hours=1))
 
 
-def setup_time(settings: Settings, readers: int) -> timedelta:
-    """What `prepare` may take: each subscription is one transaction (~8 ms on SQLite, ~20 ms
-    on PostgreSQL, whose commit waits for the disk, on a busy test machine). The tests that
-    start bots before the due time add 8 s for that (a bot starts in 1-5 s under load)."""
-    return timedelta(seconds=readers * (0.05 if db.is_postgres(settings.database_url) else 0.02))
+async def just_passed() -> datetime:
+    """A moment just gone whose local day, in every zone of ZONES, lasts two minutes more: a
+    bot started after it still finds that day's digest owed (the day's only)."""
+    while True:
+        now = datetime.now(UTC) - timedelta(seconds=1)
+        ends = [
+            local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+            for local in (now.astimezone(ZoneInfo(zone)) for zone in ZONES)
+        ]
+        wait = max((end - now for end in ends if end - now < timedelta(minutes=2)), default=None)
+        if wait is None:
+            return now
+        await asyncio.sleep(wait.total_seconds() + 2)  # a minute or two before a midnight
+
+
+@contextlib.asynccontextmanager
+async def sender_role_held(settings: Settings) -> AsyncIterator[Role]:
+    """The digest sender's role, held here (as by a third replica busy with a fan-out of its
+    own) until the test lets it go: replicas started meanwhile queue their digests and wait
+    for it, so a fan-out starts with all of them up, however long their start took."""
+    async with await Newsbot.open(settings) as other:
+        role = leader_for(other.write_sessions, SENDER, holder="the test")
+        assert await role.try_acquire()
+        try:
+            yield role
+        finally:
+            await role.release()
+            close = getattr(role, "close", None)  # an advisory lock's engine
+            if close is not None:
+                await close()
 
 
 def digests_in(emu: BotAPIEmulator, chats: Sequence[int]) -> dict[int, int]:
@@ -243,19 +269,25 @@ def test_digest_html_is_escaped_linked_and_split_past_4096() -> None:
 async def test_two_replicas_share_the_budget_and_one_stopping_mid_way_loses_none(
     emu: BotAPIEmulator, tmp_path: Path, database_url: str
 ) -> None:
-    """Two bots on one database (replicas), both scheduling every reader: the sender lease
-    lets one send at a time, the claim gives each digest to one of them; the one sending
-    stops half-way and the other takes over the rest."""
+    """Two bots on one database (replicas), both started after the readers' time: each
+    queues every digest, the sender role lets one send at a time (held elsewhere until both
+    are up) and the claim gives each digest to one of them; the one sending stops half-way
+    and the other takes over the rest."""
     settings = make_settings(tmp_path, emu, database_url=database_url)
     readers = list(range(7000, 7150))
     for chat in readers:
         emu.private_chat(chat)
-    due = datetime.now(UTC) + timedelta(seconds=8) + setup_time(settings, len(readers))
-    await prepare(settings, readers, due)
-    assert datetime.now(UTC) < due, "setting up took longer than planned: the test is void"
-    async with contextlib.AsyncExitStack() as one, contextlib.AsyncExitStack() as two:
+    await prepare(settings, readers, await just_passed())
+    async with (
+        sender_role_held(settings) as held,
+        contextlib.AsyncExitStack() as one,
+        contextlib.AsyncExitStack() as two,
+    ):
         bots = [await one.enter_async_context(digest_bot(settings))]
         bots.append(await two.enter_async_context(digest_bot(settings)))
+        assert [bot.caught_up for bot in bots] == [len(readers)] * 2
+        assert held.valid and emu.sent == []
+        await held.release()  # both are up: go
         for _ in range(40):
             await emu.wait_for_call("sendMessage", timeout=20)
         [sending] = [i for i, bot in enumerate(bots) if bot.sender.leader.valid]  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ head on first use.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -217,8 +218,10 @@ def current_revision(database_url: str) -> str | None:
         engine.dispose()
 
 
+@functools.cache
 def head_revision() -> str | None:
-    """The newest migration's revision."""
+    """The newest migration's revision: read once a process (the migrations ship with the
+    package), not at each start of the service (~5 ms of CPU each time)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
