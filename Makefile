@@ -24,13 +24,11 @@ run: install
 	@$(BIN)/newsbot start
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist). It is CPU-bound on 2 cores, but some
-# tests mostly wait (digests paced at 30/s, leases expiring, new PostgreSQL databases), so 6
-# workers keep both busy (4 left about a third of them idle once the replica test stopped
-# waiting on a due time: ~100-110 s against ~85 s with 6 here).
+# tests mostly wait (digests paced at 30/s, leases expiring), so 4 workers keep both busy.
 # `make test TEST_WORKERS=0` runs it in one process. The longest tests come first
 # (tests/conftest.py) and each worker takes two at a time, so they start at once side by side
 # and the workers finish together.
-TEST_WORKERS ?= 6
+TEST_WORKERS ?= 4
 
 # Compiled bytecode is kept (in .venv/pycache, not beside the sources) even when the shell sets
 # PYTHONDONTWRITEBYTECODE: without it each pytest worker rewrites and compiles every test module
