@@ -108,3 +108,21 @@ def test_a_decline_names_what_the_closest_articles_never_mention_in_the_readers_
         assert "\n\nБлиже всего по теме (нигде не упоминается «qatar», «doha»):\n• <b>Forum" in (
             no_match_text(reply)
         )
+
+
+def test_a_decline_with_nothing_close_still_names_what_no_article_found_mentions() -> None:
+    from newsbot.bot.replies import no_match_text
+    from newsbot.conversation.chat import Reply
+
+    reply = Reply("no_match", "q", known=1, unmentioned=("qatar",))
+    with i18n.using("en"):
+        assert no_match_text(reply) == (
+            "I couldn&#x27;t find that in the 1 article I know. Try other words, or see /latest."
+            "\n\nNone of the articles I found mentions “qatar”."
+        )
+    with i18n.using("ru"):
+        assert no_match_text(reply).endswith(
+            "\n\nНи в одной из найденных статей не упоминается «qatar»."
+        )
+    with i18n.using("en"):
+        assert "mentions" not in no_match_text(Reply("no_match", "q", known=1))

@@ -83,19 +83,22 @@ def no_good_match(known: int) -> str:
 
 
 def no_match_text(reply: Reply) -> str:
-    """ "I couldn't find that", with the closest article titles when any is close."""
+    """ "I couldn't find that", with the closest article titles when any is close, and the
+    question's names that none of the articles found mentions."""
     blocks = [plain(no_good_match(reply.known))]
+    words = ", ".join(_("“{word}”").format(word=word) for word in reply.unmentioned)
     if reply.closest:
         header = (
-            _("The closest articles I have (none mentions {words}):").format(
-                words=", ".join(_("“{word}”").format(word=word) for word in reply.unmentioned)
-            )
+            _("The closest articles I have (none mentions {words}):").format(words=words)
             if reply.unmentioned
             else _("The closest articles I have:")
         )
         block = plain(header)
         block.extend((Run("• "), *title_runs(h.title, h.url)) for h in reply.closest)
         blocks.append(block)
+    elif reply.unmentioned:
+        found = _("None of the articles I found mentions {words}.")
+        blocks.append(plain(found.format(words=words)))
     return pack(blocks)[0]
 
 
