@@ -204,6 +204,22 @@ def absent_names(
     return [absent[p] for p in sorted(absent)]
 
 
+def held_by(
+    candidates: Sequence[Candidate], article_holds: Callable[[str, int], bool]
+) -> Callable[[str], bool]:
+    """Whether one of the candidates' articles holds a term: the passage's matched terms, its
+    title, or another passage of the article (`article_holds(term, article_id)`)."""
+    titles = [set(terms(c.title)) for c in candidates]
+
+    def held(term: str) -> bool:
+        return any(
+            term in c.features.matched or term in title or article_holds(term, c.article_id)
+            for c, title in zip(candidates, titles, strict=True)
+        )
+
+    return held
+
+
 def missing_names(query: Sequence[QueryTerm], found: Set[str], names: Set[str]) -> list[str]:
     """The question's names, numbers and words no article has, as the reader wrote them, that
     none of `found` (a passage's terms and its title's) holds: a near miss shows the one it
@@ -267,12 +283,7 @@ def candidate_features(
     asked = question_names(question)
     names = names_share(candidate.query, matched, asked)
     missing = rare_missing(candidate.query, matched)
-    title = set(terms(candidate.title))
-
-    def held(term: str) -> bool:
-        return term in matched or term in title or article_holds(term, candidate.article_id)
-
-    absent = name_absent(candidate.query, held, asked)
+    absent = name_absent(candidate.query, held_by([candidate], article_holds), asked)
     features = answer_features(lexical_confidence, cosines, rank, evidence, missing, names, absent)
     return features, evidence
 

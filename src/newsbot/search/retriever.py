@@ -34,6 +34,7 @@ from newsbot.search.hybrid import (
     candidate_features,
     decide,
     fuse,
+    held_by,
     missing_names,
 )
 from newsbot.search.index import PassageIndex
@@ -378,16 +379,7 @@ class Retriever:
         """The question's names and numbers that none of the candidates' articles mentions."""
         if not candidates:
             return ()
-        titles = [set(terms(c.title)) for c in candidates]
-
-        def held(term: str) -> bool:
-            return any(
-                term in c.features.matched
-                or term in title
-                or index.article_holds(term, c.article_id)
-                for c, title in zip(candidates, titles, strict=True)
-            )
-
+        held = held_by(candidates, index.article_holds)
         return tuple(absent_names(candidates[0].query, held, names))
 
     def _decide(
