@@ -131,8 +131,9 @@ async def test_a_crash_during_the_send_never_sends_twice(
                 crashed.enqueue(chat, day)
             await emu.wait_for_messages(101)
             await emu.wait_for_messages(103)
-            for _ in range(500):  # 103's message is out: wait for its SENT to be recorded
-                if (await store.get(103)).claim_state == SENT:  # type: ignore[union-attr]
+            for _ in range(500):  # 101's and 103's messages are out: wait for their SENT
+                states = [(await store.get(chat)).claim_state for chat in (101, 103)]  # type: ignore[union-attr]
+                if states == [SENT, SENT]:
                     break
                 await asyncio.sleep(0.01)
             await emu.wait_for_call("sendMessage")  # 102's request is under way...
