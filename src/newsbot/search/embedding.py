@@ -83,12 +83,24 @@ class EmbeddingWorker:
             {"pid": int(pid), "model": self.encoder.name, "vector": to_blob(vector)}
             for (pid, _), vector in zip(rows, vectors, strict=True)
         ]
-        async with self._write_engine.begin() as connection:
-            await connection.execute(_INSERT_SQL, params)
+        # Shielded: a worker cancelled (the service closing) while the writer's transaction is
+        # open would leave its connection behind, unclosed and still holding SQLite's write
+        # lock, and the next writer (the question log's flush at close) would fail after
+        # busy_timeout with "database is locked". The write finishes, then the cancel goes on.
+        write = asyncio.ensure_future(self._write(params))
+        try:
+            await asyncio.shield(write)
+        except asyncio.CancelledError:
+            await write
+            raise
         self.embedded += len(rows)
         if self._on_written:
             self._on_written()
         return len(rows), int(rows[-1][0])
+
+    async def _write(self, params: list[dict[str, object]]) -> None:
+        async with self._write_engine.begin() as connection:
+            await connection.execute(_INSERT_SQL, params)
 
     async def run_until_done(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Embed every passage without a vector; `progress(done, total)` after each batch."""
