@@ -88,5 +88,5 @@ def test_a_decline_says_which_names_the_closest_articles_never_mention() -> None
     )
     named = replace(declined, unmentioned=("qatar", "2"))
     assert format_result(named, 3, bold=False) == (
-        f"{plain} None of the closest articles mentions “qatar”, “2”."
+        f"{plain} None of the articles I found mentions “qatar”, “2”."
     )

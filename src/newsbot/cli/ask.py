@@ -59,7 +59,7 @@ def format_result(result: SearchResult, known: int, *, bold: bool) -> str:
         )
         if result.unmentioned:
             words = ", ".join(f"“{word}”" for word in result.unmentioned)
-            declined += f" None of the closest articles mentions {words}."
+            declined += f" None of the articles I found mentions {words}."
         return declined
     blocks = []
     for number, hit in enumerate(result.hits, 1):

@@ -68,6 +68,7 @@ articles (news_questions.json) it cost 1 of 88 answerable questions and declined
 unanswerable ones (docs/benchmarks.md)."""
 ANSWERED_WEIGHTS = (0.1588, 29.8412, 0.0, 0.0, 1.2334, -0.8531, -3.6186, 0.0, NAME_ABSENT_WEIGHT)
 ANSWERED_BIAS = -25.4827
+_NAME_ABSENT = FEATURES.index("name_absent")
 
 
 def minmax(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -292,7 +293,7 @@ def decide(features: Sequence[float], lexical_threshold: float) -> Decision:
     """Whether the top passage answers, from its `answer_features`; without its vector (the
     cosine is NaN), today's lexical rule: its confidence against `lexical_threshold`."""
     if math.isnan(features[1]):
-        z = features[0] + NAME_ABSENT_WEIGHT * features[FEATURES.index("name_absent")]
+        z = features[0] + NAME_ABSENT_WEIGHT * features[_NAME_ABSENT]
         confidence = 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
         return Decision(confidence >= lexical_threshold, confidence)
     z = ANSWERED_BIAS + sum(w * x for w, x in zip(ANSWERED_WEIGHTS, features, strict=True))
