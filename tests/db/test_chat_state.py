@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from newsbot.db.chat_state import ChatStateStore, Context, ShownPassage
@@ -71,3 +72,38 @@ async def test_answers_are_written_behind_and_another_process_reads_them(
         await one.chat_state.flush()  # (by itself FLUSH_DELAY later, or at FLUSH_AT answers)
         for token in tokens:
             assert await other.chat_state.answer(token) is not None
+
+
+async def hand_over_during_a_flush(service: Newsbot, token: str) -> asyncio.Task[None]:
+    """A write-behind flush of `token`'s answer, left waiting for the writer's only
+    connection, which is then handed back (not through `async with`, which closes in a task
+    of its own): the caller's next write asks for it first, and the pool gives a free
+    connection to whoever asks first."""
+    state = service.chat_state
+    held = await service.write_engine.connect()
+    flushing = asyncio.create_task(state.flush())
+    await asyncio.sleep(0)  # the flush runs up to its wait for the connection
+    assert token in state._writing[0]  # in flight: out of the pending answers
+    await held.close()
+    return flushing
+
+
+async def test_a_page_shown_while_its_answer_is_being_written_is_kept(service: Newsbot) -> None:
+    """A "More" page recorded while its answer's batch waits for the writer: the batch is
+    written first, then the page, so the next "More" doesn't show the page again."""
+    state = service.chat_state
+    token = await state.record_answer(42, "Who?", SHOWN)
+    flushing = await hand_over_during_a_flush(service, token)
+    await state.add_shown(token, [ShownPassage(11, 3)])
+    await flushing
+    answer = await state.answer(token)
+    assert answer is not None and [s.passage_id for s in answer.shown] == [5, 9, 11]
+
+
+async def test_a_context_set_while_an_older_one_is_being_written_wins(service: Newsbot) -> None:
+    state = service.chat_state
+    token = await state.record_answer(7, "Old?", SHOWN, context=Context("Old?", (1,)))
+    flushing = await hand_over_during_a_flush(service, token)
+    await state.set_context(7, Context("New?", (2,)))
+    await flushing
+    assert await state.context(7) == Context("New?", (2,))

@@ -135,13 +135,13 @@ async def test_more_keeps_one_token_per_question(
             pass
         page = await bot.one("Where did the floating sauna open?")
         tokens = set()
-        pages = 1
+        pages = [page.text]
         while more := [b for b in inline_buttons(page) if b["text"] == "More"]:
             tokens.add(more[0]["callback_data"].split(":")[1])
             bot.emu.user_presses(page, more[0]["callback_data"], user_id=READER)
             _, page = await bot.emu.wait_for_messages(READER, 2)
-            pages += 1
-        assert len(tokens) == 1 and pages == 3
+            pages.append(page.text)
+        assert len(tokens) == 1 and len(pages) == 3, pages
 
 
 async def test_no_good_match_is_declined_plainly(bot: RunningBot) -> None:

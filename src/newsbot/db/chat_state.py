@@ -215,7 +215,10 @@ class ChatStateStore:
         if pending is not None:
             pending.shown = _shown_json([*_shown_of(pending.shown), *shown])
             return
-        async with self._write() as session, session.begin():
+        # Under the flush lock: an answer in flight (a batch waiting for the writer's
+        # connection) is committed before it is read here, or this page would find no row and
+        # be lost (the pool hands a free connection to whoever asks first, not in turn).
+        async with self._flush_lock, self._write() as session, session.begin():
             row = await session.get(AnswerRecord, token)
             if row is not None:
                 row.shown = _shown_json([*_shown_of(row.shown), *shown])
@@ -243,7 +246,9 @@ class ChatStateStore:
         """Make `context` the chat's context for the next `context_ttl` (written now)."""
         self._contexts.pop(chat_id, None)
         row = self._context_row(chat_id, context, now or utcnow())
-        async with self._write() as session, session.begin():
+        # Under the flush lock: a batch in flight with this chat's older context is written
+        # first, not after this one (see add_shown).
+        async with self._flush_lock, self._write() as session, session.begin():
             # Delete and insert rather than a dialect's upsert: the same SQL on SQLite and
             # PostgreSQL.
             await session.execute(delete(ChatContext).where(ChatContext.chat_id == chat_id))
