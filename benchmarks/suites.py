@@ -70,6 +70,23 @@ TYDI_RU = ("tydiqa-tune/russian.json.gz", "tydi-ru", 100)
 XQUAD_RU = ("xquad-tune/ru.json.gz", "xquad-ru", 60)
 
 
+def whole_articles(records: list[dict[str, object]]) -> list[dict[str, object]]:
+    """SQuAD's paragraphs joined back into their Wikipedia articles (one record each, the
+    paragraphs as paragraphs, url `https://<site>/<title>`): a corpus of whole articles, as
+    newsbot stores news, where a paragraph's question may name what another paragraph says."""
+    articles: dict[str, dict[str, object]] = {}
+    for record in records:
+        url = article_url(str(record["url"]))
+        article = articles.setdefault(url, {"url": url, "title": record["title"], "text": ""})
+        article["text"] = f"{article['text']}\n\n{record['text']}".strip()
+    return list(articles.values())
+
+
+def article_url(paragraph_url: str) -> str:
+    """The url of a SQuAD paragraph's article in `whole_articles`."""
+    return paragraph_url.rsplit("/", 1)[0]
+
+
 def corpora() -> dict[str, list[dict[str, object]]]:
     """name -> records (each paragraph one article).
 
@@ -88,6 +105,11 @@ def corpora() -> dict[str, list[dict[str, object]]]:
         "squad-half": squad_half,
         # SQuAD 2.0 paragraphs of the same articles (the unanswerable questions' own topics).
         "squad2": [r for r in squad2 if str(r["url"]).split("/")[3] in inside],
+        # The same two as whole articles (their questions are right at the article level).
+        "squad-whole": whole_articles(squad_half),
+        "squad2-whole": whole_articles(
+            [r for r in squad2 if str(r["url"]).split("/")[3] in inside]
+        ),
         # TyDi's corpora are small: other passages of the same language are distractors.
         "tydi-en": tydi_en + squad_half,
         "ru": tydi_ru + xquad_ru,
