@@ -23,12 +23,14 @@ run: install
 	@$(BIN)/newsbot db sample >/dev/null
 	@$(BIN)/newsbot start
 
-# The suite runs in TEST_WORKERS processes (pytest-xdist). It is CPU-bound on 2 cores, but some
-# tests mostly wait (digests paced at 30/s, leases expiring), so 4 workers keep both busy.
+# The suite runs in TEST_WORKERS processes (pytest-xdist). It is CPU-bound on 2 cores, but many
+# tests mostly wait (digests paced at 30/s, leases expiring), so 6 workers keep both busy: on an
+# idle 2-core machine 103 and 122 s against 132 s with 4 (docs/benchmarks.md); on a machine
+# other work shares, fewer may do better.
 # `make test TEST_WORKERS=0` runs it in one process. The longest tests come first
 # (tests/conftest.py) and each worker takes two at a time, so they start at once side by side
 # and the workers finish together.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 6
 
 # Compiled bytecode is kept (in .venv/pycache, not beside the sources) even when the shell sets
 # PYTHONDONTWRITEBYTECODE: without it each pytest worker rewrites and compiles every test module
