@@ -14,9 +14,9 @@ from botapi_emulator import BotAPIEmulator
 from newsbot.bot.app import Webhook, build_application, running
 from newsbot.bot.web import SECRET_HEADER
 from newsbot.service import Newsbot
-from tests.e2e.test_run import free_port
 from tests.helpers.bot import READER, hermetic, make_settings
 from tests.helpers.databases import BOTH
+from tests.helpers.emulator import free_port
 
 BACKENDS = BOTH
 SECRET = "s3cret_T0ken-x"

@@ -20,9 +20,9 @@ from newsbot.db.chat_state import FLUSH_DELAY
 from newsbot.service import Newsbot
 from tests.e2e.test_replicas import replica, wait_for_line
 from tests.e2e.test_replies import FOOTBALL, HOCKEY, add
-from tests.e2e.test_run import free_port
 from tests.helpers.bot import ADMIN, READER, make_settings
 from tests.helpers.databases import POSTGRESQL
+from tests.helpers.emulator import free_port
 
 BACKENDS = (POSTGRESQL,)
 FERRIES = [

@@ -6,7 +6,6 @@ import asyncio
 import io
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from newsbot.bot.app import Webhook, build_application, running
 from newsbot.bot.playground import LOCAL_USER, chat
 from newsbot.service import Newsbot
 from tests.helpers.bot import ADMIN, READER, hermetic, make_settings
+from tests.helpers.emulator import free_port
 
 # The real entry point, as `newsbot` runs it.
 NEWSBOT = [sys.executable, "-m", "newsbot.cli"]
@@ -86,12 +86,6 @@ async def reply_unless_exited(
         pytest.fail(f"newsbot run exited with {process.returncode}: {stderr.decode()}")
     exited.cancel()
     return reply.result()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_webhook_mode_with_secret_token(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import os
+import random
 import socket
 import ssl
 from collections.abc import AsyncIterator
@@ -87,6 +89,20 @@ async def plain_bot(emu: BotAPIEmulator) -> AsyncIterator[Bot]:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port on 127.0.0.1 that is free now, for a server the test starts later.
+
+    Not one the kernel picks (port 0): it picks from the ephemeral range for every outgoing
+    connection and every other port-0 server too, so such a port can be taken before the test
+    binds it (seen with 6 workers). These come from below that range, 1,000 for each xdist
+    worker, so neither the kernel nor another worker hands the same one out meanwhile.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    base = 20_000 + 1_000 * (int(worker) % 12 if worker.isdigit() else 0)
+    for port in random.sample(range(base, base + 1_000), 1_000):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use: another process's
+            return port
+    raise RuntimeError(f"no free port in {base}-{base + 999}")
