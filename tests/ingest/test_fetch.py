@@ -11,13 +11,12 @@ only go through injected resolvers.
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import pytest
 
 from newsbot.errors import BadStatus, FetchError, NotHTML, RefusedURL
 from newsbot.ingest.fetch import FEED_TYPES, FetchedPage, SafeFetcher
+from tests.helpers.emulator import free_port
 from tests.helpers.fetch import (
     ARTICLE,
     PUBLIC_IP,
@@ -147,10 +146,7 @@ async def test_not_a_web_page(
 
 
 async def test_connection_refused() -> None:
-    with socket.socket() as probe:  # find a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{free_port()}/"  # nobody listens there
     async with SafeFetcher(allow_private=True) as safe:
         with pytest.raises(FetchError, match=f"Could not connect to {url}: ") as caught:
             await safe.fetch(url)
