@@ -229,11 +229,12 @@ def highlight_spans(text: str, matched: set[str]) -> list[tuple[int, int]]:
         word_spans = found.spans()
         at = sorted({i for term in matched for i in positions.get(term, ())})
         chosen = [word_spans[i] for i in at]
-    else:  # each word normalised on its own, so its offsets are the text's
+    else:  # each word normalised on its own, so its offsets are the text's; split again, as
+        # `terms` splits the normalised text (Tibetan BHA, U+0F57, decomposes to BA and a mark)
         chosen = [
             match.span()
             for match in _WORD.finditer(text)
-            if any(t in matched for t in _word_terms(normalize(match.group())))
+            if any(t in matched for word in _words(match.group()) for t in _word_terms(word))
         ]
     spans: list[tuple[int, int]] = []
     for start, end in chosen:
