@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from newsbot.db.models import Article, Passage
-from newsbot.search.answer import AnswerSpan, frame_positions, is_not_a_question, question_names
+from newsbot.search.answer import AnswerSpan, is_not_a_question, question_names
 from newsbot.search.dense import Encoder, Vector, VectorStore
 from newsbot.search.evidence import (
     Candidate,
@@ -39,21 +39,18 @@ from newsbot.search.hybrid import (
 )
 from newsbot.search.index import PassageIndex
 from newsbot.search.live import SNAPSHOT_MIN_PASSAGES, LiveIndex
+from newsbot.search.query import query_terms
 from newsbot.search.results import Hit as Hit
 from newsbot.search.results import Ranking as Ranking
 from newsbot.search.results import SearchResult as SearchResult
 from newsbot.search.text import (
-    STOP_WORDS,
     highlight_spans,
     terms,
-    word_terms,
-    words,
 )
 from newsbot.search.typos import TypoCorrector
 
 __all__ = ["Hit", "Ranking", "Retriever", "SearchResult", "Weights"]
 
-MAX_QUESTION_TERMS = 48
 CANDIDATES = 20
 """First-stage candidates re-scored by the cosines: 20 held-out SQuAD top-1 0.843 -> 0.851
 against 12 (benchmarks/tune_answered.py --grid); 30 was no better."""
@@ -167,56 +164,8 @@ class Retriever:
     # -- answering ---------------------------------------------------------------------------
 
     def query_terms(self, question: str) -> list[QueryTerm]:
-        """The question's terms with their weights (IDF).
-
-        A word the corpus doesn't know becomes its nearest corpus words, weighted down by the
-        slips between them; a word with no near corpus word stays in with the weight of the
-        rarest possible word, so that a question about something never written about can't
-        look answered by its common words alone.
-        """
-        out: list[QueryTerm] = []
-        seen: set[str] = set()
-        position = 0
-        unknown_weight = self.index.max_idf()
-        frame = frame_positions(words(question))
-        for at, surface in enumerate(words(question)):
-            if surface in STOP_WORDS or at in frame:
-                position += 1
-                continue
-            for word in word_terms(surface):
-                if word in seen:
-                    continue
-                seen.add(word)
-                if self.index.df(word) > 0:
-                    idf = self.index.idf(word)
-                    capitals = self.index.capitalised(word)
-                    out.append(QueryTerm(word, idf, position, "exact", idf, surface, capitals))
-                    continue
-                corrections = [(c, e) for c, e in self.typos.corrections(word) if c not in seen]
-                for correction, edits in corrections:
-                    factor = 0.9 if edits == 1 else 0.75
-                    idf = self.index.idf(correction) * factor
-                    out.append(
-                        QueryTerm(
-                            correction,
-                            idf,
-                            position,
-                            "typo",
-                            unknown_weight,
-                            surface,
-                            self.index.capitalised(correction),
-                        )
-                    )
-                if not corrections:
-                    out.append(
-                        QueryTerm(
-                            word, unknown_weight, position, "unknown", unknown_weight, surface
-                        )
-                    )
-            position += 1
-            if len(seen) >= MAX_QUESTION_TERMS:
-                break
-        return out
+        """The question's terms with their weights, typos corrected (`search.query`)."""
+        return query_terms(question, self.index, self.typos)
 
     async def candidates(self, question: str, want: int = CANDIDATES) -> list[Candidate]:
         """The first-stage candidates with their rerank features, in no particular order."""

@@ -1,0 +1,64 @@
+"""A question's terms, as the retriever searches for them: its words minus stop words and the
+question's frame ("how many"), each stemmed, with its IDF as the weight; typos corrected
+against the corpus's words."""
+
+from __future__ import annotations
+
+from newsbot.search.answer import frame_positions
+from newsbot.search.evidence import QueryTerm
+from newsbot.search.index import PassageIndex
+from newsbot.search.text import STOP_WORDS, word_terms, words
+from newsbot.search.typos import TypoCorrector
+
+MAX_QUESTION_TERMS = 48
+
+
+def query_terms(question: str, index: PassageIndex, typos: TypoCorrector) -> list[QueryTerm]:
+    """The question's terms with their weights (IDF).
+
+    A word the corpus doesn't know becomes its nearest corpus words, weighted down by the
+    slips between them; a word with no near corpus word stays in with the weight of the
+    rarest possible word, so that a question about something never written about can't
+    look answered by its common words alone.
+    """
+    out: list[QueryTerm] = []
+    seen: set[str] = set()
+    position = 0
+    unknown_weight = index.max_idf()
+    frame = frame_positions(words(question))
+    for at, surface in enumerate(words(question)):
+        if surface in STOP_WORDS or at in frame:
+            position += 1
+            continue
+        for word in word_terms(surface):
+            if word in seen:
+                continue
+            seen.add(word)
+            if index.df(word) > 0:
+                idf = index.idf(word)
+                capitals = index.capitalised(word)
+                out.append(QueryTerm(word, idf, position, "exact", idf, surface, capitals))
+                continue
+            corrections = [(c, e) for c, e in typos.corrections(word) if c not in seen]
+            for correction, edits in corrections:
+                factor = 0.9 if edits == 1 else 0.75
+                idf = index.idf(correction) * factor
+                out.append(
+                    QueryTerm(
+                        correction,
+                        idf,
+                        position,
+                        "typo",
+                        unknown_weight,
+                        surface,
+                        index.capitalised(correction),
+                    )
+                )
+            if not corrections:
+                out.append(
+                    QueryTerm(word, unknown_weight, position, "unknown", unknown_weight, surface)
+                )
+        position += 1
+        if len(seen) >= MAX_QUESTION_TERMS:
+            break
+    return out
