@@ -11,6 +11,7 @@ from newsbot.search.answer import answer_evidence, question_names
 from newsbot.search.evidence import QueryTerm
 from newsbot.search.hybrid import (
     FEATURES,
+    absent_names,
     answer_features,
     decide,
     fuse,
@@ -123,6 +124,16 @@ def test_name_absent_is_a_name_the_whole_article_lacks() -> None:
     assert name_absent(q, {"787s", "qatar", "airway"}.__contains__, names) == 0.0
 
 
+def test_a_number_in_digits_is_held_by_the_words_it_is_spelled_with() -> None:
+    # "the 5-day forum" where the corpus has a "5" elsewhere, and this article says "five-day".
+    q = [QueryTerm("5", 3.0, 3, "exact", 3.0, "5"), QueryTerm("day", 1.0, 4, "exact", 1.0, "day")]
+    names = question_names("How long is the 5-day forum?")
+    assert absent_names(q, {"five", "day"}.__contains__, names) == []
+    assert absent_names(q, {"day"}.__contains__, names) == ["5"]
+    assert missing_names(q, {"fifth", "day"}, names) == []
+    assert missing_names(q, {"six", "day"}, names) == ["5"]
+
+
 def test_name_absent_leaves_out_years_russian_question_words_and_single_letters() -> None:
     # A paragraph on "this season" answers "Who led the 2015 season?"; "Кто" opens a question
     # with a capital, and a small corpus may write it so after a comma too.
@@ -228,6 +239,16 @@ async def test_a_question_about_a_name_the_article_never_says_is_declined(
     near = await seeded.retriever.search("how many days does the beijing forum last")
     assert near.answered and "five-day" in near.hits[0].passage
     assert near.unmentioned == ()
+
+
+async def test_a_number_typed_in_digits_finds_the_words_the_article_spells_it_with(
+    seeded: Newsbot,
+) -> None:
+    # The seed's forum is "a five-day discussion": "5" is that five; "3" is no number it has.
+    five = await seeded.retriever.search("How long is the 5-day forum?")
+    assert five.answered and "five-day" in five.hits[0].passage and five.hits[0].missing == ()
+    three = await seeded.retriever.search("How long is the 3-day forum?")
+    assert not three.answered and three.unmentioned == ("3",)
 
 
 async def test_a_measure_or_a_contraction_is_never_named_missing(seeded: Newsbot) -> None:

@@ -19,6 +19,7 @@ from newsbot.search.text import (
     content_terms,
     highlight_spans,
     normalize,
+    spelled_terms,
     stem,
     term_positions,
     terms,
@@ -180,3 +181,12 @@ def test_the_c_stemmers_are_used_and_stem_as_snowballs_python_port() -> None:
 def test_the_c_and_python_stemmers_agree_on_any_word(word: str) -> None:
     assert Stemmer.Stemmer("english").stemWord(word) == EnglishStemmer().stemWord(word)
     assert Stemmer.Stemmer("russian").stemWord(word) == RussianStemmer().stemWord(word)
+
+
+def test_a_number_in_digits_is_spelled_with_its_words_in_english_and_russian() -> None:
+    assert spelled_terms("5") == ("five", "fifth", *terms("пять"), *terms("пятый"))
+    assert spelled_terms("5th") == spelled_terms("5")
+    assert spelled_terms("12") == (*terms("twelve"), "twelfth", "dozen")
+    assert "hundr" in spelled_terms("100")
+    # Other numbers are left as they are: years, prices, codes, numbers news writes in digits.
+    assert [spelled_terms(w) for w in ("21", "1500", "5g", "3x", "٥")] == [()] * 5

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from newsbot.search.answer import AnswerEvidence, answer_evidence, question_names
 from newsbot.search.evidence import Candidate, QueryTerm
-from newsbot.search.text import terms
+from newsbot.search.text import spelled_terms, terms
 
 DENSE_WEIGHT = 0.6
 """`a` of the fusion: chosen on the fit half of the tune sets with a pool of 20
@@ -135,6 +135,12 @@ def _name_positions(
     return {q.position for q in query if q.surface in names or q.capitalised >= capitalised}
 
 
+def is_held(q: QueryTerm, holds: Callable[[str], bool]) -> bool:
+    """Whether `holds` the question word's term, or, for a number typed in digits, one of the
+    words it is spelled with ("5" of "the 5-day forum" in an article that says "five-day")."""
+    return holds(q.term) or any(holds(t) for t in spelled_terms(q.surface))
+
+
 def names_share(
     query: Sequence[QueryTerm],
     matched: Set[str],
@@ -197,7 +203,7 @@ def absent_names(
         and q.surface not in _QUESTION_WORDS
         and (len(q.surface) > 1 or q.surface.isdigit())
     }
-    held_at = {q.position for q in query if q.position in asked and held(q.term)}
+    held_at = {q.position for q in query if q.position in asked and is_held(q, held)}
     absent: dict[int, str] = {}
     for q in query:
         if q.position in asked and q.position not in held_at:
@@ -227,7 +233,7 @@ def missing_names(query: Sequence[QueryTerm], found: Set[str], names: Set[str]) 
     differs in ("qatar" of "how many 787s did qatar airways order" on Emirates' order).
     Typo-aware as names_share: a word counts as held when one of its corrections is."""
     asked = _name_positions(query, names) | {q.position for q in query if q.kind == "unknown"}
-    held = {q.position for q in query if q.position in asked and q.term in found}
+    held = {q.position for q in query if q.position in asked and is_held(q, found.__contains__)}
     missing: dict[int, str] = {}
     for q in query:
         if q.position in asked and q.position not in held:

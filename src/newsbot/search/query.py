@@ -7,7 +7,7 @@ from __future__ import annotations
 from newsbot.search.answer import frame_positions
 from newsbot.search.evidence import QueryTerm
 from newsbot.search.index import PassageIndex
-from newsbot.search.text import STOP_WORDS, word_terms, words
+from newsbot.search.text import STOP_WORDS, spelled_terms, word_terms, words
 from newsbot.search.typos import TypoCorrector
 
 MAX_QUESTION_TERMS = 48
@@ -16,10 +16,11 @@ MAX_QUESTION_TERMS = 48
 def query_terms(question: str, index: PassageIndex, typos: TypoCorrector) -> list[QueryTerm]:
     """The question's terms with their weights (IDF).
 
-    A word the corpus doesn't know becomes its nearest corpus words, weighted down by the
-    slips between them; a word with no near corpus word stays in with the weight of the
-    rarest possible word, so that a question about something never written about can't
-    look answered by its common words alone.
+    A number typed in digits that the corpus only writes out becomes those words ("5" ->
+    "five", "fifth"). Another word the corpus doesn't know becomes its nearest corpus words,
+    weighted down by the slips between them; a word with no near corpus word stays in with
+    the weight of the rarest possible word, so that a question about something never written
+    about can't look answered by its common words alone.
     """
     out: list[QueryTerm] = []
     seen: set[str] = set()
@@ -38,6 +39,13 @@ def query_terms(question: str, index: PassageIndex, typos: TypoCorrector) -> lis
                 idf = index.idf(word)
                 capitals = index.capitalised(word)
                 out.append(QueryTerm(word, idf, position, "exact", idf, surface, capitals))
+                continue
+            spelled = [t for t in spelled_terms(word) if t not in seen and index.df(t) > 0]
+            for t in spelled:  # "5" of "the 5-day forum" where the corpus writes "five-day"
+                seen.add(t)
+                idf = index.idf(t)
+                out.append(QueryTerm(t, idf, position, "exact", idf, surface, index.capitalised(t)))
+            if spelled:
                 continue
             corrections = [(c, e) for c, e in typos.corrections(word) if c not in seen]
             for correction, edits in corrections:

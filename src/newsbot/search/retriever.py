@@ -45,7 +45,9 @@ from newsbot.search.results import Ranking as Ranking
 from newsbot.search.results import SearchResult as SearchResult
 from newsbot.search.text import (
     highlight_spans,
+    spelled_terms,
     terms,
+    terms_in,
 )
 from newsbot.search.typos import TypoCorrector
 
@@ -351,7 +353,8 @@ class Retriever:
     def _missing(c: Candidate, names: set[str]) -> tuple[str, ...]:
         """The question's names and numbers (`names`: those it writes so) that the candidate
         and its title lack."""
-        found = c.features.matched | set(terms(c.title))
+        spelled = {t for q in c.query for t in spelled_terms(q.surface)}  # numbers as words
+        found = c.features.matched | set(terms(c.title)) | terms_in(c.passage, spelled)
         return tuple(missing_names(c.query, found, names))
 
     def score(self, f: Features) -> float:

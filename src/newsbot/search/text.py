@@ -265,3 +265,46 @@ def span_terms(text: str, spans: Sequence[tuple[int, int]]) -> list[set[str]]:
 
 def _start(span: tuple[int, int]) -> int:
     return span[0]
+
+
+_SPELLED = {
+    0: "zero ноль",
+    1: "one first один одна одно первый",
+    2: "two second два две второй",
+    3: "three third три третий",
+    4: "four fourth четыре четвёртый четвертый",
+    5: "five fifth пять пятый",
+    6: "six sixth шесть шестой",
+    7: "seven seventh семь седьмой",
+    8: "eight eighth восемь восьмой",
+    9: "nine ninth девять девятый",
+    10: "ten tenth десять десятый",
+    11: "eleven eleventh",
+    12: "twelve twelfth dozen",
+    13: "thirteen thirteenth",
+    14: "fourteen fourteenth",
+    15: "fifteen fifteenth",
+    16: "sixteen sixteenth",
+    17: "seventeen seventeenth",
+    18: "eighteen eighteenth",
+    19: "nineteen nineteenth",
+    20: "twenty twentieth",
+    30: "thirty thirtieth",
+    40: "forty fortieth",
+    50: "fifty fiftieth",
+    60: "sixty sixtieth",
+    70: "seventy seventieth",
+    80: "eighty eightieth",
+    90: "ninety ninetieth",
+    100: "hundred hundredth",
+}
+_DIGITS = re.compile(r"([0-9]{1,3})(?:st|nd|rd|th)?")
+
+
+@lru_cache(maxsize=256)
+def spelled_terms(word: str) -> tuple[str, ...]:
+    """The terms of the words a number the reader typed in digits ("5", "5th") is spelled with
+    (five, fifth, пять, пятый): news style writes small numbers out ("a five-day forum")."""
+    match = _DIGITS.fullmatch(word)
+    spelled = _SPELLED.get(int(match.group(1))) if match else None
+    return tuple(dict.fromkeys(t for w in spelled.split() for t in terms(w))) if spelled else ()
