@@ -353,8 +353,10 @@ class Retriever:
     def _missing(c: Candidate, names: set[str]) -> tuple[str, ...]:
         """The question's names and numbers (`names`: those it writes so) that the candidate
         and its title lack."""
+        found = c.features.matched | set(terms(c.title))
         spelled = {t for q in c.query for t in spelled_terms(q.surface)}  # numbers as words
-        found = c.features.matched | set(terms(c.title)) | terms_in(c.passage, spelled)
+        if spelled:
+            found |= terms_in(c.passage, spelled)
         return tuple(missing_names(c.query, found, names))
 
     def score(self, f: Features) -> float:
