@@ -154,9 +154,12 @@ async def test_playground_continues_lines_and_uploads_files(
         f"/upload {story} /add",
         f"/upload {tmp_path / 'missing.txt'} /add",
         "When did the ice road across Baikal open?",
+        "/quit",
+        "Is this line ever sent?",
     ]
     assert await chat(settings, lines, out) == 0
     transcript = out.getvalue()
+    assert "/quit" not in transcript and "ever sent" not in transcript  # it ended there
     assert "> /add \n  Baikal ice road opens \n  The ice road across" in transcript
     assert "Added #2: Baikal ice road opens" in transcript
     assert "Added #3: Ladoga ferry returns" in transcript

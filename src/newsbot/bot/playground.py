@@ -32,9 +32,10 @@ REPLY_TIMEOUT = 30.0  # seconds; /add of a slow page may take up to the fetcher'
 HELLO = (
     "newsbot playground: you are talking to the real bot through a local Telegram emulator.\n"
     "Type a question or a command (/help). A number presses a button. End a line with \\ to\n"
-    "go on on the next one; /upload PATH [caption] sends a file. Ctrl-D quits.\n"
+    "go on on the next one; /upload PATH [caption] sends a file. /quit or Ctrl-D quits.\n"
 )
 UPLOAD = "/upload"
+QUIT = frozenset({"/quit", "/exit"})  # the playground's, as /upload: the bot never sees them
 
 
 class ReplyTracker(SimpleUpdateProcessor):
@@ -196,7 +197,7 @@ async def chat(
                 if interactive:
                     print("> ", end="", file=out, flush=True)
                 line = await anext(source, None)
-                if line is None:
+                if line is None or line.strip().lower() in QUIT:
                     break
                 if not line:
                     continue
