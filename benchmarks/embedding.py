@@ -26,17 +26,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import eval_data
 import numpy as np
 
 from newsbot.ingest.passages import split_into_passages
 from newsbot.search.dense import Encoder, load_encoder
 from newsbot.search.embedding import BATCH
 
-SQUAD = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "squad-tune.json.gz"
-
 
 def sample_passages(n: int, seed: int = 5) -> tuple[list[str], list[str]]:
-    data = json.loads(gzip.decompress(SQUAD.read_bytes()))
+    data = json.loads(gzip.decompress(eval_data.path("squad-tune.json.gz").read_bytes()))
     paragraphs = [p for a in data["data"] for p in a["paragraphs"]]
     random.Random(seed).shuffle(paragraphs)
     passages = [s for p in paragraphs[: n // 2 + 20] for s in split_into_passages(p["context"])]
@@ -168,7 +167,9 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=256)
     parser.add_argument("--quality", action="store_true", help="also the retrieval figures")
     parser.add_argument("--questions", type=int, default=600, help="per set, with --quality")
+    eval_data.add_argument(parser)
     args = parser.parse_args()
+    eval_data.use(args.data)
     speed(args.passages)
     if args.quality:
         quality(args.questions)
