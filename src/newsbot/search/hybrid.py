@@ -141,6 +141,15 @@ def is_held(q: QueryTerm, holds: Callable[[str], bool]) -> bool:
     return holds(q.term) or any(holds(t) for t in spelled_terms(q.surface))
 
 
+def _as_written(query: Sequence[QueryTerm], positions: Set[int]) -> list[str]:
+    """The question's words at `positions`, as the reader wrote them, in the question's order."""
+    written: dict[int, str] = {}
+    for q in query:
+        if q.position in positions:
+            written.setdefault(q.position, q.surface)
+    return [written[p] for p in sorted(written)]
+
+
 def names_share(
     query: Sequence[QueryTerm],
     matched: Set[str],
@@ -204,11 +213,7 @@ def absent_names(
         and (len(q.surface) > 1 or q.surface.isdigit())
     }
     held_at = {q.position for q in query if q.position in asked and is_held(q, held)}
-    absent: dict[int, str] = {}
-    for q in query:
-        if q.position in asked and q.position not in held_at:
-            absent.setdefault(q.position, q.surface)
-    return [absent[p] for p in sorted(absent)]
+    return _as_written(query, asked - held_at)
 
 
 def held_by(
@@ -234,11 +239,7 @@ def missing_names(query: Sequence[QueryTerm], found: Set[str], names: Set[str]) 
     Typo-aware as names_share: a word counts as held when one of its corrections is."""
     asked = _name_positions(query, names) | {q.position for q in query if q.kind == "unknown"}
     held = {q.position for q in query if q.position in asked and is_held(q, found.__contains__)}
-    missing: dict[int, str] = {}
-    for q in query:
-        if q.position in asked and q.position not in held:
-            missing.setdefault(q.position, q.surface)
-    return [missing[p] for p in sorted(missing)]
+    return _as_written(query, asked - held)
 
 
 def margin(cosines: Sequence[float], rank: int) -> float:
