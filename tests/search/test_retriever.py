@@ -60,6 +60,12 @@ ARABIC = article(
     "\n\nويستمر المعرض أسبوعين ويتوقع المنظمون مليوني زائر.",
     "ar",
 )
+HINDI = article(
+    "दिल्ली में पुस्तक मेला शुरू",
+    "दिल्ली के प्रगति मैदान में विश्व पुस्तक मेला शनिवार को शुरू हुआ। इसमें हिंदी और अंग्रेज़ी के "
+    "दो हज़ार प्रकाशक भाग ले रहे हैं।\n\nमेला नौ दिन चलेगा।",
+    "hi",
+)
 
 
 def assert_json_answer(result: SearchResult, question: str) -> None:
@@ -181,8 +187,9 @@ async def test_questions_are_counted_when_the_service_closes(settings: Settings)
         (RUSSIAN, ["Байкал", "переправы", "Когда открылась переправа через Байкал?"]),
         (CHINESE, ["硅谷", "中关村被称为什么？"]),
         (ARABIC, ["القاهرة", "معرض الكتاب", "مَعْرِض"]),
+        (HINDI, ["हिंदी", "पुस्तक मेला कहाँ शुरू हुआ?"]),
     ],
-    ids=["russian", "chinese", "arabic"],
+    ids=["russian", "chinese", "arabic", "hindi"],
 )
 async def test_articles_in_other_scripts_are_found_by_their_words(
     seeded: Newsbot, extracted: ExtractedArticle, questions: list[str]
@@ -194,6 +201,9 @@ async def test_articles_in_other_scripts_are_found_by_their_words(
         assert result.answered is True, question
         assert result.hits[0].article_id == 2, question
         assert result.hits[0].highlights, question
+        # Whole words: Indic vowel signs are combining marks, and words keep them.
+        shown = {result.hits[0].passage[a:b] for a, b in result.hits[0].highlights}
+        assert all(len(word) > 1 for word in shown), shown
 
 
 async def test_a_new_retriever_loads_what_is_stored(seeded: Newsbot) -> None:
@@ -309,6 +319,7 @@ def test_fts_queries_are_quoted_words() -> None:
     assert fts_or_query("the silicon silicon SILICON") == '"silicon"'
     assert fts_or_query("what is it?") is None
     assert fts_or_query("") is None
+    assert fts_or_query("हिंदी मेला") == '"हिंदी" OR "मेला"'  # whole words, marks and all
 
 
 # -- any text at all -----------------------------------------------------------------------------

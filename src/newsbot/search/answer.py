@@ -20,7 +20,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newsbot.search.text import STOP_WORDS, normalize, span_terms, word_terms, words
+from newsbot.search.text import (
+    STOP_WORDS,
+    normalize,
+    span_terms,
+    word_pattern,
+    word_terms,
+    words,
+)
 
 # A sentence ends at . ! ? … (and their run, closing quotes or brackets) followed by a space and
 # an upper-case letter, a digit or an opening quote; or at a line break.
@@ -182,7 +189,7 @@ def question_names(question: str) -> set[str]:
     """The question's words written with a capital (not the first word) or with digits,
     normalized, not stemmed (`QueryTerm.surface`)."""
     found: set[str] = set()
-    for i, match in enumerate(re.finditer(r"[^\W_]+", question)):
+    for i, match in enumerate(word_pattern().finditer(question)):
         word = match.group()
         if any(c.isdigit() for c in word) or (i > 0 and word[0].isupper()):
             found.add(normalize(word))
@@ -192,7 +199,7 @@ def question_names(question: str) -> set[str]:
 def _names_and_numbers(question: str) -> set[str]:
     """The question's terms written with a capital (not the first word) or with digits."""
     found: set[str] = set()
-    for i, match in enumerate(re.finditer(r"[^\W_]+", question)):
+    for i, match in enumerate(word_pattern().finditer(question)):
         word = match.group()
         if any(c.isdigit() for c in word) or (i > 0 and word[0].isupper()):
             found.update(word_terms(normalize(word)))

@@ -6,12 +6,10 @@ doubled), so `"`, `*`, `NEAR(`, `AND`, `OR`, `NOT`, `^`, `:` and `-` are just te
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newsbot.search.text import STOP_WORDS, normalize
+from newsbot.search.text import STOP_WORDS, words
 
 _BM25_SQL = text(
     "SELECT rowid, bm25(passages_fts) AS score FROM passages_fts "
@@ -25,9 +23,11 @@ def quote_fts_word(word: str) -> str:
 
 
 def fts_or_query(question: str) -> str | None:
-    """An OR-query of the question's words (stop words left out), or None if none are left."""
-    words = [w for w in re.findall(r"[^\W_]+", normalize(question)) if w not in STOP_WORDS]
-    unique = list(dict.fromkeys(words))[:64]
+    """An OR-query of the question's words (stop words left out), or None if none are left.
+    A word is newsbot's (`text.words`), whole with its combining marks: FTS5's unicode61
+    splits "हिंदी" at its vowel signs, so a quoted word is then a phrase of its letters."""
+    wanted = [w for w in words(question) if w not in STOP_WORDS]
+    unique = list(dict.fromkeys(wanted))[:64]
     return " OR ".join(quote_fts_word(w) for w in unique) or None
 
 

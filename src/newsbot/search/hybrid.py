@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from newsbot.search.answer import AnswerEvidence, answer_evidence, question_names
 from newsbot.search.evidence import Candidate, QueryTerm
-from newsbot.search.text import spelled_terms, terms
+from newsbot.search.text import normalize, spelled_terms, terms
 
 DENSE_WEIGHT = 0.6
 """`a` of the fusion: chosen on the fit half of the tune sets with a pool of 20
@@ -175,7 +175,7 @@ _QUESTION_WORDS_TEXT = """
     кто кого кому кем ком что чего чему чем где куда откуда когда как какой какая какое какие
     каким какого каких какую каком сколько почему зачем чей чья чьё чье чьи
 """
-_QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
+_QUESTION_WORDS = frozenset(map(normalize, _QUESTION_WORDS_TEXT.split()))
 """Russian question words: not stop words (the index keeps every Russian word), and written with
 a capital where they open a question, so a small corpus may count them as names."""
 
@@ -237,7 +237,10 @@ def missing_names(query: Sequence[QueryTerm], found: Set[str], names: Set[str]) 
     none of `found` (a passage's terms and its title's) holds: a near miss shows the one it
     differs in ("qatar" of "how many 787s did qatar airways order" on Emirates' order).
     Typo-aware as names_share: a word counts as held when one of its corrections is."""
-    asked = _name_positions(query, names) | {q.position for q in query if q.kind == "unknown"}
+    unknown = {
+        q.position for q in query if q.kind == "unknown" and q.surface not in _QUESTION_WORDS
+    }
+    asked = _name_positions(query, names) | unknown
     held = {q.position for q in query if q.position in asked and is_held(q, found.__contains__)}
     return _as_written(query, asked - held)
 

@@ -42,7 +42,8 @@ _INDEX_ARRAYS = (
 def text_processing_version() -> str:
     """Changes whenever tokens or stems could come out differently."""
     stems = search_text.stem("universities") + search_text.stem("a380s")
-    recipe = f"{FORMAT}|{sorted(search_text.STOP_WORDS)}|{stems}"
+    words = search_text.terms("हिंदी తెలుగు Café мой")  # marks kept in words; accents not
+    recipe = f"{FORMAT}|{sorted(search_text.STOP_WORDS)}|{stems}|{words}"
     return hashlib.sha256(recipe.encode()).hexdigest()[:16]
 
 

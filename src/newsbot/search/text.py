@@ -16,12 +16,42 @@ from functools import lru_cache
 
 import snowballstemmer
 
-_WORD = re.compile(r"[^\W_]+")
+_LETTERS = r"[^\W_]"  # letters and digits of any script
 # The same words in lower-cased ASCII text (where [^\W_] is [a-zA-Z0-9]): a plain class, twice
 # as fast, and most news text is ASCII.
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 # Combining marks to drop (accents, Arabic harakat, Hebrew points): "café" and "cafe" are one word.
-_MARKS = re.compile("[\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+# Not the breve of Cyrillic "й" and "ў", which are letters of their own ("мой" is not "мои").
+_MARKS = re.compile(
+    "(?<![иИуУ])\u0306|[\u0300-\u0305\u0307-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]"
+)
+_MARK_SCAN = (0x0300, 0x20000)  # combining marks outside these planes are ~all variation selectors
+
+
+@lru_cache(maxsize=1)
+def _mark_class() -> str:
+    """A regex class of every combining mark (Unicode category M), built once when first needed
+    (~20 ms): Python's `\\w` leaves them out, and Indic scripts write their vowel signs and
+    viramas with them, so "हिंदी" split at each mark would be "ह" and "द"."""
+    ranges: list[str] = []
+    start = None
+    for cp in range(*_MARK_SCAN):
+        mark = unicodedata.category(chr(cp))[0] == "M"
+        if mark and start is None:
+            start = cp
+        elif not mark and start is not None:
+            ranges.append(f"\\U{start:08x}-\\U{cp - 1:08x}")
+            start = None
+    return "[" + "".join(ranges) + "]"
+
+
+@lru_cache(maxsize=1)
+def word_pattern() -> re.Pattern[str]:
+    """A word: a letter or digit, then letters, digits and the combining marks they carry
+    (what is left of them after `normalize`: Indic vowel signs, not Latin accents)."""
+    return re.compile(f"{_LETTERS}+(?:{_mark_class()}+{_LETTERS}*)*")
+
+
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 _STOP_WORDS_TEXT = """
@@ -75,10 +105,10 @@ def stem(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """`_WORD.findall(normalize(text))`, the fast way for ASCII."""
+    """`word_pattern().findall(normalize(text))`, the fast way for ASCII."""
     if text.isascii():
         return _ASCII_WORD.findall(text.lower())
-    return _WORD.findall(normalize(text))
+    return word_pattern().findall(normalize(text))
 
 
 def _cjk_terms(run: str) -> list[str]:
@@ -126,7 +156,13 @@ def content_terms(text: str) -> list[str]:
 # only undercounts). The capitals of Latin, Greek and Cyrillic (mixed ranges: checked again).
 # The space first: the engine then jumps from space to space (5x faster than the look-behind
 # first).
-_NAME = re.compile(r" (?<=[\w,] )([A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΫЀ-Я][^\W_]*)")
+_CAPITAL = "[A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΫЀ-Я]"
+
+
+@lru_cache(maxsize=1)
+def _name_pattern() -> re.Pattern[str]:
+    """`_CAPITAL` and the rest of its word (`word_pattern`'s letters and marks)."""
+    return re.compile(f" (?<=[\\w,] )({_CAPITAL}{_LETTERS}*(?:{_mark_class()}+{_LETTERS}*)*)")
 
 
 def capitalised_terms(text: str) -> list[str]:
@@ -135,7 +171,7 @@ def capitalised_terms(text: str) -> list[str]:
     order. The index counts them to tell the words its texts treat as names, so that a
     lowercase question ("lowes third quarter revenue") still has names to check."""
     out: list[str] = []
-    for word in _NAME.findall(text):
+    for word in _name_pattern().findall(text):
         if word.isascii():
             folded: Sequence[str] = (word.lower(),)
         elif word[0].isupper():
@@ -233,7 +269,7 @@ def highlight_spans(text: str, matched: set[str]) -> list[tuple[int, int]]:
         # `terms` splits the normalised text (Tibetan BHA, U+0F57, decomposes to BA and a mark)
         chosen = [
             match.span()
-            for match in _WORD.finditer(text)
+            for match in word_pattern().finditer(text)
             if any(t in matched for word in _words(match.group()) for t in _word_terms(word))
         ]
     spans: list[tuple[int, int]] = []
