@@ -49,7 +49,12 @@ def _mark_class() -> str:
 def word_pattern() -> re.Pattern[str]:
     """A word: a letter or digit, then letters, digits and the combining marks they carry
     (what is left of them after `normalize`: Indic vowel signs, not Latin accents)."""
-    return re.compile(f"{_LETTERS}+(?:{_mark_class()}+{_LETTERS}*)*")
+    return re.compile(f"{_LETTERS}{_word_rest()}")
+
+
+def _word_rest() -> str:
+    """The rest of a word after its first letter: letters, digits and their marks."""
+    return f"{_LETTERS}*(?:{_mark_class()}+{_LETTERS}*)*"
 
 
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
@@ -162,7 +167,7 @@ _CAPITAL = "[A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΫЀ-Я]"
 @lru_cache(maxsize=1)
 def _name_pattern() -> re.Pattern[str]:
     """`_CAPITAL` and the rest of its word (`word_pattern`'s letters and marks)."""
-    return re.compile(f" (?<=[\\w,] )({_CAPITAL}{_LETTERS}*(?:{_mark_class()}+{_LETTERS}*)*)")
+    return re.compile(f" (?<=[\\w,] )({_CAPITAL}{_word_rest()})")
 
 
 def capitalised_terms(text: str) -> list[str]:
