@@ -197,13 +197,8 @@ def question_names(question: str) -> set[str]:
 
 
 def _names_and_numbers(question: str) -> set[str]:
-    """The question's terms written with a capital (not the first word) or with digits."""
-    found: set[str] = set()
-    for i, match in enumerate(word_pattern().finditer(question)):
-        word = match.group()
-        if any(c.isdigit() for c in word) or (i > 0 and word[0].isupper()):
-            found.update(word_terms(normalize(word)))
-    return found
+    """The terms of `question_names`: what a sentence's terms are matched against."""
+    return {term for word in question_names(question) for term in word_terms(word)}
 
 
 @dataclass(frozen=True)
