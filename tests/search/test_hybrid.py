@@ -134,6 +134,30 @@ def test_a_number_in_digits_is_held_by_the_words_it_is_spelled_with() -> None:
     assert missing_names(q, {"six", "day"}, names) == ["5"]
 
 
+def test_a_patronymic_between_two_held_names_is_not_another_person() -> None:
+    # "Когда Казимир Северинович Малевич написал ...?" of an article that writes "Казимир
+    # Малевич", as Russian news usually does; a patronymic alone, or a middle word that isn't
+    # one, still vetoes ("North Carolina State" on North Dakota State).
+    question = "Когда Казимир Северинович Малевич написал картину?"
+    names = question_names(question)
+    q = [
+        QueryTerm("казимир", 5.0, 1, "exact", 5.0, "казимир", capitalised=1.0),
+        QueryTerm("северинович", 6.0, 2, "exact", 6.0, "северинович", capitalised=1.0),
+        QueryTerm("малевич", 5.0, 3, "exact", 5.0, "малевич", capitalised=1.0),
+        QueryTerm("картин", 2.0, 5, "exact", 2.0, "картину"),
+    ]
+    article = {"казимир", "малевич", "картин"}
+    assert absent_names(q, article.__contains__, names) == []
+    assert absent_names(q, {"малевич", "картин"}.__contains__, names) == ["казимир", "северинович"]
+    state = [
+        QueryTerm("north", 3.0, 2, "exact", 3.0, "north", capitalised=0.9),
+        QueryTerm("carolina", 6.0, 3, "exact", 6.0, "carolina", capitalised=1.0),
+        QueryTerm("state", 2.0, 4, "exact", 2.0, "state", capitalised=0.9),
+    ]
+    held = {"north", "state"}.__contains__
+    assert absent_names(state, held, {"north", "carolina", "state"}) == ["carolina"]
+
+
 def test_name_absent_leaves_out_years_russian_question_words_and_single_letters() -> None:
     # A paragraph on "this season" answers "Who led the 2015 season?"; "Кто" opens a question
     # with a capital, and a small corpus may write it so after a comma too.

@@ -206,6 +206,24 @@ async def test_articles_in_other_scripts_are_found_by_their_words(
         assert all(len(word) > 1 for word in shown), shown
 
 
+MALEVICH = article(
+    "Казимир Малевич и «Чёрный квадрат»",
+    "Казимир Малевич написал «Чёрный квадрат» в 1915 году и впервые показал картину на "
+    "выставке в Петрограде.\n\nСегодня она хранится в Третьяковской галерее в Москве.",
+    "ru",
+)
+
+
+async def test_a_patronymic_the_article_omits_is_no_other_person(seeded: Newsbot) -> None:
+    await seeded.ingestor.add_extracted(MALEVICH.title, MALEVICH)
+    asked = await seeded.retriever.search("Когда Казимир Северинович Малевич написал картину?")
+    assert asked.answered is True
+    assert "1915" in asked.hits[0].passage
+    # Another first name (or surname) is another person: declined, whatever the patronymic.
+    other = await seeded.retriever.search("Когда Иван Северинович Малевич написал картину?")
+    assert other.answered is False
+
+
 async def test_a_new_retriever_loads_what_is_stored(seeded: Newsbot) -> None:
     retriever = Retriever(seeded.engine, seeded.reader)
     result = await retriever.search(ZHONGGUANCUN)

@@ -178,6 +178,7 @@ _QUESTION_WORDS_TEXT = """
 _QUESTION_WORDS = frozenset(map(normalize, _QUESTION_WORDS_TEXT.split()))
 """Russian question words: not stop words (the index keeps every Russian word), and written with
 a capital where they open a question, so a small corpus may count them as names."""
+_PATRONYMIC = re.compile(r"..(?:ович|евич|ич|овна|евна|ична)$")
 
 
 def name_absent(
@@ -192,8 +193,8 @@ def name_absent(
     A near miss asks about another team, model or country than the article's ("lowes third
     quarter revenue" on Home Depot's results); a question the article answers names what the
     article names, even where the answer's passage doesn't repeat it. Years don't count (the
-    "2015 season" of a paragraph that says "this season"). Typo-aware: a word counts as held
-    when one of its corrections is."""
+    "2015 season" of a paragraph that says "this season"), nor a Russian patronymic between
+    two held names. Typo-aware: a word counts as held when one of its corrections is."""
     return float(bool(absent_names(query, held, names, capitalised)))
 
 
@@ -213,7 +214,15 @@ def absent_names(
         and (len(q.surface) > 1 or q.surface.isdigit())
     }
     held_at = {q.position for q in query if q.position in asked and is_held(q, held)}
-    return _as_written(query, asked - held_at)
+    # A patronymic between two names the article holds is no other person: "Казимир
+    # Северинович Малевич" of an article that writes "Казимир Малевич", as Russian news does.
+    # (Not any middle word: "North Carolina State" is another team than "North Dakota State".)
+    patronymics = {
+        q.position
+        for q in query
+        if q.position - 1 in held_at and q.position + 1 in held_at and _PATRONYMIC.search(q.surface)
+    }
+    return _as_written(query, asked - held_at - patronymics)
 
 
 def held_by(
