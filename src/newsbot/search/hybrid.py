@@ -178,7 +178,7 @@ _QUESTION_WORDS_TEXT = """
 _QUESTION_WORDS = frozenset(map(normalize, _QUESTION_WORDS_TEXT.split()))
 """Russian question words: not stop words (the index keeps every Russian word), and written with
 a capital where they open a question, so a small corpus may count them as names."""
-_PATRONYMIC = re.compile(r"..(?:ович|евич|ич|овна|евна|ична)$")
+_PATRONYMIC = re.compile(r"..(?:ич|овна|евна|ична)$")  # -ович, -евич, -ич; -овна, -евна, -ична
 
 
 def name_absent(
