@@ -13,6 +13,25 @@ from newsbot.search.typos import TypoCorrector
 MAX_QUESTION_TERMS = 48
 
 
+_CASE_ENDINGS = frozenset({"а", "у", "ым", "е", "ой", "ых", "ыми", "ы"})
+"""What follows -ов/-ев in a surname's other cases and its feminine ("Лаврова", "Лавровой")."""
+
+
+def case_forms(surface: str, term: str) -> tuple[str, ...]:
+    """The other term a Russian surname in -ов/-ев stems to in its other cases. Snowball
+    reads the final -ов/-ев as a plural's ending, so "Лавров" stems to "лавр" but "Лаврова",
+    "Лаврову" to "лавров": the question's "Лавров" also looks for "лавров", its "Лаврова" also
+    for "лавр". (Asked of a plural, "долларов", the other form stems from hardly any word.)"""
+    if len(surface) < 4 or not "а" <= surface[0] <= "я":
+        return ()
+    if surface.endswith(("ов", "ев")) and term == surface[:-2]:
+        return (surface,)
+    ending = surface.removeprefix(term)
+    if term.endswith(("ов", "ев")) and len(term) >= 4 and ending in _CASE_ENDINGS:
+        return (term[:-2],)
+    return ()
+
+
 def query_terms(question: str, index: PassageIndex, typos: TypoCorrector) -> list[QueryTerm]:
     """The question's terms with their weights (IDF).
 
@@ -35,17 +54,15 @@ def query_terms(question: str, index: PassageIndex, typos: TypoCorrector) -> lis
             if word in seen:
                 continue
             seen.add(word)
-            if index.df(word) > 0:
-                idf = index.idf(word)
-                capitals = index.capitalised(word)
-                out.append(QueryTerm(word, idf, position, "exact", idf, surface, capitals))
-                continue
-            spelled = [t for t in spelled_terms(word) if t not in seen and index.df(t) > 0]
-            for t in spelled:  # "5" of "the 5-day forum" where the corpus writes "five-day"
+            forms = [word] if index.df(word) > 0 else []
+            forms += [t for t in case_forms(surface, word) if t not in seen and index.df(t) > 0]
+            if not forms:  # "5" of "the 5-day forum" where the corpus writes "five-day"
+                forms = [t for t in spelled_terms(word) if t not in seen and index.df(t) > 0]
+            for t in forms:
                 seen.add(t)
                 idf = index.idf(t)
                 out.append(QueryTerm(t, idf, position, "exact", idf, surface, index.capitalised(t)))
-            if spelled:
+            if forms:
                 continue
             corrections = [(c, e) for c, e in typos.corrections(word) if c not in seen]
             for correction, edits in corrections:
