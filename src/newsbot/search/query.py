@@ -35,7 +35,8 @@ def case_forms(surface: str, term: str) -> tuple[str, ...]:
 def query_terms(question: str, index: PassageIndex, typos: TypoCorrector) -> list[QueryTerm]:
     """The question's terms with their weights (IDF).
 
-    A number typed in digits that the corpus only writes out becomes those words ("5" ->
+    A Russian surname in -ов/-ев also brings the stem of its other cases (`case_forms`). A
+    number typed in digits that the corpus only writes out becomes those words ("5" ->
     "five", "fifth"). Another word the corpus doesn't know becomes its nearest corpus words,
     weighted down by the slips between them; a word with no near corpus word stays in with
     the weight of the rarest possible word, so that a question about something never written
